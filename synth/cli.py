@@ -1,0 +1,148 @@
+"""The ``synth`` command.
+
+``synth run``      question in, report out (papermill runs the stage notebooks)
+``synth rank``     batch ranking of BEIR queries over a corpus, TREC run file out
+``synth extract``  batch claim-sentence labelling of abstracts (JSONL in, JSONL out)
+``synth verify``   batch claim verification against a corpus (SciFact-style JSONL out)
+
+User errors (bad params, a missing corpus, ...) print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from synth.errors import InputError, SearchError
+
+
+def _read_jsonl(path: str | Path, what: str) -> Iterator[dict]:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: {what} file not found (expected JSON Lines)")
+    with open(p, encoding="utf-8") as handle:
+        for n, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(f"{p}:{n}: not valid JSON ({err.msg})") from None
+            if not isinstance(record, dict):
+                raise InputError(f"{p}:{n}: expected a JSON object per line")
+            yield record
+
+
+def _write_lines(path: str | Path, lines: Iterable[str]) -> None:
+    from synth.io import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        handle.writelines(line + "\n" for line in lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from synth.pipeline import make_request, run_pipeline
+
+    request = make_request(args.question, args.params, args.corpus)
+    run_dir = run_pipeline(request, out=args.out, out_root=args.out_root,
+                           progress=not args.quiet,
+                           log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr)))
+    print(run_dir / "report.html")
+    return 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    from synth.screen import rank_queries
+    from synth.sources.local import load_corpus
+
+    papers = load_corpus(args.corpus).papers
+    queries = [(str(q.get("_id", q.get("id", ""))), str(q.get("text", q.get("query", ""))))
+               for q in _read_jsonl(args.queries, "queries")]
+    if not queries:
+        raise InputError(f"{args.queries}: no queries (expected lines of {{\"_id\", \"text\"}})")
+    _write_lines(args.out, rank_queries(papers, queries, args.top, args.tag))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from synth.claims import label_abstracts
+
+    records = list(_read_jsonl(args.input, "abstracts"))
+    _write_lines(args.out, (json.dumps(r) for r in label_abstracts(records, args.threshold)))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from synth.sources.local import load_corpus
+    from synth.verify import verify_corpus
+
+    papers = load_corpus(args.corpus).papers
+    claims = list(_read_jsonl(args.claims, "claims"))
+    _write_lines(args.out, (json.dumps(r) for r in verify_corpus(papers, claims)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="synth", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the pipeline: question in, report out")
+    run.add_argument("--question", help="research question (default: the params file's)")
+    run.add_argument("--params", help="params YAML (default: built-in defaults)")
+    run.add_argument("--corpus", help="local corpus file or folder (default: search arXiv)")
+    run.add_argument("--out", help="run folder (default: <out-root>/<params stem>_<UTC time>); "
+                     "an existing run folder of the same request is resumed")
+    run.add_argument("--out-root", default="output", help="where new run folders go")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.set_defaults(func=cmd_run)
+
+    rank = sub.add_parser("rank", help="rank a corpus for BEIR queries, TREC run out")
+    rank.add_argument("--corpus", required=True)
+    rank.add_argument("--queries", required=True, help='JSONL of {"_id", "text"}')
+    rank.add_argument("--top", type=int, default=100)
+    rank.add_argument("--tag", default="synth")
+    rank.add_argument("--out", required=True)
+    rank.set_defaults(func=cmd_rank)
+
+    extract = sub.add_parser("extract", help="label claim sentences of abstracts")
+    extract.add_argument("--in", dest="input", required=True,
+                         help="JSONL of {paper_id, sentences | abstract}")
+    extract.add_argument("--out", required=True)
+    extract.add_argument("--threshold", type=float, default=None)
+    extract.set_defaults(func=cmd_extract)
+
+    verify = sub.add_parser("verify", help="verify claims against a corpus")
+    verify.add_argument("--corpus", required=True)
+    verify.add_argument("--claims", required=True, help="JSONL of {id, claim}")
+    verify.add_argument("--out", required=True)
+    verify.set_defaults(func=cmd_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as err:
+        print(f"synth: error: {err}", file=sys.stderr)
+        return 2
+    except SearchError as err:
+        print(f"synth: search failed: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("synth: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a stage failure: say where to look
+        from synth.pipeline import StageError
+
+        if isinstance(err, StageError):
+            print(f"synth: {err}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,306 @@
+"""Run the stage notebooks in order with papermill, render the report with nbconvert, and keep
+the run folder's manifest (``run.json``).  The only module that runs papermill or nbconvert.
+
+A run folder is never overwritten: a new run gets ``<out root>/<params stem>_<UTC time>``;
+naming an existing run folder with ``--out`` resumes it when its question, parameters and
+inputs are the same (finished stages whose outputs still hash the same are reused), and is
+refused otherwise.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import platform
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from synth.config import STAGES, check_question, load_params
+from synth.errors import InputError
+from synth.io import atomic_path, file_sha256, read_json, write_json, write_text
+
+NOTEBOOKS: dict[str, str] = {
+    "search": "10_search",
+    "screen": "20_screen",
+    "claims": "30_claims",
+    "verify": "40_verify",
+    "review": "50_review",
+    "report": "60_report",
+}
+OUTPUTS: dict[str, tuple[str, ...]] = {
+    "search": ("candidates.parquet", "queries.csv", "load_report.csv", "search.json"),
+    "screen": ("papers.parquet", "papers.csv", "prisma.json"),
+    "claims": ("sentences.parquet", "claims.parquet", "claims.csv", "tuples.parquet", "tuples.csv"),
+    "verify": ("verdicts.parquet", "verdicts.csv", "calibration.json"),
+    "review": ("review.json",),
+    "report": ("references.bib",),
+}
+PACKAGES = ("synth", "papermill", "nbconvert", "pandas", "numpy", "scikit-learn", "arxiv",
+            "matplotlib", "nupunkt", "PyStemmer", "pypdf")
+
+
+class StageError(RuntimeError):
+    """A stage notebook failed; the message names the stage and the executed notebook."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything that defines a run: same request, same results."""
+
+    question: str
+    params: dict[str, dict[str, Any]]
+    params_file: str | None
+    corpus: str
+
+    def fingerprint(self) -> str:
+        blob = json.dumps([self.question, self.params, self.corpus], sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def project_notebooks() -> Path:
+    """The stage notebooks shipped beside the package (``<repo>/notebooks``)."""
+    return Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def make_request(question: str | None, params_file: str | Path | None,
+                 corpus: str | Path | None) -> RunRequest:
+    """Load and validate params, apply the command-line question and corpus, check inputs.
+
+    Raises ``InputError`` before anything is written.
+    """
+    params = load_params(params_file)
+    if question is not None:
+        params["shared"]["question"] = check_question(question, "--question")
+    if corpus is not None:
+        params["search"]["corpus"] = str(corpus)
+    elif params["search"]["corpus"] and params_file:  # relative to the params file
+        params["search"]["corpus"] = str(Path(params_file).parent / params["search"]["corpus"])
+    corpus_path = params["search"]["corpus"]
+    if corpus_path:
+        p = Path(corpus_path).expanduser()
+        if not p.exists():
+            raise InputError(f"{corpus_path}: corpus not found (expected a file or folder of "
+                             "JSONL, CSV, BibTeX, RIS or PDF records)")
+        params["search"]["corpus"] = str(p.resolve())
+    return RunRequest(params["shared"]["question"], params,
+                      str(params_file) if params_file else None, params["search"]["corpus"])
+
+
+def new_run_dir(out_root: Path, params_file: str | Path | None, now: dt.datetime | None = None) -> Path:
+    """``<out_root>/<params stem>_<UTC timestamp>``, made unique if that name exists."""
+    now = now or dt.datetime.now(dt.UTC)
+    stem = Path(params_file).stem if params_file else "default"
+    base = out_root / f"{stem}_{now.strftime('%Y%m%dT%H%M%SZ')}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _input_hashes(request: RunRequest) -> dict[str, str]:
+    hashes = {}
+    if request.params_file:
+        hashes["params"] = file_sha256(request.params_file)
+    if request.corpus:
+        hashes["corpus"] = file_sha256(request.corpus)
+    return hashes
+
+
+def open_run(request: RunRequest, out: str | Path | None, out_root: Path) -> tuple[Path, dict]:
+    """Create a new run folder or reopen ``out`` for resuming; return it and its manifest."""
+    if out is not None and Path(out).exists():
+        run_dir = Path(out).resolve()
+        manifest_path = run_dir / "run.json"
+        if not manifest_path.is_file():
+            raise InputError(f"{run_dir}: exists and is not a synth run folder; will not overwrite")
+        manifest = read_json(manifest_path)
+        if manifest.get("fingerprint") != request.fingerprint():
+            raise InputError(f"{run_dir}: holds a run with another question, parameters or corpus; "
+                             "choose a new --out")
+        if manifest.get("input_hashes") != _input_hashes(request):
+            raise InputError(f"{run_dir}: the corpus or params file changed since that run; "
+                             "choose a new --out")
+        return run_dir, manifest
+    run_dir = Path(out).resolve() if out is not None else new_run_dir(out_root.resolve(), request.params_file)
+    manifest = {
+        "question": request.question,
+        "fingerprint": request.fingerprint(),
+        "params_file": request.params_file,
+        "params": request.params,
+        "corpus": request.corpus,
+        "source": "local corpus" if request.corpus else "arXiv API",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        "input_hashes": _input_hashes(request),
+        "stages": {},
+    }
+    (run_dir / "notebooks").mkdir(parents=True)
+    write_json(run_dir / "run.json", manifest)
+    return run_dir, manifest
+
+
+def stage_is_done(run_dir: Path, record: dict | None) -> bool:
+    """A stage is reused when it finished and every output still has its recorded hash."""
+    if not record or record.get("status") != "done":
+        return False
+    outputs = record.get("outputs", {})
+    return all((run_dir / name).is_file() and file_sha256(run_dir / name) == digest
+               for name, digest in outputs.items())
+
+
+def execute_stage(stage: str, run_dir: Path, params: dict, notebooks: Path,
+                  progress: bool = True, log_output: bool = False) -> Path:
+    """Execute one stage notebook with papermill into ``run_dir/notebooks``.
+
+    A failed notebook is kept (with its error) for inspection. A user-input error raised in
+    the notebook comes back as ``InputError``; any other failure as ``StageError``.
+    """
+    import papermill as pm
+
+    name = NOTEBOOKS[stage]
+    target = run_dir / "notebooks" / f"{name}.ipynb"
+    parameters = {"run_dir": str(run_dir), **params["shared"], **params[stage]}
+    try:
+        pm.execute_notebook(
+            str(notebooks / f"{name}.ipynb"), str(target), parameters=parameters,
+            kernel_name="python3", progress_bar=progress, log_output=log_output,
+            cwd=str(notebooks), stdout_file=sys.stderr if log_output else None,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+    except pm.PapermillExecutionError as err:
+        if err.ename in ("InputError", "SearchError"):
+            raise InputError(err.evalue) if err.ename == "InputError" else _search_error(err) from None
+        raise StageError(f"stage {stage} failed ({err.ename}: {err.evalue}); "
+                         f"the executed notebook is {target}") from None
+    return target
+
+
+def _search_error(err: Exception) -> Exception:
+    from synth.errors import SearchError
+
+    return SearchError(getattr(err, "evalue", str(err)))
+
+
+def render_report(run_dir: Path, question: str) -> dict[str, Path]:
+    """nbconvert the executed report notebook, code hidden, into ``report.html`` (self-contained,
+    figures embedded) and ``report.md`` (figures in ``report_files/``)."""
+    from nbconvert import HTMLExporter, MarkdownExporter
+
+    nb = nbformat.read(run_dir / "notebooks" / f"{NOTEBOOKS['report']}.ipynb", as_version=4)
+    nb = _report_only(nb)
+    nb.metadata["title"] = question
+    templates = str(Path(__file__).parent / "templates")
+    html_exporter = HTMLExporter(template_name="synth_report", extra_template_basedirs=[templates],
+                                 exclude_input=True, exclude_input_prompt=True,
+                                 exclude_output_prompt=True)
+    html, _ = html_exporter.from_notebook_node(nb, resources={"metadata": {"name": question}})
+    write_text(run_dir / "report.html", html)
+    md_exporter = MarkdownExporter(exclude_input=True, exclude_input_prompt=True,
+                                   exclude_output_prompt=True)
+    md_exporter.display_data_priority = ["text/markdown", "image/png", "text/plain"]
+    md, resources = md_exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": "report"}, "output_files_dir": "report_files"})
+    for rel, data in resources.get("outputs", {}).items():
+        with atomic_path(run_dir / rel) as tmp:
+            tmp.write_bytes(data)
+    write_text(run_dir / "report.md", md)
+    return {"html": run_dir / "report.html", "md": run_dir / "report.md"}
+
+
+def _report_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Keep only what a reader should see: displayed Markdown, HTML and figures.
+
+    Drops streams (logs, progress bars), errors, plain-text reprs and markdown cells that
+    narrate the notebook itself (tagged ``notebook-only``).
+    """
+    nb = copy.deepcopy(nb)
+    keep = ("text/markdown", "text/html", "image/png")
+    cells = []
+    for cell in nb.cells:
+        if "notebook-only" in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs
+                            if o.get("output_type") in ("display_data", "execute_result")
+                            and any(k in o.get("data", {}) for k in keep)]
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def run_pipeline(request: RunRequest, out: str | Path | None = None,
+                 out_root: str | Path = "output", notebooks: Path | None = None,
+                 progress: bool = True, log: Callable[[str], None] = lambda s: None) -> Path:
+    """Run (or resume) every stage and render the report; return the run folder."""
+    notebooks = notebooks or project_notebooks()
+    fresh = out is None or not Path(out).exists()
+    run_dir, manifest = open_run(request, out, Path(out_root))
+    log(f"run folder: {run_dir}")
+    try:
+        for stage in STAGES:
+            record = manifest["stages"].get(stage)
+            if stage_is_done(run_dir, record):
+                log(f"[{stage}] reused (outputs unchanged)")
+                continue
+            started = time.perf_counter()
+            manifest["stages"][stage] = {"status": "running",
+                                         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            write_json(run_dir / "run.json", manifest)
+            log(f"[{stage}] running {NOTEBOOKS[stage]}.ipynb")
+            execute_stage(stage, run_dir, request.params, notebooks, progress=progress)
+            if stage == "report":
+                render_report(run_dir, request.question)
+            outputs = {n: file_sha256(run_dir / n) for n in OUTPUTS[stage] if (run_dir / n).is_file()}
+            manifest["stages"][stage].update(status="done", outputs=outputs,
+                                             seconds=round(time.perf_counter() - started, 2))
+            write_json(run_dir / "run.json", manifest)
+    except InputError:
+        if fresh and not any(r.get("status") == "done" for r in manifest["stages"].values()):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    except BaseException:
+        stage_rec = manifest["stages"].get(stage, {})
+        stage_rec["status"] = "failed"
+        write_json(run_dir / "run.json", manifest)
+        raise
+    manifest["counts"] = _counts(run_dir)
+    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    write_json(run_dir / "run.json", manifest)
+    return run_dir
+
+
+def _counts(run_dir: Path) -> dict[str, Any]:
+    import pandas as pd
+
+    papers = pd.read_parquet(run_dir / "papers.parquet")
+    claims = pd.read_parquet(run_dir / "claims.parquet")
+    verdicts = pd.read_parquet(run_dir / "verdicts.parquet")
+    review = read_json(run_dir / "review.json")
+    return {
+        "candidates": len(papers),
+        "included": int(papers["included"].sum()),
+        "claims": len(claims),
+        "verdicts": {str(k): int(v) for k, v in verdicts["label"].value_counts().items()},
+        "review_overall": review["overall"],
+    }

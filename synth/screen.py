@@ -1,0 +1,211 @@
+"""Screen stage: rank candidates against the question and decide include / exclude.
+
+Ranking is BM25 (``synth.index``) over title + abstract plus a title-only BM25 boost; the
+same function serves the pipeline and ``synth rank``.  Each paper also gets its *term
+coverage* (share of the question's weighted terms it mentions, 0-1) and the number of the
+question's named entities it mentions; the include decision uses all three and writes the
+reason for every exclusion.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from synth.index import BM25Index, build_bm25
+from synth.text import tokenize
+
+
+def _doc_texts(papers: pd.DataFrame) -> list[str]:
+    return (papers["title"].fillna("") + ". " + papers["abstract"].fillna("")).tolist()
+
+
+def score_queries(
+    papers: pd.DataFrame,
+    queries: Sequence[str] | Sequence[dict[str, float]],
+    title_weight: float = 2.0,
+    index: BM25Index | None = None,
+) -> np.ndarray:
+    """Relevance of every paper to every query: (queries x papers) array.
+
+    ``BM25(title + abstract) + (title_weight - 1) * BM25(title)``. Pass ``index`` (built by
+    ``build_bm25`` over the same papers) to reuse it.
+    """
+    index = index or build_bm25(_doc_texts(papers))
+    scores = index.score(queries)
+    if title_weight != 1.0 and len(papers):
+        titles = build_bm25(papers["title"].fillna("").tolist())
+        scores = scores + (title_weight - 1.0) * titles.score(queries)
+    return scores
+
+
+def _presence(index: BM25Index, terms: Sequence[str]) -> np.ndarray:
+    """(papers x terms) boolean: the paper mentions every token of the term, taking a
+    hyphenated term either as its parts ("msr vtt") or joined ("msrvtt")."""
+    vocab = index.vectorizer.vocabulary_
+    present = (index.weights > 0).tocsc()
+    out = np.zeros((index.n_docs, len(terms)), dtype=bool)
+    for j, term in enumerate(terms):
+        spellings = {tuple(tokenize(term.replace("-", " "))), tuple(tokenize(term.replace("-", "")))}
+        for toks in spellings:
+            if toks and all(t in vocab for t in toks):
+                cols = sorted({vocab[t] for t in toks})
+                out[:, j] |= np.asarray(present[:, cols].sum(axis=1)).ravel() == len(cols)
+    return out
+
+
+def rank_papers(
+    papers: pd.DataFrame, terms: pd.DataFrame, title_weight: float = 2.0
+) -> pd.DataFrame:
+    """Rank candidates for the question's ``terms`` (from ``search.extract_key_terms``).
+
+    Adds ``score`` (BM25), ``relevance`` (score / best score, 0-1), ``coverage`` (weighted
+    share of the question's terms mentioned), ``entity_matches`` (how many of the question's
+    entities are mentioned) and ``rank`` (1 = best); rows sorted by rank.
+    """
+    if papers.empty:
+        return papers.assign(score=[], relevance=[], coverage=[], entity_matches=[], rank=[])
+    query = {str(t): float(w) for t, w in zip(terms["term"], terms["weight"], strict=True)}
+    index = build_bm25(_doc_texts(papers))
+    score = score_queries(papers, [query], title_weight, index=index)[0]
+    present = _presence(index, terms["term"].tolist())
+    weights = terms["weight"].to_numpy(dtype=float)
+    coverage = present @ weights / weights.sum() if weights.sum() else np.zeros(len(papers))
+    is_entity = (terms["kind"] == "entity").to_numpy()
+    entity_matches = present[:, is_entity].sum(axis=1) if is_entity.any() else 0
+    best = float(score.max()) if len(score) else 0.0
+    ranked = papers.assign(
+        score=score.round(4),
+        relevance=(score / best if best > 0 else score * 0).round(4),
+        coverage=coverage.round(4),
+        entity_matches=entity_matches,
+    )
+    ranked = ranked.sort_values(["score", "paper_id"], ascending=[False, True], kind="stable")
+    return ranked.assign(rank=np.arange(1, len(ranked) + 1)).reset_index(drop=True)
+
+
+def screen_papers(
+    ranked: pd.DataFrame,
+    n_entities: int,
+    max_included: int = 20,
+    min_relative_score: float = 0.3,
+    min_entity_match: int = 1,
+) -> pd.DataFrame:
+    """Include / exclude each ranked paper, with the reason for every exclusion.
+
+    Checked in order: no abstract; score zero; below ``min_relative_score`` x best score;
+    fewer than ``min_entity_match`` of the question's ``n_entities`` named entities (skipped
+    when the question names none); beyond the ``max_included`` best. Adds ``included`` (bool)
+    and ``exclusion_reason`` (str, "" when included).
+    """
+    best = float(ranked["score"].max()) if len(ranked) else 0.0
+    need_entities = min(min_entity_match, n_entities)
+    reasons = []
+    n_in = 0
+    for abstract, score, ents in zip(
+        ranked["abstract"], ranked["score"], ranked["entity_matches"], strict=True
+    ):
+        if not str(abstract).strip():
+            reason = "no abstract"
+        elif score <= 0:
+            reason = "no question term in title or abstract"
+        elif score < min_relative_score * best:
+            reason = f"below threshold (score {score:.2f} < {min_relative_score:.2f} x best {best:.2f})"
+        elif ents < need_entities:
+            reason = f"mentions none of the question's {n_entities} named entities"
+        elif n_in >= max_included:
+            reason = f"beyond the top {max_included}"
+        else:
+            reason = ""
+            n_in += 1
+        reasons.append(reason)
+    return ranked.assign(included=[r == "" for r in reasons], exclusion_reason=reasons)
+
+
+def prisma_counts(identified: int, duplicates: int, skipped: int, screened: pd.DataFrame) -> dict:
+    """PRISMA flow numbers: identified, duplicates removed, unusable records, screened,
+    excluded (with counts per reason kind) and included."""
+    reasons = screened.loc[~screened["included"], "exclusion_reason"]
+    kinds = reasons.str.replace(r"\s*\(.*\)$", "", regex=True).value_counts()
+    return {
+        "identified": int(identified),
+        "duplicates_removed": int(duplicates),
+        "records_skipped": int(skipped),
+        "screened": len(screened),
+        "excluded": int((~screened["included"]).sum()),
+        "excluded_by_reason": {str(k): int(v) for k, v in kinds.items()},
+        "included": int(screened["included"].sum()),
+    }
+
+
+def plot_prisma(counts: dict, ax: plt.Axes | None = None) -> plt.Axes:
+    """PRISMA flow diagram: boxes from identification to inclusion, exclusions at the side."""
+    ax = ax or plt.subplots(figsize=(7.5, 4.8))[1]
+    ax.set_axis_off()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    main = [
+        (8.8, f"Records identified\nn = {counts['identified']}"),
+        (6.4, f"Records screened\nn = {counts['screened']}"),
+        (4.0, f"Records assessed against thresholds\nn = {counts['screened']}"),
+        (1.6, f"Papers included\nn = {counts['included']}"),
+    ]
+    box = {"boxstyle": "round,pad=0.4", "facecolor": "#eef3fb", "edgecolor": "#335"}
+    for y, text in main:
+        ax.text(3.0, y, text, ha="center", va="center", fontsize=9, bbox=box)
+    for (y0, _), (y1, _) in itertools.pairwise(main):
+        ax.annotate("", xy=(3.0, y1 + 0.7), xytext=(3.0, y0 - 0.7),
+                    arrowprops={"arrowstyle": "->", "color": "#335"})
+    side = {"boxstyle": "round,pad=0.4", "facecolor": "#fbeeee", "edgecolor": "#733"}
+    removed = counts["duplicates_removed"] + counts["records_skipped"]
+    ax.text(7.6, 7.6, f"Removed before screening\nduplicates: {counts['duplicates_removed']}\n"
+            f"unusable records: {counts['records_skipped']}\n(total {removed})",
+            ha="center", va="center", fontsize=8.5, bbox=side)
+    lines = [f"{k}: {v}" for k, v in list(counts["excluded_by_reason"].items())[:5]]
+    ax.text(7.6, 2.9, f"Excluded n = {counts['excluded']}\n" + "\n".join(lines),
+            ha="center", va="center", fontsize=8, bbox=side, wrap=True)
+    ax.set_title("PRISMA flow")
+    return ax
+
+
+def plot_relevance(screened: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Histogram of relevance (score / best score), included vs excluded."""
+    ax = ax or plt.subplots(figsize=(7, 3.2))[1]
+    bins = np.linspace(0, 1, 21)
+    ax.hist(screened.loc[~screened["included"], "relevance"], bins=bins, alpha=0.6,
+            label="excluded", color="tab:gray")
+    ax.hist(screened.loc[screened["included"], "relevance"], bins=bins, alpha=0.8,
+            label="included", color="tab:green")
+    ax.set_yscale("log")
+    ax.set_xlabel("relevance (BM25 score / best score)")
+    ax.set_ylabel("papers (log scale)")
+    ax.legend()
+    return ax
+
+
+PAPERS_CSV_COLUMNS: list[str] = [
+    "paper_id", "title", "authors", "year", "url", "source", "score", "relevance", "coverage",
+    "entity_matches", "rank", "included", "exclusion_reason", "version", "categories",
+]
+
+
+def rank_queries(papers: pd.DataFrame, queries: Sequence[tuple[str, str]], top: int = 100,
+                 tag: str = "synth", title_weight: float = 2.0) -> list[str]:
+    """TREC run lines (``qid Q0 docid rank score tag``) for ``(qid, text)`` queries, ranked with
+    the pipeline's own scoring (``score_queries`` with each query's key-term weights)."""
+    from synth.search import extract_key_terms, weighted_query
+
+    weighted = [weighted_query(extract_key_terms(text)) if text.strip() else {} for _, text in queries]
+    scores = score_queries(papers, weighted, title_weight)
+    ids = papers["paper_id"].to_numpy()
+    lines = []
+    for (qid, _), row in zip(queries, scores, strict=True):
+        k = min(top, len(row))
+        best = np.argpartition(-row, k - 1)[:k] if k else np.array([], dtype=int)
+        best = best[np.lexsort((ids[best], -row[best]))]
+        lines.extend(f"{qid} Q0 {ids[j]} {r} {row[j]:.4f} {tag}" for r, j in enumerate(best, 1))
+    return lines

@@ -1,0 +1,213 @@
+"""Search stage: turn a research question into search terms and arXiv queries, then fetch
+candidates from arXiv (``sources.arxiv``) or load a local corpus (``sources.local``).
+
+The question is never sent as a whole sentence: ``extract_key_terms`` keeps its named
+entities (model and dataset names such as InternVideo2, MSR-VTT) and its key phrases
+("cross-domain generalization"), and ``build_arxiv_queries`` combines them into
+field-scoped boolean queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from synth.io import file_sha256
+from synth.sources import arxiv as arxiv_source
+from synth.sources import local
+from synth.text import STOP_WORDS
+
+# Words that frame a research question rather than name its topic.
+QUESTION_WORDS = frozenset(
+    ["can", "could", "does", "do", "did", "is", "are", "was", "were", "how", "what", "which", "whether", "why", "when", "quantitatively", "quantitative", "shown", "show", "demonstrated", "demonstrate", "enhance", "enhances", "improve", "improves", "evaluated", "evaluate", "evaluating", "compared", "compare", "comparing", "measured", "measure", "like", "such", "effect", "effects", "impact", "role", "lead", "leads", "relative", "versus", "vs", "benchmarks", "benchmark", "models", "model", "trained", "traditional", "conventional", "existing", "approaches", "methods", "method", "performance", "better", "worse", "more", "less", "significantly"]
+)
+
+# Verbs that relate two topics: kept as search words, but a key phrase never spans them.
+RELATION_WORDS = frozenset(
+    ["reduce", "reduces", "reducing", "increase", "increases", "increasing", "affect", "affects", "cause", "causes", "predict", "predicts", "outperform", "outperforms", "help", "helps", "prevent", "prevents", "mitigate", "mitigates", "boost", "boosts", "degrade", "degrades", "influence", "influences", "follow", "follows", "correlate", "correlates", "depend", "depends", "benefit", "benefits", "hurt", "hurts"]
+)
+
+_ENTITY = re.compile(
+    r"(?<![\w-])("
+    r"[A-Za-z]+[A-Z][A-Za-z]*\d*[A-Za-z\d]*"  # camel case: DiDeMo, InternVideo2
+    r"|[A-Za-z]*\d+[A-Za-z][\w]*"  # letters+digits: T5, Qwen2
+    r"|[A-Za-z][A-Za-z\d]*\d[A-Za-z\d]*"  # InternVideo2, GPT4
+    r"|[A-Z][A-Za-z\d]*(?:-[A-Za-z\d]+)+"  # hyphenated names: MSR-VTT, FollowIR-7B
+    r"|[A-Z]{2,}s?"  # acronyms: CLIP, LLMs
+    r")(?![\w-])"
+)
+_SPLIT = re.compile(r"[^\w\s'-]+|\s+-\s+")
+
+
+def extract_entities(question: str) -> list[str]:
+    """Named entities of a question: model, dataset and method names, in order, unique."""
+    text = re.sub(r"[’']s\b", "", question)
+    seen: dict[str, None] = {}
+    for match in _ENTITY.finditer(text):
+        name = match.group(1)
+        if name.lower() not in STOP_WORDS and name.lower() not in QUESTION_WORDS:
+            seen.setdefault(name, None)
+    first = text.split()[0] if text.split() else ""
+    return [e for e in seen if not (e == first and e.istitle() and not any(c.isdigit() for c in e))]
+
+
+def extract_key_terms(question: str) -> pd.DataFrame:
+    """Search terms of a question.
+
+    Returns a table ``term, kind, weight``: kind is ``entity`` (weight 3), ``phrase``
+    (a run of two or three content words, weight 1.5) or ``word`` (weight 1).
+    """
+    entities = extract_entities(question)
+    ent_lower = {e.lower() for e in entities}
+    text = re.sub(r"[’']s\b", "", question)
+    rows = [{"term": e, "kind": "entity", "weight": 3.0} for e in entities]
+    seen_words: set[str] = set()
+    for chunk in _SPLIT.split(text):
+        run: list[str] = []
+        for word in chunk.split() + [""]:
+            low = word.lower().strip("'")
+            content = low and low not in STOP_WORDS and low not in QUESTION_WORDS
+            if content and low not in ent_lower and low not in RELATION_WORDS:
+                run.append(word.strip("'"))
+                continue
+            if low in RELATION_WORDS and low not in seen_words:
+                seen_words.add(low)
+                rows.append({"term": word, "kind": "word", "weight": 1.0})
+            if len(run) >= 2:
+                rows.append({"term": " ".join(run[-3:]), "kind": "phrase", "weight": 1.5})
+            for w in run:
+                if w.lower() not in seen_words:
+                    seen_words.add(w.lower())
+                    rows.append({"term": w, "kind": "word", "weight": 1.0})
+            run = []
+    terms = pd.DataFrame(rows, columns=["term", "kind", "weight"])
+    return terms.drop_duplicates("term").reset_index(drop=True)
+
+
+def weighted_query(terms: pd.DataFrame) -> dict[str, float]:
+    """The ranking query: term text -> weight (tokenised later by the index)."""
+    return {str(t): float(w) for t, w in zip(terms["term"], terms["weight"], strict=True)}
+
+
+def _quote(term: str) -> str:
+    return f'"{term}"' if re.search(r"[\s-]", term) else term
+
+
+def build_arxiv_queries(terms: pd.DataFrame, max_queries: int = 6) -> list[str]:
+    """Field-scoped arXiv queries, most specific first.
+
+    1. the entities OR-ed over all fields; 2. that group AND each key phrase in the abstract;
+    3. key phrases pairwise in the abstract; 4. each key phrase in title or abstract;
+    5. the content words AND-ed (only where fewer queries came out of 1-4).
+    """
+    entities = terms.loc[terms["kind"] == "entity", "term"].tolist()
+    phrases = terms.loc[terms["kind"] == "phrase", "term"].tolist()
+    words = terms.loc[terms["kind"] == "word", "term"].tolist()
+    group = " OR ".join(f"all:{_quote(e)}" for e in entities)
+    queries: list[str] = [group] if group else []
+    if len(entities) > 1:
+        group = f"({group})"
+    for phrase in phrases:
+        if group:
+            queries.append(f"{group} AND abs:{_quote(phrase)}")
+    for i, a in enumerate(phrases):
+        for b in phrases[i + 1 :]:
+            queries.append(f"abs:{_quote(a)} AND abs:{_quote(b)}")
+    queries.extend(f"ti:{_quote(p)} OR abs:{_quote(p)}" for p in phrases)
+    if words and len(queries) < max_queries:
+        anded = " AND ".join(f"abs:{_quote(w)}" for w in words[:3])
+        queries.append(f"{group} AND {anded}" if group else anded)
+    return list(dict.fromkeys(queries))[: max(1, max_queries)]
+
+
+def compute_term_hits(papers: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
+    """How many candidates mention each search term in title or abstract (case-insensitive;
+    a hyphenated term also matches spelled with a space or joined: MSR-VTT, MSR VTT, MSRVTT)."""
+    text = " " + (papers["title"] + " " + papers["abstract"]).str.lower().str.replace(
+        r"[^a-z0-9]+", " ", regex=True) + " "
+    hits = []
+    for term in terms["term"]:
+        parts = re.sub(r"[^a-z0-9]+", " ", str(term).lower()).split()
+        pattern = " (?:" + re.escape(" ".join(parts)) + "|" + re.escape("".join(parts)) + ") "
+        hits.append(int(text.str.contains(pattern, regex=True).sum()) if parts else 0)
+    return terms.assign(papers=hits)
+
+
+def plot_term_hits(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Horizontal bars: candidates mentioning each search term, coloured by kind."""
+    ax = ax or plt.subplots(figsize=(7, max(2.0, 0.3 * len(table))))[1]
+    colours = table["kind"].map({"entity": "tab:red", "phrase": "tab:blue", "word": "tab:gray"})
+    ax.barh(table["term"].astype(str), table["papers"], color=colours)
+    ax.invert_yaxis()
+    ax.set_xlabel("candidate papers mentioning the term")
+    ax.set_title("Search terms (red: entity, blue: phrase, grey: word)")
+    return ax
+
+
+def resolve_cache_dir(cache_dir: str, run_dir: Path) -> Path:
+    """The arXiv response cache: ``cache_dir`` or ``<run folder's parent>/cache/arxiv``."""
+    return Path(cache_dir).expanduser().resolve() if cache_dir else run_dir.parent / "cache" / "arxiv"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What the search stage found.
+
+    candidates: the papers table (``sources.PAPER_COLUMNS``), one row per unique paper;
+    queries: ``query, returned, complete, from_cache, error``; files / skipped: the local
+    loader's report (empty for arXiv); record: the counts and provenance for ``search.json``.
+    """
+
+    candidates: pd.DataFrame
+    queries: pd.DataFrame
+    files: pd.DataFrame
+    skipped: pd.DataFrame
+    record: dict
+
+
+def gather_candidates(
+    question: str,
+    queries: list[str],
+    corpus: str = "",
+    max_results_per_query: int = 50,
+    client: object | None = None,
+    progress: bool = True,
+) -> SearchResult:
+    """Load the local ``corpus`` or run ``queries`` on arXiv through ``client``
+    (``sources.arxiv.make_client``); count what was identified and removed."""
+    searched_on = dt.datetime.now(dt.UTC).date().isoformat()
+    if corpus:
+        loaded = local.load_corpus(corpus)
+        candidates = loaded.papers
+        log = pd.DataFrame({"query": [f"all records of {Path(corpus).name}"],
+                            "returned": [len(candidates) + loaded.duplicates], "complete": [True],
+                            "from_cache": [False], "error": [""]})
+        files, skipped = loaded.files, loaded.skipped
+        duplicates, source = loaded.duplicates, f"local corpus {Path(corpus).name}"
+        input_hash = file_sha256(corpus)
+    else:
+        candidates, log = arxiv_source.search_arxiv(queries, max_results_per_query, client,
+                                                    progress=progress)
+        files = pd.DataFrame(columns=["file", "format", "records", "loaded", "skipped"])
+        skipped = pd.DataFrame(columns=["file", "record", "reason"])
+        duplicates, source = int(log["returned"].sum()) - len(candidates), "arXiv API"
+        input_hash = hashlib.sha256(candidates["paper_id"].str.cat(sep=",").encode()).hexdigest()
+    record = {
+        "question": question,
+        "source": source,
+        "corpus": corpus,
+        "searched_on": searched_on,
+        "identified": int(log["returned"].sum()),
+        "duplicates_removed": int(duplicates),
+        "records_skipped": len(skipped),
+        "candidates": len(candidates),
+        "complete": bool(log["complete"].all()) if len(log) else False,
+        "input_hash": input_hash,
+    }
+    return SearchResult(candidates, log, files, skipped, record)

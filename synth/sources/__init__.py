@@ -1,0 +1,75 @@
+"""Where papers come from: arXiv (``sources.arxiv``) or a local corpus (``sources.local``).
+
+Every source returns the same *papers* table, one row per record, with ``PAPER_COLUMNS``:
+
+==============  ==========  =======================================================
+column          dtype       meaning
+==============  ==========  =======================================================
+paper_id        str         arXiv id without version (``2503.19009``) or corpus id
+version         Int64       arXiv version number, <NA> where unknown
+title           str         title, whitespace collapsed
+abstract        str         abstract as one string ("" when the record has none)
+authors         str         author names joined by ``"; "``
+year            Int64       publication year, <NA> where unknown
+published       str         ISO date ``YYYY-MM-DD`` or ""
+url             str         landing page (``https://arxiv.org/abs/<id>``) or ""
+categories      str         subject categories joined by a space, primary first
+source          str         ``arxiv``, ``jsonl``, ``csv``, ``bibtex``, ``ris`` or ``pdf``
+source_file     str         file the record came from, or the arXiv query
+full_text       str         body text where the source has it (PDFs), else ""
+sentences       object      pre-split abstract sentences (list[str]) or None
+==============  ==========  =======================================================
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+PAPER_COLUMNS: list[str] = [
+    "paper_id",
+    "version",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "published",
+    "url",
+    "categories",
+    "source",
+    "source_file",
+    "full_text",
+    "sentences",
+]
+
+_STR_COLUMNS = [
+    "paper_id", "title", "abstract", "authors", "published", "url",
+    "categories", "source", "source_file", "full_text",
+]
+
+
+def make_papers(rows: list[dict]) -> pd.DataFrame:
+    """Build a papers table from dicts; missing keys get empty values, dtypes are fixed."""
+    frame = pd.DataFrame(rows, columns=PAPER_COLUMNS)
+    for col in _STR_COLUMNS:
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)
+    for col in ("version", "year"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
+    frame["sentences"] = frame["sentences"].astype(object).where(frame["sentences"].notna(), None)
+    return frame
+
+
+def dedupe_papers(papers: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Keep one row per ``paper_id``: the highest version, else the last one seen.
+
+    Returns the deduplicated table (original order of first appearance kept) and the
+    number of rows removed.
+    """
+    if papers.empty:
+        return papers.copy(), 0
+    order = pd.RangeIndex(len(papers))
+    ranked = papers.assign(_order=order, _version=papers["version"].fillna(-1).astype(int))
+    keep = ranked.sort_values(["_version", "_order"]).drop_duplicates("paper_id", keep="last")
+    first_seen = ranked.drop_duplicates("paper_id", keep="first").set_index("paper_id")["_order"]
+    keep = keep.assign(_first=keep["paper_id"].map(first_seen)).sort_values("_first")
+    out = keep.drop(columns=["_order", "_version", "_first"]).reset_index(drop=True)
+    return out, len(papers) - len(out)

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from synth import config
+from synth.errors import InputError
+
+
+def test_defaults_carry_the_seed_question():
+    params = config.load_params(None)
+    assert params["shared"]["question"] == config.SEED_QUESTION
+    assert set(params) == {"shared", *config.STAGES}
+
+
+def test_repo_params_files_are_valid():
+    from conftest import ROOT
+
+    for path in (ROOT / "params").glob("*.yaml"):
+        params = config.load_params(path)
+        assert params["shared"]["question"], path
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("screen:\n  max_includd: 3\n", "unknown key 'screen.max_includd'"),
+        ("screen:\n  max_included: many\n", "'screen.max_included' must be int, got str"),
+        ("screen:\n  max_included: true\n", "'screen.max_included' must be int"),
+        ("screne:\n  max_included: 3\n", "unknown block 'screne'"),
+        ("shared:\n  question: 'what is the of and'\n", "has only stop words"),
+        ("- a\n- b\n", "expected a mapping of blocks"),
+        ("screen: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_params_are_one_clear_line(tmp_path, yaml_text, message):
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(InputError) as err:
+        config.load_params(path)
+    assert message in str(err.value)
+    assert str(path) in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_params_file(tmp_path):
+    with pytest.raises(InputError, match="params file not found"):
+        config.load_params(tmp_path / "nope.yaml")
+
+
+def test_int_is_accepted_for_float_and_converted(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("screen:\n  min_relative_score: 1\n")
+    assert config.load_params(path)["screen"]["min_relative_score"] == 1.0
+
+
+def test_resolve_checks_and_records_stage_params(tmp_path):
+    p = config.resolve("screen", run_dir=str(tmp_path / "run"), question="Does X-1 beat Y?",
+                       max_included=5, min_relative_score=0.2, min_entity_match=1, title_weight=2.0)
+    assert p["run_dir"].is_dir() and p["max_included"] == 5
+    recorded = json.loads((tmp_path / "run" / "params" / "screen.json").read_text())
+    assert recorded["max_included"] == 5 and recorded["question"] == "Does X-1 beat Y?"
+    assert config.stage_params(tmp_path / "run")["screen"]["min_relative_score"] == 0.2
+    with pytest.raises(InputError, match="unknown key 'screen.top_k'"):
+        config.resolve("screen", run_dir=str(tmp_path), question="Does X-1 beat Y?", top_k=3)

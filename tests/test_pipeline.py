@@ -1,0 +1,190 @@
+"""The whole pipeline, executed by papermill on the tiny corpus, asserted on the run folder."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import bibtexparser
+import pandas as pd
+import pytest
+from conftest import ROOT
+from corpus import OFF_TOPIC, ON_TOPIC, write_corpus
+
+from synth.cli import main
+from synth.report import sections_in
+
+SMOKE = str(ROOT / "params" / "smoke.yaml")
+QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
+SECTIONS = ["Abstract", "Introduction", "Methodology", "Results", "Limitations",
+            "Extracted Claims", "References"]
+ON_IDS = {"2501.00001", "2502.00002", "2503.00003", "2504.00004", "2505.00005"}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("pipeline")
+    corpus = write_corpus(tmp / "corpus.jsonl")
+    out = tmp / "run"
+    assert main(["run", "--params", SMOKE, "--corpus", str(corpus), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_run_folder_holds_every_artifact(run):
+    for name in ["papers.csv", "papers.parquet", "claims.csv", "claims.parquet", "verdicts.csv",
+                 "verdicts.parquet", "review.json", "report.html", "report.md", "references.bib",
+                 "run.json", "tuples.csv", "search.json", "queries.csv", "prisma.json"]:
+        assert (run / name).is_file() and (run / name).stat().st_size > 0, name
+    executed = sorted(p.name for p in (run / "notebooks").glob("*.ipynb"))
+    assert executed == ["10_search.ipynb", "20_screen.ipynb", "30_claims.ipynb", "40_verify.ipynb",
+                        "50_review.ipynb", "60_report.ipynb"]
+    assert {"prisma.png", "relevance.png", "verdicts.png", "reviews.png"} <= {
+        p.name for p in (run / "figures").glob("*.png")}
+
+
+def test_papers_are_ranked_and_screened_on_topic(run):
+    papers = pd.read_csv(run / "papers.csv", dtype={"paper_id": str})
+    assert papers["rank"].tolist() == list(range(1, len(papers) + 1))
+    assert papers["paper_id"].is_unique and len(papers) == len(ON_TOPIC) + len(OFF_TOPIC) - 1
+    included = set(papers.loc[papers["included"], "paper_id"])
+    assert included and included <= ON_IDS
+    assert (papers.loc[~papers["included"], "exclusion_reason"].fillna("") != "").all()
+    assert {"paper_id", "title", "authors", "year", "url", "source", "score", "included",
+            "exclusion_reason"} <= set(papers.columns)
+
+
+def test_claims_are_whole_sentences_of_their_papers(run):
+    claims = pd.read_csv(run / "claims.csv", dtype={"paper_id": str})
+    papers = pd.read_parquet(run / "papers.parquet").set_index("paper_id")
+    assert len(claims) > 0 and claims["claim_id"].is_unique
+    for row in claims.itertuples():
+        abstract = " ".join(papers.loc[row.paper_id, "abstract"].split())
+        assert row.text.strip()[-1] in ".!?", row.text
+        assert row.text[:-1].strip() in abstract or row.source_sentence in abstract, row.text
+    assert any("49.8 R@1 on MSR-VTT" in t for t in claims["text"])
+
+
+def test_verdicts_cover_every_claim_with_evidence_from_other_papers(run):
+    claims = pd.read_csv(run / "claims.csv", dtype={"paper_id": str})
+    verdicts = pd.read_csv(run / "verdicts.csv", dtype={"evidence_paper_id": str}, keep_default_na=False)
+    assert sorted(verdicts["claim_id"]) == sorted(claims["claim_id"])
+    assert set(verdicts["label"]) <= {"SUPPORTED", "CONTRADICTED", "UNVERIFIED"}
+    assert verdicts["confidence"].between(0, 1).all()
+    merged = verdicts.merge(claims, on="claim_id")
+    with_evidence = merged[merged["label"] != "UNVERIFIED"]
+    assert (with_evidence["evidence_paper_id"] != with_evidence["paper_id"]).all()
+    assert (with_evidence["evidence_sentence"].str.len() > 0).all()
+
+
+def test_review_has_five_reasoned_scores(run):
+    review = json.loads((run / "review.json").read_text())
+    assert len(review["reviewers"]) >= 5
+    for r in review["reviewers"]:
+        assert 0 <= r["score"] <= 10 and r["rationale"].endswith(".") and re.search(r"\d", r["rationale"])
+    scores = [r["score"] for r in review["reviewers"]]
+    assert review["overall"] == pytest.approx(sum(scores) / len(scores), abs=0.01)
+    assert review["spread"] == pytest.approx(max(scores) - min(scores), abs=0.01)
+
+
+def test_report_sections_title_and_numbers_agree_with_tables(run):
+    md = (run / "report.md").read_text()
+    assert md.lstrip().startswith("# " + QUESTION.replace("-", "\\-"))
+    assert sections_in(md) == SECTIONS
+    papers = pd.read_csv(run / "papers.csv", dtype={"paper_id": str})
+    claims = pd.read_csv(run / "claims.csv")
+    verdicts = pd.read_csv(run / "verdicts.csv")
+    abstract = md.split("## Abstract", 1)[1].split("## Introduction", 1)[0]
+    n_inc = int(papers["included"].sum())
+    counts = verdicts["label"].value_counts()
+    assert f"{n_inc} papers" in abstract
+    assert f"screening {len(papers)} candidates" in abstract
+    assert f"{len(claims)} check-worthy claims" in abstract
+    assert f"{counts.get('SUPPORTED', 0)} supported and {counts.get('CONTRADICTED', 0)} contradicted" in abstract
+    assert f"{counts.get('UNVERIFIED', 0)} left unverified" in abstract
+    review = json.loads((run / "review.json").read_text())
+    assert f"{review['overall']:.1f}/10" in abstract
+
+
+def test_references_hold_each_included_paper_exactly_once(run):
+    papers = pd.read_csv(run / "papers.csv", dtype={"paper_id": str})
+    md = (run / "report.md").read_text()
+    refs = md.split("## References", 1)[1]
+    for pid in papers["paper_id"]:
+        n = refs.count(pid)
+        assert n == (1 if papers.set_index("paper_id").loc[pid, "included"] else 0), pid
+    library = bibtexparser.parse_string((run / "references.bib").read_text())
+    assert len(library.entries) == int(papers["included"].sum()) and not library.failed_blocks
+
+
+def test_report_html_is_self_contained(run):
+    html = (run / "report.html").read_text()
+    assert f"<title>{QUESTION}</title>" in html
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?https?://""", html)
+    assert "data:image/png;base64" in html
+    for section in SECTIONS:
+        assert re.search(rf"<h2[^>]*>{section}", html), section
+    assert "import " not in html.split("<body", 1)[1]  # code cells hidden
+
+
+def test_manifest_records_question_params_versions_timings_hashes(run):
+    manifest = json.loads((run / "run.json").read_text())
+    assert manifest["question"] == QUESTION
+    assert manifest["params"]["screen"]["max_included"] == 8
+    assert manifest["versions"]["papermill"] and manifest["versions"]["python"]
+    assert set(manifest["stages"]) == {"search", "screen", "claims", "verify", "review", "report"}
+    assert all(s["status"] == "done" and s["seconds"] > 0 for s in manifest["stages"].values())
+    assert len(manifest["input_hashes"]["corpus"]) == 64
+    assert manifest["counts"]["included"] > 0
+
+
+def test_rerun_with_same_out_reuses_every_stage(run, capsys):
+    manifest = json.loads((run / "run.json").read_text())
+    corpus = manifest["corpus"]
+    before = {p.name: p.stat().st_mtime_ns for p in run.glob("*.parquet")}
+    assert main(["run", "--params", SMOKE, "--corpus", corpus, "--out", str(run)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("reused") == 6
+    assert before == {p.name: p.stat().st_mtime_ns for p in run.glob("*.parquet")}
+
+
+def test_same_out_with_another_question_is_refused(run, capsys):
+    manifest = json.loads((run / "run.json").read_text())
+    code = main(["run", "--params", SMOKE, "--corpus", manifest["corpus"], "--out", str(run),
+                 "--question", "Something else about MSR-VTT?", "--quiet"])
+    assert code == 2
+    assert "choose a new --out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--corpus", "/nonexistent/corpus.jsonl"], "corpus not found"),
+        (["--question", "what is the of and?"], "only stop words"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_no_run_folder(tmp_path, capsys, args, message):
+    out_root = tmp_path / "out"
+    code = main(["run", "--params", SMOKE, "--out-root", str(out_root), "--quiet", *args]
+                + ([] if "--corpus" in args else ["--corpus", str(write_corpus(tmp_path / "c.jsonl"))]))
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert not out_root.exists() or not any(out_root.iterdir())
+
+
+def test_unknown_params_key_exit_2(tmp_path, capsys):
+    params = tmp_path / "p.yaml"
+    params.write_text("screen:\n  max_inclued: 3\n")
+    assert main(["run", "--params", str(params), "--corpus", "x", "--quiet"]) == 2
+    assert "unknown key 'screen.max_inclued'" in capsys.readouterr().err
+
+
+def test_empty_corpus_leaves_nothing_behind(tmp_path, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    out_root = tmp_path / "out"
+    code = main(["run", "--params", SMOKE, "--corpus", str(empty), "--out-root", str(out_root), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and str(empty) in err and len(err.strip().splitlines()) == 1
+    assert not out_root.exists() or not any(out_root.iterdir())

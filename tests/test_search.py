@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pandas as pd
+
+from synth import search
+from synth.config import SEED_QUESTION
+
+
+def test_entities_of_the_seed_question():
+    assert search.extract_entities(SEED_QUESTION) == ["InternVideo2", "MSR-VTT", "DiDeMo"]
+
+
+def test_key_terms_keep_phrases_and_drop_question_words():
+    terms = search.extract_key_terms(SEED_QUESTION)
+    phrases = set(terms.loc[terms["kind"] == "phrase", "term"])
+    assert {"cross-domain generalization", "training data"} <= phrases
+    words = set(terms["term"].str.lower())
+    assert not words & {"can", "quantitatively", "shown", "compared", "like", "benchmarks"}
+
+
+def test_queries_are_field_scoped_and_never_the_whole_question():
+    terms = search.extract_key_terms(SEED_QUESTION)
+    queries = search.build_arxiv_queries(terms, max_queries=6)
+    assert queries[0] == 'all:InternVideo2 OR all:"MSR-VTT" OR all:DiDeMo'
+    assert 1 < len(queries) <= 6
+    assert all(q.startswith(("all:", "abs:", "ti:", "(")) for q in queries)
+    assert all(len(q) < len(SEED_QUESTION) for q in queries)
+    assert any('abs:"cross-domain generalization"' in q for q in queries)
+
+
+def test_question_without_entities_still_gets_queries():
+    terms = search.extract_key_terms("How does dropout affect generalization of deep networks?")
+    assert "entity" not in set(terms["kind"])
+    queries = search.build_arxiv_queries(terms)
+    assert queries and all("dropout" in q or "deep networks" in q or "generalization" in q
+                           for q in queries)
+
+
+def test_relation_verbs_do_not_glue_phrases():
+    terms = search.extract_key_terms("Does retrieval-augmented generation reduce hallucination in LLMs?")
+    assert "retrieval-augmented generation" in set(terms["term"])
+    assert not any("reduce" in t for t in terms.loc[terms["kind"] == "phrase", "term"])
+
+
+def test_term_hits_count_papers_mentioning_each_term():
+    papers = pd.DataFrame({"title": ["MSR-VTT results", "Other"],
+                           "abstract": ["We test on msr-vtt and DiDeMo.", "Nothing here."]})
+    terms = pd.DataFrame({"term": ["MSR-VTT", "DiDeMo", "InternVideo2"],
+                          "kind": ["entity"] * 3, "weight": [3.0] * 3})
+    hits = search.compute_term_hits(papers, terms)
+    assert hits["papers"].tolist() == [1, 1, 0]
