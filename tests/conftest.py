@@ -4,7 +4,6 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-
 from corpus import OFF_TOPIC, write_corpus
 
 matplotlib.use("Agg")

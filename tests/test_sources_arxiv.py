@@ -1,0 +1,249 @@
+"""Tests for synth.sources.arxiv against the loopback fake arXiv server (offline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from arxiv_server import (
+    FakeArxivServer,
+    arxiv_server_fixture,  # noqa: F401 - registers the arxiv_server fixture
+    make_entry,
+)
+
+from synth.errors import InputError, SearchError
+from synth.sources import PAPER_COLUMNS
+from synth.sources.arxiv import (
+    DEFAULT_API_URL,
+    QUERY_LOG_COLUMNS,
+    CachingClient,
+    api_url_from_env,
+    make_client,
+    search_arxiv,
+)
+
+
+def _entries(n: int, prefix: str = "2401") -> list[dict]:
+    return [
+        make_entry(
+            f"{prefix}.{i:05d}v{1 + i % 3}",
+            f"Paper  number\n {i}",
+            f"Abstract of\n  paper {i}.",
+            authors=[f"Author {i}", "Grace Hopper"],
+            categories=["cs.IR", "cs.CL"],
+        )
+        for i in range(n)
+    ]
+
+
+def _client(server: FakeArxivServer, cache: Path | None, **kw) -> CachingClient:
+    kw.setdefault("delay_seconds", 0)
+    kw.setdefault("num_retries", 2)
+    return make_client(cache, base_url=server.url, **kw)
+
+
+def test_parses_results_into_papers_table(arxiv_server, tmp_path):
+    arxiv_server.entries = [
+        make_entry(
+            "2503.19009v2",
+            "Video-ColBERT:\n  Late Interaction",
+            " Text-to-video\n retrieval. ",
+            authors=["Arun Reddy", "Alexander Martin"],
+            categories=["cs.CV", "cs.IR", "cs.CV"],
+            published="2025-03-24T17:59:59Z",
+        ),
+        make_entry("hep-th/9901001v1", "Old style", "Legacy id.", published="1999-01-04T00:00:00Z"),
+    ]
+    papers, log = search_arxiv(["all:video"], 10, _client(arxiv_server, tmp_path))
+    assert list(papers.columns) == [*PAPER_COLUMNS, "query"]
+    first = papers.iloc[0]
+    assert first["paper_id"] == "2503.19009" and first["version"] == 2
+    assert first["title"] == "Video-ColBERT: Late Interaction"
+    assert first["abstract"] == "Text-to-video retrieval."
+    assert first["authors"] == "Arun Reddy; Alexander Martin"
+    assert first["categories"] == "cs.CV cs.IR"
+    assert first["year"] == 2025 and first["published"] == "2025-03-24"
+    assert first["url"] == "https://arxiv.org/abs/2503.19009"
+    assert first["source"] == "arxiv" and first["source_file"] == "all:video"
+    assert first["query"] == "all:video" and first["sentences"] is None
+    assert papers.iloc[1]["paper_id"] == "hep-th/9901001" and papers.iloc[1]["year"] == 1999
+    assert list(log.columns) == QUERY_LOG_COLUMNS
+    assert log.to_dict("records") == [
+        {"query": "all:video", "returned": 2, "complete": True, "from_cache": False, "error": ""}
+    ]
+
+
+def test_query_reaches_server(arxiv_server, tmp_path):
+    arxiv_server.entries = _entries(3)
+    search_arxiv(['ti:"text video" AND cat:cs.CV'], 5, _client(arxiv_server, tmp_path))
+    params = arxiv_server.params()
+    assert arxiv_server.queries() == ['ti:"text video" AND cat:cs.CV']
+    assert params[0]["sortBy"] == "relevance" and params[0]["start"] == "0"
+    assert arxiv_server.requests[0].startswith("/api/query?")
+
+
+def test_paging_across_three_pages(arxiv_server, tmp_path):
+    arxiv_server.entries = _entries(25)
+    papers, log = search_arxiv(["q"], 25, _client(arxiv_server, tmp_path, page_size=10))
+    assert [p["start"] for p in arxiv_server.params()] == ["0", "10", "20"]
+    assert all(p["max_results"] == "10" for p in arxiv_server.params())
+    assert len(papers) == 25 and papers["paper_id"].is_unique
+    assert log.loc[0, "returned"] == 25 and log.loc[0, "complete"]
+
+
+def test_max_results_and_total_results_limit_paging(arxiv_server, tmp_path):
+    arxiv_server.entries = _entries(7)
+    papers, log = search_arxiv(["q"], 100, _client(arxiv_server, tmp_path, page_size=5))
+    assert len(papers) == 7 and len(arxiv_server.requests) == 2
+    assert bool(log.loc[0, "complete"])
+    arxiv_server.requests.clear()
+    papers, _ = search_arxiv(["other"], 3, _client(arxiv_server, None, page_size=5))
+    assert len(papers) == 3 and len(arxiv_server.requests) == 1
+
+
+def test_cached_rerun_makes_no_requests_and_is_identical(arxiv_server, tmp_path):
+    arxiv_server.entries = _entries(12)
+    first, log1 = search_arxiv(["q1", "q2"], 12, _client(arxiv_server, tmp_path, page_size=5))
+    assert len(arxiv_server.requests) == 6
+    arxiv_server.requests.clear()
+    arxiv_server.fail_next(100, status=500)  # any request would now fail
+    client = _client(arxiv_server, tmp_path, page_size=5, delay_seconds=30)
+    second, log2 = search_arxiv(["q1", "q2"], 12, client)
+    assert arxiv_server.requests == []
+    assert client.requests_made == 0 and client.pages_from_cache == 6
+    pd.testing.assert_frame_equal(first, second)
+    assert not log1["from_cache"].any() and log2["from_cache"].all()
+    assert list(tmp_path.glob("*.xml")) and not list(tmp_path.glob(".page-*"))
+
+
+def test_dedupe_across_queries_keeps_first_query_and_latest_version(tmp_path):
+    by_query = {
+        "a": [make_entry("2401.00001v1", "T1", "A1"), make_entry("2401.00002v1", "T2", "A2")],
+        "b": [
+            make_entry("2401.00001v3", "T1 revised", "A1"),
+            make_entry("2401.00003v1", "T3", "A3"),
+        ],
+    }
+    with FakeArxivServer(entries_by_query=by_query) as server:
+        papers, log = search_arxiv(["a", "b"], 10, _client(server, tmp_path))
+    assert papers["paper_id"].tolist() == ["2401.00001", "2401.00002", "2401.00003"]
+    row = papers.iloc[0]
+    assert row["version"] == 3 and row["title"] == "T1 revised"
+    assert row["query"] == "a" and row["source_file"] == "a"
+    assert log["returned"].tolist() == [2, 2]
+
+
+def test_env_var_selects_api_url(arxiv_server, tmp_path, monkeypatch):
+    assert api_url_from_env({}) == DEFAULT_API_URL
+    assert api_url_from_env({"SYNTH_ARXIV_API_URL": " "}) == DEFAULT_API_URL
+    assert api_url_from_env({"SYNTH_ARXIV_API_URL": "http://x/api"}) == "http://x/api"
+    monkeypatch.setenv("SYNTH_ARXIV_API_URL", arxiv_server.url)
+    arxiv_server.entries = _entries(2)
+    client = make_client(tmp_path, delay_seconds=0)
+    assert client.query_url_format == arxiv_server.url + "?{}"
+    papers, _ = search_arxiv(["env"], 2, client)
+    assert len(papers) == 2 and arxiv_server.queries() == ["env"]
+
+
+def test_http_failure_after_retries_raises_search_error(arxiv_server, tmp_path):
+    arxiv_server.entries = _entries(2)
+    arxiv_server.fail_next(10, status=500)
+    with pytest.raises(SearchError) as info:
+        search_arxiv(["cat:cs.IR"], 5, _client(arxiv_server, tmp_path, num_retries=2))
+    message = str(info.value)
+    assert "'cat:cs.IR'" in message and "HTTP 500" in message and "\n" not in message
+    assert len(arxiv_server.requests) == 3
+    assert list(tmp_path.glob("*.xml")) == []
+
+
+def test_503_then_success_recovers(arxiv_server, tmp_path):
+    arxiv_server.entries = _entries(3)
+    arxiv_server.fail_next(2, status=503, retry_after=0)
+    papers, log = search_arxiv(["q"], 3, _client(arxiv_server, tmp_path, num_retries=3))
+    assert len(papers) == 3 and len(arxiv_server.requests) == 3
+    assert log.loc[0, "error"] == ""
+
+
+def test_malformed_xml_raises_search_error_and_is_not_cached(arxiv_server, tmp_path):
+    arxiv_server.entries = _entries(3)
+    arxiv_server.malformed_next(1)
+    with pytest.raises(SearchError, match="'broken'.*Atom"):
+        search_arxiv(["broken"], 3, _client(arxiv_server, tmp_path))
+    assert list(tmp_path.glob("*.xml")) == []
+    papers, _ = search_arxiv(["broken"], 3, _client(arxiv_server, tmp_path))
+    assert len(papers) == 3
+
+
+def test_empty_page_in_the_middle(arxiv_server, tmp_path):
+    arxiv_server.entries = _entries(6)
+    arxiv_server.empty_next(1, start=2)  # transient: the retry succeeds
+    papers, _ = search_arxiv(["q"], 6, _client(arxiv_server, tmp_path, page_size=2))
+    assert len(papers) == 6
+    arxiv_server.empty_next(10, start=2)  # persistent: fails after retries
+    with pytest.raises(SearchError, match="'q2'.*empty"):
+        search_arxiv(["q2"], 6, _client(arxiv_server, None, page_size=2, num_retries=1))
+
+
+def test_slow_response_times_out_then_raises(arxiv_server, tmp_path):
+    arxiv_server.entries = _entries(2)
+    arxiv_server.slow_next(5, 1.0)
+    with pytest.raises(SearchError, match="'slow'"):
+        search_arxiv(
+            ["slow"], 2, _client(arxiv_server, tmp_path, num_retries=1, timeout_seconds=0.2)
+        )
+
+
+def test_connection_refused_raises_search_error(tmp_path):
+    with FakeArxivServer() as server:
+        url = server.url
+    client = make_client(tmp_path, base_url=url, delay_seconds=0, num_retries=0)
+    with pytest.raises(SearchError, match="'q'.*ConnectionError"):
+        search_arxiv(["q"], 1, client)
+
+
+def test_no_results_and_bad_input(arxiv_server, tmp_path):
+    papers, log = search_arxiv(["nothing"], 5, _client(arxiv_server, tmp_path))
+    assert papers.empty and list(papers.columns) == [*PAPER_COLUMNS, "query"]
+    assert log.loc[0, "returned"] == 0 and bool(log.loc[0, "complete"])
+    client = _client(arxiv_server, tmp_path)
+    for queries, n in (([], 5), ("q", 5), ([""], 5), (["q"], 0)):
+        with pytest.raises(InputError):
+            search_arxiv(queries, n, client)
+    with pytest.raises(InputError):
+        make_client(tmp_path, page_size=0)
+
+
+def test_progress_bar_runs(arxiv_server, tmp_path):
+    arxiv_server.entries = _entries(2)
+    papers, log = search_arxiv(["a", "b"], 2, _client(arxiv_server, tmp_path), progress=True)
+    assert len(papers) == 2 and log["query"].tolist() == ["a", "b"]
+    assert log["returned"].tolist() == [2, 2]
+
+
+def test_plain_arxiv_client_also_works(arxiv_server):
+    import arxiv
+
+    arxiv_server.entries = _entries(4)
+    client = arxiv.Client(page_size=3, delay_seconds=0, num_retries=0)
+    client.query_url_format = arxiv_server.url + "?{}"
+    papers, log = search_arxiv(["plain"], 4, client)
+    assert len(papers) == 4 and len(arxiv_server.requests) == 2
+    assert log.to_dict("records")[0] == {
+        "query": "plain",
+        "returned": 4,
+        "complete": True,
+        "from_cache": False,
+        "error": "",
+    }
+
+
+def test_retry_after_is_honoured(arxiv_server, tmp_path, monkeypatch):
+    import synth.sources.arxiv as module
+
+    slept: list[float] = []
+    monkeypatch.setattr(module.time, "sleep", slept.append)
+    arxiv_server.entries = _entries(1)
+    arxiv_server.fail_next(1, status=503, retry_after=7)
+    papers, _ = search_arxiv(["q"], 1, _client(arxiv_server, tmp_path))
+    assert len(papers) == 1 and 7.0 in slept
