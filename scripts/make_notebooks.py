@@ -354,6 +354,21 @@ bib = report.to_bibtex(included)
 io.write_text(run_dir / "references.bib", bib)
 """, tags=["notebook-only"]),
     ],
+    "70_compare": [
+        md("""
+# 70 · Compare
+The same question run under several parameter sets, side by side: papers included and their
+overlap, claims, verdicts, reviewer scores and stage timings. `synth compare` renders it to
+`compare.html`.
+""", tags=["notebook-only"]),
+        code(IMPORTS + "from IPython.display import Markdown, display\n\nfrom synth import compare, report"),
+        code('run_dirs = []  # list[str]: run folders to compare\nquestion = ""  # str: the question they share', tags=["parameters"]),
+        code('display(Markdown("# Comparison: " + report.md_escape(question)))\nsummary = compare.compute_summary(run_dirs)\nsummary'),
+        code('overlap = compare.compute_overlap(run_dirs)\nax = compare.plot_overlap(overlap)\nplt.show()'),
+        code('labels = summary.set_index("run")[["supported", "contradicted", "unverified"]]\nax = compare.plot_grouped(labels, "claims")\nplt.show()'),
+        code('reviews = compare.compute_reviews(run_dirs)\nax = compare.plot_grouped(reviews, "score (0-10)")\nplt.show()\nreviews'),
+        code('timings = compare.compute_timings(run_dirs)\nax = compare.plot_grouped(timings, "seconds")\nplt.show()\ntimings'),
+    ],
 }
 
 

@@ -1,6 +1,7 @@
 """The ``synth`` command.
 
 ``synth run``      question in, report out (papermill runs the stage notebooks)
+``synth compare``  the same question under several params files, side by side
 ``synth rank``     batch ranking of BEIR queries over a corpus, TREC run file out
 ``synth extract``  batch claim-sentence labelling of abstracts (JSONL in, JSONL out)
 ``synth verify``   batch claim verification against a corpus (SciFact-style JSONL out)
@@ -54,6 +55,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from synth.pipeline import make_request, run_compare
+
+    if len(args.params) < 2:
+        raise InputError("compare: give at least two params files")
+    requests = [make_request(args.question, p, args.corpus) for p in args.params]
+    folder = run_compare(requests, out_root=args.out_root, progress=not args.quiet,
+                         log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr)))
+    print(folder / "compare.html")
+    return 0
+
+
 def cmd_rank(args: argparse.Namespace) -> int:
     from synth.screen import rank_queries
     from synth.sources.local import load_corpus
@@ -98,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out-root", default="output", help="where new run folders go")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.set_defaults(func=cmd_run)
+
+    compare = sub.add_parser("compare", help="run under several params files, side by side")
+    compare.add_argument("params", nargs="+", help="two or more params YAML files")
+    compare.add_argument("--question", help="research question (default: the first file's)")
+    compare.add_argument("--corpus", help="local corpus (default: search arXiv)")
+    compare.add_argument("--out-root", default="output")
+    compare.add_argument("--quiet", action="store_true")
+    compare.set_defaults(func=cmd_compare)
 
     rank = sub.add_parser("rank", help="rank a corpus for BEIR queries, TREC run out")
     rank.add_argument("--corpus", required=True)

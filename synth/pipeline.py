@@ -304,3 +304,41 @@ def _counts(run_dir: Path) -> dict[str, Any]:
         "verdicts": {str(k): int(v) for k, v in verdicts["label"].value_counts().items()},
         "review_overall": review["overall"],
     }
+
+
+def run_compare(requests: list[RunRequest], out_root: str | Path = "output",
+                notebooks: Path | None = None, progress: bool = True,
+                log: Callable[[str], None] = lambda s: None) -> Path:
+    """Run the pipeline once per request (sharing the arXiv cache), then execute the comparison
+    notebook and render ``compare.html``. Returns the comparison folder."""
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    notebooks = notebooks or project_notebooks()
+    out_root = Path(out_root).resolve()
+    folder = new_run_dir(out_root, "compare")
+    stems = [Path(r.params_file).stem if r.params_file else "default" for r in requests]
+    if len(set(stems)) != len(stems):
+        raise InputError("compare: give parameter files with different names")
+    cache = str(out_root / "cache" / "arxiv")
+    run_dirs = []
+    for request, stem in zip(requests, stems, strict=True):
+        if not request.params["search"]["cache_dir"]:
+            request.params["search"]["cache_dir"] = cache
+        log(f"== {stem}")
+        run_dirs.append(run_pipeline(request, out=folder / stem, out_root=folder,
+                                     notebooks=notebooks, progress=progress, log=log))
+    target = folder / "compare.ipynb"
+    pm.execute_notebook(str(notebooks / "70_compare.ipynb"), str(target),
+                        parameters={"run_dirs": [str(r) for r in run_dirs],
+                                    "question": requests[0].question},
+                        kernel_name="python3", progress_bar=progress, cwd=str(notebooks),
+                        extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    nb = _report_only(nbformat.read(target, as_version=4))
+    nb.metadata["title"] = f"Comparison: {requests[0].question}"
+    templates = str(Path(__file__).parent / "templates")
+    html, _ = HTMLExporter(template_name="synth_report", extra_template_basedirs=[templates],
+                           exclude_input=True, exclude_input_prompt=True,
+                           exclude_output_prompt=True).from_notebook_node(nb)
+    write_text(folder / "compare.html", html)
+    return folder

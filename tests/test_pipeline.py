@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import bibtexparser
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from arxiv_server import FakeArxivServer, make_entry
 from conftest import ROOT
 from corpus import OFF_TOPIC, ON_TOPIC, write_corpus
 
@@ -188,3 +192,52 @@ def test_empty_corpus_leaves_nothing_behind(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and str(empty) in err and len(err.strip().splitlines()) == 1
     assert not out_root.exists() or not any(out_root.iterdir())
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
+def test_report_renders_in_a_real_browser(run, tmp_path):
+    url = (run / "report.html").resolve().as_uri()
+    base = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    for section in SECTIONS:
+        assert re.search(rf"<h2[^>]*>{section}", dom), section
+    shot = tmp_path / "report.png"
+    subprocess.run([*base, f"--screenshot={shot}", "--window-size=1200,2000", url],
+                   capture_output=True, timeout=120, check=True)
+    pixels = plt.imread(shot)[..., :3]
+    non_white = (pixels.mean(axis=2) < 0.9).mean()
+    assert non_white > 0.01 and pixels.std() > 0.05
+
+
+def test_arxiv_path_end_to_end_on_the_loopback_server(tmp_path, monkeypatch):
+    """No --corpus: the real arxiv.Client queries the loopback server; the rerun is offline."""
+    entries = [make_entry(r["id"] if "v" in r["id"][5:] else r["id"] + "v1", r["title"],
+                          r["summary"], r["authors"], r["categories"], "2025-02-01T00:00:00Z")
+               for r in ON_TOPIC[1:] + OFF_TOPIC]
+    with FakeArxivServer(entries) as server:
+        monkeypatch.setenv("SYNTH_ARXIV_API_URL", server.url)
+        out = tmp_path / "arxiv_run"
+        assert main(["run", "--params", SMOKE, "--out-root", str(tmp_path), "--out", str(out),
+                     "--quiet"]) == 0
+        queries = server.queries()
+        assert queries and all(q != QUESTION and len(q) < len(QUESTION) for q in queries)
+        assert any("MSR-VTT" in q for q in queries)
+        n_requests = len(server.requests)
+        again = tmp_path / "arxiv_rerun"
+        assert main(["run", "--params", SMOKE, "--out-root", str(tmp_path), "--out", str(again),
+                     "--quiet"]) == 0
+        assert len(server.requests) == n_requests  # served from the cache
+    papers = pd.read_csv(out / "papers.csv", dtype={"paper_id": str})
+    assert set(papers["source"]) == {"arxiv"} and papers["included"].any()
+    assert set(papers.loc[papers["included"], "paper_id"]) <= ON_IDS
+    assert papers.equals(pd.read_csv(again / "papers.csv", dtype={"paper_id": str}))
+    log = pd.read_csv(out / "queries.csv")
+    assert log["complete"].all() and not log["from_cache"].any()
+    assert pd.read_csv(again / "queries.csv")["from_cache"].all()
+    assert "arXiv" in (out / "report.md").read_text().split("## Introduction")[0]
