@@ -1,0 +1,157 @@
+"""How well does synth verify scientific claims, open setting?  SciFact train claims, CV.
+
+    .venv/bin/python benchmarks/verify.py [--data /work/shared/data/scifact] [--folds 5]
+
+Outer grouped K-fold over the SciFact *train* claims (a claim is never in a train and a test
+fold at once); each outer fit tunes its threshold and calibration by an inner CV on its own
+training claims only.  Retrieval is open: every claim is matched against all 5,183 abstracts.
+Metrics follow Wadden et al. (2020): abstract-level label-only and label+rationale F1 (at
+most 3 rationale sentences), sentence-level selection+label F1, and the ECE of the emitted
+verdicts' confidence.  Also times ``verify_corpus`` (shipped model) for 300 claims.
+Data credit: SciFact, claims CC BY 4.0, abstracts (S2ORC) ODC-By 1.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupKFold
+
+from synth import verify as v
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _trainer():
+    spec = importlib.util.spec_from_file_location(
+        "train_verify_model", ROOT / "scripts" / "train_verify_model.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def subset(pairs: pd.DataFrame, sents: pd.DataFrame, rows: np.ndarray):
+    """Pairs and sentence rows of the claims ``rows``, renumbered 0..len(rows)-1."""
+    new_claim = pd.Series(np.arange(len(rows)), index=rows)
+    keep = pairs["claim_row"].isin(rows).to_numpy()
+    old_pair = np.flatnonzero(keep)
+    p = pairs[keep].reset_index(drop=True)
+    p["claim_row"] = new_claim.loc[p["claim_row"]].to_numpy()
+    new_pair = pd.Series(np.arange(len(old_pair)), index=old_pair)
+    s = sents[sents["pair"].isin(old_pair)].reset_index(drop=True)
+    s["pair"] = new_pair.loc[s["pair"]].to_numpy()
+    s["claim_row"] = new_claim.loc[s["claim_row"]].to_numpy()
+    return p, s, keep
+
+
+def scifact_metrics(pred: dict, gold: dict) -> dict[str, float]:
+    """pred/gold: claim -> doc -> (label, sentences) / (label, [rationale sets])."""
+
+    def f1(tp, n_pred, n_gold):
+        p, r = tp / max(n_pred, 1), tp / max(n_gold, 1)
+        return {"P": p, "R": r, "F1": 2 * p * r / (p + r) if p + r else 0.0}
+
+    n_pred = sum(len(d) for d in pred.values())
+    n_gold = sum(len(d) for d in gold.values())
+    n_pred_s = sum(len(s[:3]) for d in pred.values() for _, s in d.values())
+    n_gold_s = sum(len(r) for d in gold.values() for _, sets in d.values() for r in sets)
+    label = rationale = sent = 0
+    for c, docs in pred.items():
+        for doc, (lab, sel) in docs.items():
+            g = gold.get(c, {}).get(doc)
+            if g is None or g[0] != lab:
+                continue
+            sel = set(sel[:3])
+            label += 1
+            rationale += any(set(r) <= sel for r in g[1])
+            sent += sum(any(s in r and set(r) <= sel for r in g[1]) for s in sel)
+    out = {}
+    for name, (tp, npred, ngold) in {
+        "label_only": (label, n_pred, n_gold),
+        "label_rationale": (rationale, n_pred, n_gold),
+        "sentence": (sent, n_pred_s, n_gold_s),
+    }.items():
+        out.update({f"{name}_{k}": val for k, val in f1(tp, npred, ngold).items()})
+    return out
+
+
+def cross_validate(data: Path, folds: int, seed: int = 0) -> tuple[dict, pd.DataFrame]:
+    trainer = _trainer()
+    papers, claims = trainer.load_scifact(data)
+    docs, texts, pairs, sents, pair_y, sent_y, _ = trainer.build_training_set(papers, claims)
+    gold = {
+        i: {
+            str(d): (sets[0]["label"], [e["sentences"] for e in sets])
+            for d, sets in c["evidence"].items()
+        }
+        for i, c in enumerate(claims)
+    }
+    pred: dict = {i: {} for i in range(len(claims))}
+    emitted = []
+    split = GroupKFold(folds, shuffle=True, random_state=seed)
+    for train, test in split.split(np.zeros(len(claims)), groups=np.arange(len(claims))):
+        p, s, keep = subset(pairs, sents, train)
+        n_gold = sum(len(gold[i]) for i in train)
+        sy = sent_y[sents["pair"].isin(np.flatnonzero(keep)).to_numpy()]
+        model = trainer.fit_verify_model(
+            [texts[i] for i in train], docs, p, s, pair_y[keep], sy, n_gold, seed=seed
+        )
+        tp, ts, _ = subset(pairs, sents, test)
+        tclaims = [texts[i] for i in test]
+        table = v.stance_table(
+            tclaims,
+            tp,
+            ts,
+            v.rationale_probability(model.rationale, ts),
+            docs,
+            model.rationale_ratio,
+        )
+        stance, _, conf = v.decide(model, v.stance_probability(model.stance, table))
+        for j in np.flatnonzero(stance < 2):
+            c, d = (
+                int(test[tp["claim_row"].iloc[j]]),
+                str(docs["paper_id"].iloc[tp["doc_row"].iloc[j]]),
+            )
+            label = v.STANCES[stance[j]]
+            pred[c][d] = (label, table["sentences"].iloc[j])
+            emitted.append((conf[j], gold[c].get(d, ("NEI",))[0] == label))
+    metrics = scifact_metrics(pred, gold)
+    conf, ok = np.array(emitted, dtype=float).T
+    metrics["ece_emitted"] = v.expected_calibration_error(conf, ok)
+    metrics["n_emitted"] = len(conf)
+    return metrics, v.reliability_table(conf, ok)
+
+
+def time_corpus(data: Path, n_claims: int = 300) -> float:
+    """Wall time of ``verify_corpus`` (shipped model) for n claims against the corpus."""
+    trainer = _trainer()
+    papers, claims = trainer.load_scifact(data)
+    batch = [{"id": c["id"], "claim": c["claim"]} for c in claims[:n_claims]]
+    start = time.perf_counter()
+    lines = list(v.verify_corpus(papers, batch))
+    assert len(lines) == len(batch)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("/work/shared/data/scifact"))
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    metrics, table = cross_validate(args.data, args.folds)
+    metrics["cv_wall_s"] = time.perf_counter() - start
+    metrics["time_300_claims_s"] = time_corpus(args.data)
+    print(json.dumps({k: round(float(x), 4) for k, x in metrics.items()}, indent=1))
+    print(table.round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

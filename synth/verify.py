@@ -1,0 +1,716 @@
+"""Verify claims against the sentences of other papers, with a calibrated confidence.
+
+For each claim the abstracts are ranked with BM25 (title + sentences); the top ``k`` papers
+other than the claim's own are candidates.  Every sentence of a candidate is scored as
+rationale by a small logistic model over overlap features (BM25, idf-weighted coverage,
+Jaccard of stems, bigram overlap, position, number agreement), and each candidate paper gets
+a stance SUPPORT / CONTRADICT / NEI from a second logistic model over retrieval features,
+the best rationale sentences and cue features (negation, direction words such as
+"increases" vs "reduces", hedging, conflicting numbers).  An isotonic map fitted on
+out-of-fold predictions turns the stance probability into ``confidence`` = P(verdict right).
+
+The shipped model (``synth/data/verify_model.json``) is trained by
+``scripts/train_verify_model.py`` on SciFact (Wadden et al., EMNLP 2020; claims CC BY 4.0,
+abstracts from S2ORC, ODC-By 1.0); the benchmark ``benchmarks/verify.py`` reuses its fitting.
+No neural model: everything here is sparse BM25, lexical cues and logistic regression.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from synth.index import build_bm25
+from synth.text import raw_tokens, tokenize
+
+LABELS = ("SUPPORTED", "CONTRADICTED", "UNVERIFIED")
+STANCES = ("SUPPORT", "CONTRADICT", "NEI")
+
+_NEG = (
+    "not no never without lack lacks lacking fail fails failed absence absent neither nor "
+    "cannot unable none non unaffected unrelated doesn didn isn aren wasn weren don nothing"
+)
+_UP = (
+    "increase increases increased increasing higher elevate elevated elevation enhance "
+    "enhances enhanced improve improves improved improvement promote promotes promoted "
+    "stimulate stimulates activate activates activation induce induces induced upregulate "
+    "upregulated upregulation raise raises raised greater augment augments accelerate accelerates "
+    "boost boosts potentiates gain gains rise rises positively longer beneficial benefits "
+    "sufficient necessary essential protect protects protective facilitate facilitates "
+    "promoting enhancing improving inducing stimulated stimulating activated exacerbate "
+    "exacerbates exacerbated"
+)
+_DOWN = (
+    "decrease decreases decreased decreasing reduce reduces reduced reduction lower "
+    "inhibit inhibits inhibited inhibition suppress suppresses suppressed impair impairs "
+    "impaired attenuate attenuates attenuated diminish diminishes diminished decline declines "
+    "downregulate downregulated downregulation block blocks blocked prevent prevents fewer "
+    "reducing inhibiting suppressing impairing preventing blocking lowered lowering "
+    "loss lose slow slows abolish abolished repress represses deplete depleted negative "
+    "negatively down shorter worse degrade degrades degraded impede impedes hinder hinders "
+    "worsen worsens aggravate harm harmful detrimental ineffective insufficient dispensable "
+    "unnecessary disrupt disrupts abrogate abrogates"
+)
+_NULL = (
+    "similar comparable unchanged unaffected equivalent independent insignificant "
+    "nonsignificant neutral indistinguishable irrespective regardless"
+)
+_HEDGE = (
+    "may might could suggest suggests suggested possibly possible potential potentially "
+    "likely appear appears seem seems perhaps unclear whether hypothesis hypothesize"
+)
+HASH_DIM = 4096
+_NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w-]|\.\d)")
+
+SENTENCE_FEATURES = (
+    "s_norm",
+    "s_rel",
+    "s_rank",
+    "s_cover",
+    "s_jacc",
+    "s_bigram",
+    "s_pos",
+    "s_len",
+    "num_agree",
+    "num_conflict",
+    "d_rank",
+    "d_norm",
+    "d_rel",
+)
+STANCE_FEATURES = (
+    "d_rank",
+    "d_norm",
+    "d_rel",
+    "d_margin",
+    "d_cover",
+    "r_max",
+    "r_second",
+    "s_cover",
+    "s_jacc",
+    "s_bigram",
+    "s_norm",
+    "c_neg",
+    "c_up",
+    "c_down",
+    "c_hedge",
+    "c_num",
+    "e_neg",
+    "e_up",
+    "e_down",
+    "e_hedge",
+    "neg_xor",
+    "dir_conflict",
+    "dir_agree",
+    "num_agree",
+    "num_conflict",
+    "neg_xor_cov",
+    "dir_conflict_cov",
+    "num_conflict_cov",
+    "c_len",
+    "c_null",
+    "e_null",
+    "null_xor",
+)
+
+
+@dataclass(frozen=True)
+class VerifyModel:
+    """Two logistic models (rationale, stance), a decision threshold and calibration maps.
+
+    ``reliability`` (bin, mean_confidence, accuracy, count) and ``ece`` are the
+    cross-validated calibration of emitted verdicts measured when the model was trained.
+    """
+
+    rationale: dict[str, np.ndarray]  # mean, scale, coef (F,), intercept (1,)
+    stance: dict[str, np.ndarray]  # mean, scale, coef (3, F), intercept (3,)
+    threshold: float = 0.5  # emit SUPPORT/CONTRADICT when its probability >= threshold
+    claim_threshold: float = 0.5  # per claim: verdict only where it beats UNVERIFIED's odds
+    rationale_ratio: float = 0.5  # extra sentences need prob >= ratio * best sentence prob
+    top_k: int = 5
+    calibration: dict[str, np.ndarray] = field(default_factory=dict)  # emit_x/y, nei_x/y
+    reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ece: float = float("nan")
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (lists of floats, no pickle)."""
+        arrays = lambda d: {k: np.asarray(v, dtype=float).tolist() for k, v in d.items()}
+        return {
+            "rationale": arrays(self.rationale),
+            "stance": arrays(self.stance),
+            "threshold": self.threshold,
+            "claim_threshold": self.claim_threshold,
+            "rationale_ratio": self.rationale_ratio,
+            "top_k": self.top_k,
+            "calibration": arrays(self.calibration),
+            "reliability": self.reliability.to_dict(orient="list"),
+            "ece": self.ece,
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VerifyModel:
+        arrays = lambda d: {k: np.asarray(v, dtype=float) for k, v in d.items()}
+        return cls(
+            rationale=arrays(data["rationale"]),
+            stance=arrays(data["stance"]),
+            threshold=float(data["threshold"]),
+            rationale_ratio=float(data["rationale_ratio"]),
+            claim_threshold=float(data.get("claim_threshold", data["threshold"])),
+            top_k=int(data["top_k"]),
+            calibration=arrays(data["calibration"]),
+            reliability=pd.DataFrame(data["reliability"]),
+            ece=float(data["ece"]),
+            meta=dict(data.get("meta", {})),
+        )
+
+
+def load_model(path: Path | None = None) -> VerifyModel:
+    """Load a model from JSON; default: the shipped ``synth/data/verify_model.json``."""
+    if path is None:
+        text = resources.files("synth").joinpath("data/verify_model.json").read_text("utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return VerifyModel.from_json(json.loads(text))
+
+
+def save_model(model: VerifyModel, path: Path) -> None:
+    """Write ``model`` as JSON (temp file + rename)."""
+    tmp = Path(path).with_suffix(".tmp")
+    tmp.write_text(json.dumps(model.to_json(), indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+# ----------------------------------------------------------------------------- cue features
+@lru_cache(maxsize=1)
+def _lexicons() -> dict[str, frozenset[str]]:
+    return {
+        "neg": frozenset(_NEG.split()),
+        "up": frozenset(_UP.split()),
+        "down": frozenset(_DOWN.split()),
+        "hedge": frozenset(_HEDGE.split()),
+        "null": frozenset(_NULL.split()),
+    }
+
+
+def cue_table(texts: list[str]) -> pd.DataFrame:
+    """Per text: neg, up, down, hedge (0/1), n_tokens, and its normalised numbers (list)."""
+    lex = _lexicons()
+    rows = []
+    for text in texts:
+        raw = set(raw_tokens(text))
+        up, down = bool(raw & lex["up"]), bool(raw & lex["down"])
+        null = (
+            bool(raw & lex["null"])
+            or "no difference" in text.lower()
+            or ("not" in raw and "significant" in raw)
+        )
+        rows.append((bool(raw & lex["neg"]), up, down, bool(raw & lex["hedge"]), null, len(raw)))
+    table = pd.DataFrame(
+        rows, columns=["neg", "up", "down", "hedge", "null", "n_tokens"], dtype=float
+    )
+    table["numbers"] = [[f"{float(x):.3g}" for x in _NUMBER.findall(t)] for t in texts]
+    return table
+
+
+def _binary(texts: list[str], analyzer, vocab_texts: list[str]) -> tuple[sp.csr_matrix, ...]:
+    vec = CountVectorizer(analyzer=analyzer, binary=True, dtype=np.float32)
+    vec.fit([*vocab_texts, "\0"])
+    return sp.csr_matrix(vec.transform(texts))
+
+
+def _bigrams(text: str) -> list[str]:
+    toks = tokenize(text)
+    return [f"{a} {b}" for a, b in pairwise(toks)] or ["\0"]
+
+
+def _rowdot(a: sp.csr_matrix, ia: np.ndarray, b: sp.csr_matrix, ib: np.ndarray) -> np.ndarray:
+    """Row-wise dot products a[ia[i]] . b[ib[i]] without a Python loop."""
+    if len(ia) == 0:
+        return np.zeros(0)
+    return np.asarray(a[ia].multiply(b[ib]).sum(axis=1)).ravel()
+
+
+# ----------------------------------------------------------------------------- candidates
+def retrieve_candidates(
+    claims: list[str], docs: pd.DataFrame, top_k: int, own: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Top-k documents per claim by BM25 over ``docs.text``; own documents excluded.
+
+    ``own[i]`` is the row of claim i's own document (or -1).  Returns claim_row, doc_row,
+    d_score, d_rank, d_norm, d_rel, d_margin, d_cover, is_own (own pairs appended).
+    """
+    index = build_bm25(docs["text"].tolist())
+    scores = index.score(claims)
+    qbin = index.query_matrix(claims)
+    idf_sum = np.asarray(qbin @ index.idf).ravel() + 1e-9
+    own = np.full(len(claims), -1) if own is None else np.asarray(own)
+    has_own = own >= 0
+    own_scores = np.where(has_own, scores[np.arange(len(claims)), np.maximum(own, 0)], 0.0)
+    scores[has_own, own[has_own]] = -np.inf
+    k = min(top_k, scores.shape[1])
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    top_scores = np.take_along_axis(scores, top, axis=1)
+    finite = np.where(np.isfinite(top_scores), top_scores, 0.0)
+    best = np.maximum(finite[:, 0], 1e-9) if k else np.ones(len(claims))
+    second = finite[:, 1] if k > 1 else np.zeros(len(claims))
+    pairs = pd.DataFrame(
+        {
+            "claim_row": np.repeat(np.arange(len(claims)), k),
+            "doc_row": top.ravel(),
+            "d_score": top_scores.ravel(),
+            "d_rank": np.tile(np.arange(k), len(claims)),
+            "is_own": False,
+        }
+    )
+    own_pairs = pd.DataFrame(
+        {
+            "claim_row": np.flatnonzero(has_own),
+            "doc_row": own[has_own],
+            "d_score": own_scores[has_own],
+            "d_rank": 0,
+            "is_own": True,
+        }
+    )
+    pairs = pd.concat([pairs, own_pairs], ignore_index=True)
+    pairs = pairs[pairs["d_score"] > 0].reset_index(drop=True)
+    c = pairs["claim_row"].to_numpy()
+    pairs["d_norm"] = pairs["d_score"] / idf_sum[c]
+    pairs["d_rel"] = np.minimum(pairs["d_score"] / best[c], 1.0)
+    pairs["d_margin"] = np.clip((best - second) / idf_sum, 0, None)[c]
+    dbin = index.weights.copy()
+    dbin.data = np.ones_like(dbin.data)
+    cover = _rowdot(qbin.multiply(index.idf[None, :]).tocsr(), c, dbin, pairs["doc_row"].to_numpy())
+    pairs["d_cover"] = cover / idf_sum[c]
+    return pairs
+
+
+def sentence_table(claims: list[str], docs: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (candidate pair, sentence of its document) with SENTENCE_FEATURES.
+
+    ``docs.sentences`` holds each document's sentence list.  Extra columns: pair, claim_row,
+    doc_row, sentence_index, e_neg, e_up, e_down, e_hedge (cues of the sentence).
+    """
+    n_sent = docs["sentences"].map(len).to_numpy()
+    start = np.concatenate([[0], np.cumsum(n_sent)[:-1]]).astype(int)
+    flat = [s for sents in docs["sentences"] for s in sents]
+    d = pairs["doc_row"].to_numpy()
+    reps = n_sent[d]
+    pair_id = np.repeat(np.arange(len(pairs)), reps)
+    offset = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
+    glob = np.repeat(start[d], reps) + offset
+    c = pairs["claim_row"].to_numpy()[pair_id]
+    used, inv = np.unique(glob, return_inverse=True)
+    used_text = [flat[i] for i in used]
+    index = build_bm25(used_text or [""])
+    qbin = index.query_matrix(claims)
+    idf_sum = np.asarray(qbin @ index.idf).ravel() + 1e-9
+    sbin = index.weights.copy()
+    sbin.data = np.ones_like(sbin.data)
+    out = pd.DataFrame(
+        {"pair": pair_id, "claim_row": c, "doc_row": d[pair_id], "sentence_index": offset}
+    )
+    out["s_bm25"] = _rowdot(qbin, c, index.weights, inv)
+    out["s_norm"] = out["s_bm25"] / idf_sum[c]
+    grp = out.groupby("pair")["s_bm25"]
+    out["s_rel"] = out["s_bm25"] / np.maximum(grp.transform("max"), 1e-9)
+    out["s_rank"] = np.minimum(grp.rank(ascending=False, method="first") - 1, 5)
+    out["s_cover"] = _rowdot(qbin.multiply(index.idf[None, :]).tocsr(), c, sbin, inv) / idf_sum[c]
+    n_claim = np.asarray(qbin.sum(axis=1)).ravel()
+    n_sent_terms = np.asarray(sbin.sum(axis=1)).ravel()
+    inter = _rowdot(qbin, c, sbin, inv)
+    out["s_jacc"] = inter / np.maximum(n_claim[c] + n_sent_terms[inv] - inter, 1)
+    cb = _binary(claims, _bigrams, claims)
+    sb = _binary(used_text, _bigrams, claims)
+    out["s_bigram"] = _rowdot(cb, c, sb, inv) / np.maximum(np.asarray(cb.sum(1)).ravel()[c], 1)
+    total = n_sent[d[pair_id]]
+    out["s_pos"] = offset / np.maximum(total - 1, 1)
+    out["s_first"] = (offset == 0).astype(float)
+    out["s_last"] = (offset == total - 1).astype(float)
+    cues, ccues = cue_table(used_text), cue_table(claims)
+    out["s_len"] = np.log1p(cues["n_tokens"].to_numpy()[inv])
+    numbers = lambda t: t["numbers"].map(lambda x: x or ["\0"]).tolist()
+    cn, sn = ccues["numbers"].tolist(), numbers(cues)
+    ident = lambda x: x
+    cnum = _binary(numbers(ccues), ident, numbers(ccues))
+    snum = _binary(sn, ident, numbers(ccues))
+    has_c = np.array([len(x) > 0 for x in cn])[c]
+    has_s = cues["numbers"].map(len).to_numpy()[inv] > 0
+    agree = (_rowdot(cnum, c, snum, inv) > 0) & has_c & has_s
+    out["num_agree"] = agree.astype(float)
+    out["num_conflict"] = (has_c & has_s & ~agree).astype(float)
+    for col in ("neg", "up", "down", "hedge", "null"):
+        out[f"e_{col}"] = cues[col].to_numpy()[inv]
+    for col in ("d_rank", "d_norm", "d_rel"):
+        out[col] = pairs[col].to_numpy()[pair_id]
+    return out
+
+
+# ----------------------------------------------------------------------------- models
+def _logit(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    z = (x - params["mean"]) / params["scale"]
+    return z @ np.atleast_2d(params["coef"]).T + params["intercept"]
+
+
+def rationale_probability(rationale: dict[str, np.ndarray], sents: pd.DataFrame) -> np.ndarray:
+    """P(sentence is a rationale for the claim) for each row of ``sentence_table``."""
+    x = sents[list(SENTENCE_FEATURES)].to_numpy(float)
+    return 1.0 / (1.0 + np.exp(-_logit(rationale, x).ravel()))
+
+
+def stance_table(
+    claims: list[str],
+    pairs: pd.DataFrame,
+    sents: pd.DataFrame,
+    prob: np.ndarray,
+    docs: pd.DataFrame,
+    ratio: float = 0.5,
+) -> pd.DataFrame:
+    """STANCE_FEATURES per pair (aligned with ``pairs``) plus ``sentences``: rationale indices.
+
+    The best sentence by rationale ``prob`` is always selected; the 2nd and 3rd when their
+    probability is at least ``ratio`` times the best one.
+    """
+    s = sents.assign(prob=prob).sort_values(["pair", "prob"], ascending=[True, False])
+    s["r"] = s.groupby("pair").cumcount()
+    top, top2 = s[s["r"] == 0].set_index("pair"), s[s["r"] < 2].groupby("pair")
+    out = pairs[["d_rank", "d_norm", "d_rel", "d_margin", "d_cover"]].copy()
+    idx = np.arange(len(pairs))
+    out["r_max"] = top["prob"].reindex(idx).fillna(0).to_numpy()
+    second = s[s["r"] == 1].set_index("pair")["prob"]
+    out["r_second"] = second.reindex(idx).fillna(0).to_numpy()
+    for col in ("s_cover", "s_jacc", "s_bigram", "s_norm"):
+        out[col] = top[col].reindex(idx).fillna(0).to_numpy()
+    agg = top2[["e_neg", "e_up", "e_down", "e_hedge", "e_null", "num_agree", "num_conflict"]].max()
+    agg = agg.reindex(idx).fillna(0)
+    c = pairs["claim_row"].to_numpy()
+    ccues = cue_table(claims)
+    for col in ("neg", "up", "down", "hedge", "null"):
+        out[f"c_{col}"] = ccues[col].to_numpy()[c]
+        out[f"e_{col}"] = agg[f"e_{col}"].to_numpy()
+    out["c_num"] = (ccues["numbers"].map(len).to_numpy() > 0)[c].astype(float)
+    out["c_len"] = np.log1p(ccues["n_tokens"].to_numpy()[c])
+    out["num_agree"] = agg["num_agree"].to_numpy()
+    out["num_conflict"] = agg["num_conflict"].to_numpy() * (1 - out["num_agree"])
+    out["neg_xor"] = (out["c_neg"] != out["e_neg"]).astype(float)
+    out["null_xor"] = (out["c_null"] != out["e_null"]).astype(float)
+    out["dir_conflict"] = np.maximum(
+        out["c_up"] * out["e_down"] * (1 - out["e_up"]),
+        out["c_down"] * out["e_up"] * (1 - out["e_down"]),
+    )
+    out["dir_agree"] = np.maximum(out["c_up"] * out["e_up"], out["c_down"] * out["e_down"])
+    for col in ("neg_xor", "dir_conflict", "num_conflict"):
+        out[f"{col}_cov"] = out[col] * out["s_cover"]
+    keep = s[(s["r"] == 0) | ((s["r"] < 3) & (s["prob"] >= ratio * s["pair"].map(top["prob"])))]
+    chosen = keep.groupby("pair")["sentence_index"].agg(lambda v: sorted(int(i) for i in v))
+    out["sentences"] = chosen.reindex(idx).map(lambda v: v if isinstance(v, list) else [])
+    out["hashed"] = hashed_terms(claims, docs, pairs, out["sentences"].tolist())
+    return out
+
+
+def hashed_terms(
+    claims: list[str],
+    docs: pd.DataFrame,
+    pairs: pd.DataFrame,
+    chosen: list[list[int]],
+    dim: int = HASH_DIM,
+) -> list[np.ndarray]:
+    """Per pair, hashed ids of word features that carry stance.
+
+    Claim stems absent from the whole document ("cu:"), cue words (negation, direction,
+    hedging) of the claim ("cl:"), cue words of the chosen evidence sentences that the claim
+    lacks ("eo:"), and pairs of a claim-only and an evidence-only cue word ("pr:", e.g.
+    increas|reduc).  One loop over candidate pairs (k per claim), not over sentences.
+    """
+    lex = _lexicons()
+    cue = lex["neg"] | lex["up"] | lex["down"] | lex["hedge"] | lex["null"]
+    c_terms = [set(tokenize(t)) | (set(raw_tokens(t)) & cue) for t in claims]
+    doc_terms: dict[int, set[str]] = {}
+    out = []
+    for c, d, sel in zip(pairs["claim_row"], pairs["doc_row"], chosen):
+        if d not in doc_terms:
+            doc_terms[d] = set(tokenize(docs["text"].iloc[d]))
+        sentences = docs["sentences"].iloc[d]
+        ev_text = " ".join(sentences[i] for i in sel)
+        ev = set(tokenize(ev_text)) | (set(raw_tokens(ev_text)) & cue)
+        ct = c_terms[c]
+        c_cue, e_only = ct & cue, (ev - ct) & cue
+        feats = [f"cu:{w}" for w in ct - doc_terms[d]] + [f"cl:{w}" for w in c_cue]
+        feats += [f"eo:{w}" for w in e_only]
+        feats += [f"pr:{a}|{b}" for a in (c_cue - ev) for b in e_only]
+        out.append(np.unique([zlib.crc32(f.encode()) % dim for f in feats]).astype(np.int64))
+    return out
+
+
+def hashed_matrix(hashed: Iterable[np.ndarray], dim: int = HASH_DIM) -> sp.csr_matrix:
+    """Binary (pairs x dim) CSR matrix of ``hashed_terms`` ids."""
+    hashed = list(hashed)
+    indptr = np.concatenate([[0], np.cumsum([len(h) for h in hashed])]).astype(np.int64)
+    indices = np.concatenate(hashed) if hashed else np.zeros(0, np.int64)
+    data = np.ones(len(indices), dtype=np.float64)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(hashed), dim))
+
+
+def stance_probability(stance: dict[str, np.ndarray], table: pd.DataFrame) -> np.ndarray:
+    """(pairs x 3) probabilities of SUPPORT, CONTRADICT, NEI (softmax of the stance model)."""
+    z = _logit(stance, table[list(STANCE_FEATURES)].to_numpy(float))
+    if "hash_coef" in stance:
+        z = z + np.asarray(hashed_matrix(table["hashed"]) @ stance["hash_coef"].T)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def decide(model: VerifyModel, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair: stance index (0 SUPPORT, 1 CONTRADICT, 2 NEI), emit score, confidence.
+
+    The emit score is max(P(SUPPORT), P(CONTRADICT)); a verdict is emitted when it reaches
+    ``model.threshold``; confidence is the isotonic map of the emit score (emitted pairs) or
+    of the NEI map (pairs left NEI).
+    """
+    emit = probs[:, :2].max(axis=1) if len(probs) else np.zeros(0)
+    stance = np.where(emit >= model.threshold, probs[:, :2].argmax(axis=1), 2)
+    cal = model.calibration
+    conf = np.where(
+        stance < 2,
+        np.interp(emit, cal["emit_x"], cal["emit_y"]),
+        np.interp(emit, cal["nei_x"], cal["nei_y"]),
+    )
+    return stance, emit, np.clip(conf, 0.0, 1.0)
+
+
+def featurize(
+    claims: list[str], docs: pd.DataFrame, top_k: int, own: np.ndarray | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Candidate pairs (``retrieve_candidates``) and their sentence rows (``sentence_table``).
+
+    ``docs`` has ``text`` (title + abstract, for retrieval) and ``sentences`` (list[str]).
+    """
+    pairs = retrieve_candidates(claims, docs, top_k, own)
+    return pairs, sentence_table(claims, docs, pairs)
+
+
+def predict_pairs(
+    model: VerifyModel,
+    claims: list[str],
+    docs: pd.DataFrame,
+    own: np.ndarray | None = None,
+    top_k: int | None = None,
+) -> pd.DataFrame:
+    """Verdict per candidate pair: claim_row, doc_row, is_own, stance, p_support,
+    p_contradict, p_nei, emit, confidence, sentences (selected indices), evidence_score."""
+    pairs, sents = featurize(claims, docs, top_k or model.top_k, own)
+    prob = rationale_probability(model.rationale, sents)
+    table = stance_table(claims, pairs, sents, prob, docs, model.rationale_ratio)
+    probs = stance_probability(model.stance, table) if len(table) else np.zeros((0, 3))
+    stance, emit, conf = decide(model, probs)
+    return pairs[["claim_row", "doc_row", "is_own", "d_score"]].assign(
+        stance=stance,
+        p_support=probs[:, 0],
+        p_contradict=probs[:, 1],
+        p_nei=probs[:, 2],
+        emit=emit,
+        confidence=conf,
+        sentences=table["sentences"].to_numpy(),
+        evidence_score=table["r_max"].to_numpy(),
+    )
+
+
+# ----------------------------------------------------------------------------- calibration
+def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    """Equal-width confidence bins: bin, mean_confidence, accuracy, count (empty bins dropped)."""
+    conf = np.asarray(confidence, dtype=float)
+    ok = np.asarray(correct, dtype=float)
+    which = np.clip((conf * bins).astype(int), 0, bins - 1)
+    table = pd.DataFrame({"bin": which, "confidence": conf, "correct": ok})
+    out = table.groupby("bin").agg(
+        mean_confidence=("confidence", "mean"),
+        accuracy=("correct", "mean"),
+        count=("correct", "size"),
+    )
+    return out.reset_index()
+
+
+def expected_calibration_error(confidence, correct, bins: int = 10) -> float:
+    """ECE: count-weighted mean |accuracy - mean confidence| over equal-width bins."""
+    table = reliability_table(confidence, correct, bins)
+    if table.empty:
+        return float("nan")
+    gap = (table["accuracy"] - table["mean_confidence"]).abs()
+    return float((gap * table["count"]).sum() / table["count"].sum())
+
+
+def plot_reliability(table: pd.DataFrame, ax=None):
+    """Reliability diagram of a ``reliability_table``: accuracy vs confidence per bin."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfect calibration")
+    ax.plot(table["mean_confidence"], table["accuracy"], marker="o", label="model")
+    for _, row in table.iterrows():
+        ax.annotate(
+            str(int(row["count"])),
+            (row["mean_confidence"], row["accuracy"]),
+            fontsize=7,
+            xytext=(3, -9),
+            textcoords="offset points",
+        )
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1),
+        xlabel="confidence",
+        ylabel="accuracy",
+        title="Reliability of verdicts",
+    )
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+# ----------------------------------------------------------------------------- public API
+def _split_abstract(text: str) -> list[str]:
+    try:
+        from synth.text import split_sentences  # added to text.py by the sentence work
+    except ImportError:  # pragma: no cover - fallback until text.split_sentences exists
+        return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(])", text.strip()) if s]
+    return list(split_sentences(text))
+
+
+_CLAIM_COLUMNS = [
+    "claim_id",
+    "label",
+    "confidence",
+    "evidence_paper_id",
+    "evidence_sentence_index",
+    "evidence_sentence",
+    "evidence_score",
+    "source_label",
+]
+
+
+def verify_claims(
+    claims: pd.DataFrame,
+    sentences: pd.DataFrame,
+    model: VerifyModel | None = None,
+    top_k: int = 5,
+) -> pd.DataFrame:
+    """Verify each claim against the sentences of papers other than its own.
+
+    claims: claim_id, paper_id, text.  sentences: paper_id, sentence_index, text (all
+    sentences of the included papers, the claims' own papers included).
+    Returns one row per claim, in order: claim_id, label (LABELS), confidence (calibrated
+    P(label correct)), evidence_paper_id, evidence_sentence_index (Int64), evidence_sentence
+    ("" when none), evidence_score (rationale probability), source_label (verdict of the
+    claim's own paper, never counted as evidence).
+    """
+    model = model or load_model()
+    if claims.empty:
+        return pd.DataFrame(columns=_CLAIM_COLUMNS).astype({"evidence_sentence_index": "Int64"})
+    s = sentences.sort_values(["paper_id", "sentence_index"], kind="stable")
+    grouped = s.groupby("paper_id", sort=False)
+    docs = pd.DataFrame(
+        {
+            "paper_id": list(grouped.groups),
+            "sentences": grouped["text"].agg(list).to_numpy(),
+            "positions": grouped["sentence_index"].agg(list).to_numpy(),
+        }
+    )
+    docs["text"] = docs["sentences"].map(" ".join)
+    row_of = {p: i for i, p in enumerate(docs["paper_id"])}
+    own = np.array([row_of.get(p, -1) for p in claims["paper_id"]], dtype=int)
+    texts = claims["text"].astype(str).tolist()
+    pred = predict_pairs(model, texts, docs, own, top_k) if len(docs) else None
+    rows = []
+    for i in range(len(claims)):
+        rows.append(_claim_row(model, pred, i, docs))
+    out = pd.DataFrame(rows, columns=_CLAIM_COLUMNS[1:])
+    out.insert(0, "claim_id", claims["claim_id"].to_numpy())
+    out["evidence_sentence_index"] = out["evidence_sentence_index"].astype("Int64")
+    return out
+
+
+def _claim_row(model: VerifyModel, pred: pd.DataFrame | None, i: int, docs: pd.DataFrame):
+    """label, confidence, evidence fields and source_label for claim row ``i``."""
+    nei = float(np.interp(0.0, model.calibration["nei_x"], model.calibration["nei_y"]))
+    empty = ["UNVERIFIED", nei, None, pd.NA, "", 0.0, "UNVERIFIED"]
+    if pred is None:
+        return empty
+    mine = pred[pred["claim_row"] == i]
+    own = mine[mine["is_own"]]
+    source = LABELS[int(own["stance"].iloc[0])] if len(own) else "UNVERIFIED"
+    other = mine[~mine["is_own"]]
+    if other.empty:
+        return [*empty[:-1], source]
+    best = other.loc[other["emit"].idxmax()]
+    cal = model.calibration
+    if best["emit"] < model.claim_threshold:
+        conf = float(np.interp(best["emit"], cal["nei_x"], cal["nei_y"]))
+        return ["UNVERIFIED", conf, None, pd.NA, "", float(best["evidence_score"]), source]
+    label = LABELS[0 if best["p_support"] >= best["p_contradict"] else 1]
+    doc = docs.iloc[int(best["doc_row"])]
+    first = best["sentences"][0] if best["sentences"] else None
+    conf = float(np.interp(best["emit"], cal["emit_x"], cal["emit_y"]))
+    return [
+        label,
+        conf,
+        doc["paper_id"],
+        doc["positions"][first] if first is not None else pd.NA,
+        doc["sentences"][first] if first is not None else "",
+        float(best["evidence_score"]),
+        source,
+    ]
+
+
+def corpus_docs(papers: pd.DataFrame) -> pd.DataFrame:
+    """papers (paper_id, title, abstract, optional sentences) -> paper_id, text, sentences."""
+    given = papers["sentences"] if "sentences" in papers else pd.Series([None] * len(papers))
+    sentences = [
+        list(s)
+        if s is not None and not (isinstance(s, float)) and len(s)
+        else _split_abstract(str(a or ""))
+        for s, a in zip(given, papers["abstract"])
+    ]
+    titles = papers["title"].fillna("").astype(str) if "title" in papers else ""
+    text = [f"{t}. {' '.join(s)}" for t, s in zip(titles, sentences)]
+    return pd.DataFrame(
+        {"paper_id": papers["paper_id"].to_numpy(), "text": text, "sentences": sentences}
+    )
+
+
+def verify_corpus(
+    papers: pd.DataFrame, claims: Iterable[dict], model: VerifyModel | None = None
+) -> Iterator[dict]:
+    """Open-setting batch verification (SciFact prediction format).
+
+    papers: paper_id, title, abstract, sentences (list[str] or None; sentence indices refer
+    to it when present).  claims: dicts with ``id`` and ``claim``.  Yields, per claim,
+    ``{"id": id, "evidence": {paper_id: {"label": "SUPPORT"|"CONTRADICT", "sentences": [...],
+    "confidence": p}}}``; papers judged not-enough-info are left out.
+    """
+    model = model or load_model()
+    claims = list(claims)
+    docs = corpus_docs(papers)
+    pred = predict_pairs(model, [str(c["claim"]) for c in claims], docs)
+    pred = pred[pred["stance"] < 2]
+    by_claim = {i: g for i, g in pred.groupby("claim_row")}
+    for i, claim in enumerate(claims):
+        evidence = {}
+        for _, row in by_claim.get(i, pd.DataFrame()).iterrows():
+            evidence[str(docs["paper_id"].iloc[int(row["doc_row"])])] = {
+                "label": STANCES[int(row["stance"])],
+                "sentences": list(row["sentences"])[:3],
+                "confidence": round(float(row["confidence"]), 4),
+            }
+        yield {"id": claim["id"], "evidence": evidence}

@@ -1,0 +1,165 @@
+"""Tests of synth.verify on tiny in-test corpora (offline; the shipped model only)."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from synth import verify as v
+
+matplotlib.use("Agg")
+
+SENTENCES = [
+    ("A", 0, "We study metformin in a cohort of diabetic patients."),
+    ("A", 1, "Metformin reduces the risk of colorectal cancer in diabetic patients."),
+    ("B", 0, "In diabetic patients, metformin use lowered the risk of colorectal cancer."),
+    ("B", 1, "Adverse events were rare."),
+    ("C", 0, "Aerobic exercise reduced hippocampal volume in older adults."),
+    ("C", 1, "Participants were followed for one year."),
+    ("D", 0, "Graph neural networks learn molecular properties from atom features."),
+    ("D", 1, "We release the code."),
+    ("F", 0, "Exercise increases hippocampal volume in older adults."),
+    ("F", 1, "Bananas are rich in potassium and grown in tropical climates."),
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> v.VerifyModel:
+    return v.load_model()
+
+
+@pytest.fixture(scope="module")
+def sentences() -> pd.DataFrame:
+    return pd.DataFrame(SENTENCES, columns=["paper_id", "sentence_index", "text"])
+
+
+@pytest.fixture(scope="module")
+def verdicts(model, sentences) -> pd.DataFrame:
+    claims = pd.DataFrame(
+        {
+            "claim_id": ["support", "contradict", "unrelated"],
+            "paper_id": ["A", "F", "F"],
+            "text": [SENTENCES[1][2], SENTENCES[8][2], SENTENCES[9][2]],
+        }
+    )
+    return v.verify_claims(claims, sentences, model)
+
+
+def test_columns_and_order(verdicts):
+    assert list(verdicts.columns) == [
+        "claim_id",
+        "label",
+        "confidence",
+        "evidence_paper_id",
+        "evidence_sentence_index",
+        "evidence_sentence",
+        "evidence_score",
+        "source_label",
+    ]
+    assert list(verdicts["claim_id"]) == ["support", "contradict", "unrelated"]
+    assert str(verdicts["evidence_sentence_index"].dtype) == "Int64"
+    assert set(verdicts["label"]) <= set(v.LABELS)
+
+
+def test_paraphrase_in_other_paper_supports(verdicts):
+    row = verdicts.iloc[0]
+    assert row["label"] == "SUPPORTED"
+    assert row["evidence_paper_id"] == "B"
+    assert row["evidence_sentence_index"] == 0
+    assert row["evidence_sentence"].startswith("In diabetic patients")
+
+
+def test_opposite_direction_contradicts(verdicts):
+    row = verdicts.iloc[1]
+    assert row["label"] == "CONTRADICTED"
+    assert row["evidence_paper_id"] == "C"
+    assert "reduced" in row["evidence_sentence"]
+
+
+def test_unrelated_corpus_is_unverified(verdicts):
+    row = verdicts.iloc[2]
+    assert row["label"] == "UNVERIFIED"
+    assert row["evidence_sentence"] == ""
+    assert row["confidence"] > 0.5  # an unrelated claim is confidently unverified
+
+
+def test_evidence_never_from_own_paper_and_source_label(verdicts, model, sentences):
+    assert (verdicts["evidence_paper_id"].fillna("") != pd.Series(["A", "F", "F"])).all()
+    assert verdicts["source_label"].isin(v.LABELS).all()
+    assert verdicts.loc[0, "source_label"] == "SUPPORTED"  # its own sentence
+    # a claim whose only matching sentence is in its own paper stays unverified
+    alone = pd.DataFrame({"claim_id": ["x"], "paper_id": ["B"], "text": [SENTENCES[3][2]]})
+    out = v.verify_claims(alone, sentences[sentences["paper_id"].isin(["B", "D"])], model)
+    assert out.loc[0, "label"] == "UNVERIFIED"
+    assert out.loc[0, "evidence_paper_id"] is None
+
+
+def test_confidences_are_probabilities(verdicts):
+    conf = verdicts["confidence"].to_numpy(float)
+    assert np.all((conf >= 0) & (conf <= 1))
+
+
+def test_empty_claims(model, sentences):
+    out = v.verify_claims(pd.DataFrame(columns=["claim_id", "paper_id", "text"]), sentences, model)
+    assert out.empty and "label" in out
+
+
+def test_verify_corpus_format(model):
+    papers = pd.DataFrame(
+        {
+            "paper_id": [11, 12, 13],
+            "title": ["Metformin and colorectal cancer", "Exercise and the brain", "Bananas"],
+            "abstract": ["", "", "Bananas are yellow. They grow in the tropics."],
+            "sentences": [
+                [SENTENCES[0][2], SENTENCES[2][2], SENTENCES[3][2]],
+                [SENTENCES[4][2], SENTENCES[5][2]],
+                None,
+            ],
+        }
+    )
+    claims = [
+        {"id": 1, "claim": SENTENCES[1][2]},
+        {"id": 2, "claim": SENTENCES[8][2]},
+        {"id": 3, "claim": "Quantum error correction needs many physical qubits."},
+    ]
+    lines = list(v.verify_corpus(papers, claims, model))
+    assert [line["id"] for line in lines] == [1, 2, 3]
+    json.dumps(lines)  # serialisable as JSON lines
+    assert lines[2]["evidence"] == {}  # not-enough-info documents are left out
+    assert lines[0]["evidence"]["11"]["label"] == "SUPPORT"
+    assert lines[1]["evidence"]["12"]["label"] == "CONTRADICT"
+    n_sent = {"11": 3, "12": 2, "13": 2}
+    for line in lines:
+        for doc, ev in line["evidence"].items():
+            assert ev["label"] in ("SUPPORT", "CONTRADICT")
+            assert 1 <= len(ev["sentences"]) <= 3
+            assert all(0 <= i < n_sent[doc] for i in ev["sentences"])
+            assert 0 <= ev["confidence"] <= 1
+
+
+def test_ece_perfect_and_overconfident():
+    rng = np.random.default_rng(0)
+    conf = rng.uniform(0, 1, 200_000)
+    correct = rng.uniform(0, 1, conf.size) < conf
+    assert v.expected_calibration_error(conf, correct) < 0.01
+    assert v.expected_calibration_error(np.full(1000, 0.95), np.arange(1000) % 2 == 0) > 0.4
+    table = v.reliability_table(conf, correct)
+    assert list(table.columns) == ["bin", "mean_confidence", "accuracy", "count"]
+    assert table["count"].sum() == conf.size
+    ax = v.plot_reliability(table)
+    assert ax.get_xlabel() == "confidence"
+
+
+def test_model_round_trip_and_shipped_calibration(model, tmp_path):
+    path = tmp_path / "m.json"
+    v.save_model(model, path)
+    again = v.load_model(path)
+    assert again.threshold == model.threshold
+    assert np.allclose(again.stance["coef"], model.stance["coef"])
+    assert 0 <= model.ece <= 0.1
+    assert {"bin", "mean_confidence", "accuracy", "count"} <= set(model.reliability.columns)
+    assert "SciFact" in model.meta["credit"]
