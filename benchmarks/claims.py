@@ -1,0 +1,122 @@
+"""Benchmark of the claims stage (issue 4).
+
+1. Claim-sentence precision / recall / F1 on ``claim_extraction_biomed`` (Achakulvisut et al.;
+   evaluation only, never trained on): train split (thresholds were tuned there) and
+   validation split (held out), with and without position features, against the
+   "last two sentences" baseline.
+2. Sentence-splitter speed on the arXiv daily listings (abstracts / second).
+3. Quantitative tuples over the arXiv listings: counts, and a seeded sample of 30 written to
+   ``--sample-out`` for hand checking (precision is counted by hand; see README_claims.md).
+
+Usage: ``.venv/bin/python benchmarks/claims.py [--data /work/shared/data]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from synth.claims import (
+    extract_claims,
+    extract_tuples,
+    load_model,
+    score_claims,
+    sentence_table,
+)
+from synth.text import split_sentences
+
+
+def load_biomed(path: Path) -> pd.DataFrame:
+    rows = []
+    for rec in map(json.loads, path.read_text().splitlines()):
+        for i, (s, lab) in enumerate(zip(rec["sentences"], rec["labels"])):
+            rows.append({"paper_id": str(rec["paper_id"]), "sentence_index": i, "section": "abstract",
+                             "text": s, "title": rec["title"], "label": int(lab)})
+    return pd.DataFrame(rows)
+
+
+def prf(y: np.ndarray, pred: np.ndarray) -> dict:
+    tp = float((pred & (y == 1)).sum())
+    p = tp / max(pred.sum(), 1)
+    r = tp / max((y == 1).sum(), 1)
+    return {"P": round(p, 3), "R": round(r, 3), "F1": round(2 * p * r / max(p + r, 1e-9), 3)}
+
+
+def classification_table(data: Path) -> pd.DataFrame:
+    model = load_model()
+    rows = []
+    for split in ("train", "validation"):
+        table = load_biomed(data / "claim_extraction_biomed" / f"{split}_labels.json")
+        y = table["label"].to_numpy()
+        n = table.groupby("paper_id")["sentence_index"].transform("max").to_numpy()
+        base = table["sentence_index"].to_numpy() >= n - 1
+        rows.append({"split": split, "model": "last two sentences (baseline)", **prf(y, base)})
+        for head in ("with_position", "text_only"):
+            s = score_claims(table, table["title"], use_position=head == "with_position")
+            pred = s.to_numpy() >= model["thresholds"][head]
+            rows.append({"split": split, "model": head, "threshold": model["thresholds"][head],
+                         **prf(y, pred)})
+    return pd.DataFrame(rows)
+
+
+def load_arxiv(data: Path) -> pd.DataFrame:
+    seen: dict[str, dict] = {}
+    for f in sorted(glob.glob(str(data / "arxiv_daily_listings" / "*.jsonl"))):
+        for line in Path(f).read_text().splitlines():
+            r = json.loads(line)
+            seen.setdefault(r["id"], r)
+    return pd.DataFrame({"paper_id": list(seen), "title": [r["title"] for r in seen.values()],
+                         "abstract": [r["summary"] for r in seen.values()]})
+
+
+def splitter_speed(abstracts: pd.Series) -> dict:
+    start = time.perf_counter()
+    n = sum(len(split_sentences(a)) for a in abstracts)
+    secs = time.perf_counter() - start
+    mb = abstracts.str.len().sum() / 1e6
+    return {"abstracts": len(abstracts), "sentences": n, "seconds": round(secs, 2),
+            "abstracts_per_s": round(len(abstracts) / secs), "MB_per_s": round(mb / secs, 2)}
+
+
+def arxiv_tuples(papers: pd.DataFrame, sample_out: Path, n_sample: int = 30) -> dict:
+    table = sentence_table(papers.assign(sentences=None, full_text=""))
+    titles = papers.set_index("paper_id")["title"]
+    start = time.perf_counter()
+    scores = score_claims(table, titles)
+    score_secs = time.perf_counter() - start
+    claims = extract_claims(table, scores, threshold=load_model()["thresholds"]["with_position"],
+                            titles=titles)
+    tuples = extract_tuples(claims)
+    truncated = int((~claims["source_sentence"].isin(set(table["text"]))).sum())
+    merged = claims.set_index("claim_id")
+    sample = tuples.sample(min(n_sample, len(tuples)), random_state=0).assign(
+        sentence=lambda t: t["claim_id"].map(merged["text"]))
+    sample_out.write_text(sample.to_json(orient="records", lines=True, force_ascii=False))
+    return {"sentences": len(table), "scoring_seconds": round(score_secs, 2),
+            "claims": len(claims), "atomic_parts": int(claims["is_atomic_part"].sum()),
+            "resolved": int((claims["resolved_subject"] != "").sum()),
+            "merged_duplicates": int(claims["merged_from"].str.len().sum()),
+            "claims_not_a_source_sentence": truncated, "tuples": len(tuples),
+            "claims_with_tuple": int(tuples["claim_id"].nunique())}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    ap.add_argument("--sample-out", type=Path, default=Path("benchmarks/claims_tuple_sample.jsonl"))
+    args = ap.parse_args()
+    report = {"classification": classification_table(args.data).to_dict("records")}
+    papers = load_arxiv(args.data)
+    report["splitter"] = splitter_speed(papers["abstract"])
+    report["tuples"] = arxiv_tuples(papers, args.sample_out)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,491 @@
+"""Claims: which sentences of a paper state something worth checking, and what they state.
+
+Pipeline of pure functions, DataFrames in and out:
+
+- ``sentence_table(papers)``: one row per sentence (abstract, then body).
+- ``score_claims(sentences)``: check-worthiness in [0, 1] from a logistic regression over word
+  n-grams, transparent cue features (finding / comparison / cause-effect / background /
+  method / future-work cues), title overlap and, optionally, position in the abstract.
+  Weights ship in ``synth/data/claim_model.json``; they were trained by
+  ``scripts/train_claim_model.py`` on SciFact only (Wadden et al., EMNLP 2020; claims
+  CC BY 4.0, abstracts ODC-By 1.0).
+- ``extract_claims(sentences, scores)``: whole claim sentences, split into atomic parts where
+  both parts stand alone, "our method" resolved to the method's name, near-duplicates across
+  papers merged.
+- ``extract_tuples(claims)``: (subject, metric, dataset, value, unit, comparison); in
+  ``synth.claim_tuples``-style rules kept here, a value is always a number written in the
+  sentence.
+- ``label_abstracts(records)``: the batch interface behind ``synth extract``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
+
+from synth.text import split_sentences, tokenize
+
+DEFAULT_THRESHOLD: float = 0.88  # tuned on claim_extraction_biomed train; = model thresholds
+MODEL_RESOURCE = "claim_model.json"
+
+CUES: dict[str, str] = {
+    "finding_verb": r"\b(?:we|our|these|this|the|data|results?|findings?|analys[ie]s)\b[^.;]{0,60}?"
+    r"\b(?:show(?:s|ed|n)?|demonstrat\w*|reveal\w*|indicat\w*|suggest\w*|find|found|"
+    r"observ\w*|confirm\w*|establish\w*|conclud\w*|uncover\w*|identif\w*|highlight\w*)\b",
+    "conclusion_marker": r"^(?:in conclusion|in summary|to conclude|taken together|together|"
+    r"collectively|overall|thus|therefore|hence|consequently|these (?:results|findings|data|"
+    r"observations|studies)|our (?:results|findings|data|study|work|analys[ie]s|experiments))\b",
+    "comparison": r"\b(?:outperform\w*|surpass\w*|better|superior|inferior|worse|than|"
+    r"compared (?:with|to)|relative to|versus|vs\.?|state[- ]of[- ]the[- ]art|sota|beats?)\b",
+    "change": r"\b(?:improv\w*|increas\w*|decreas\w*|reduc\w*|enhanc\w*|boost\w*|gains?|"
+    r"drops?|degrad\w*|accelerat\w*|speedup|faster|slower|higher|lower|fewer)\b",
+    "effect": r"\b(?:associated with|correlat\w*|predict\w*|leads? to|led to|result(?:s|ed)? in|"
+    r"caus\w*|due to|induc\w*|contribut\w*|mediat\w*|regulat\w*|essential|critical|"
+    r"key role|important role|depends? on|effective\w*|efficacy|robust\w*)\b",
+    "significance": r"\b(?:significant(?:ly)?|odds ratio|hazard ratio|confidence interval)\b|"
+    r"\bp\s*[<=>]",
+    "hedge": r"\b(?:may|might|could|potential(?:ly)?|likely|possibl\w*|promising)\b",
+    "proposal": r"\b(?:we|this (?:paper|work|study|article))\b[^.;]{0,30}?"
+    r"\b(?:propos\w*|introduc\w*|present\w*|develop\w*|design\w*|releas\w*|offer\w*)\b",
+    "achieve": r"\b(?:achiev\w*|attain\w*|obtain\w*|reach\w*|yield\w*|sets? (?:a )?new)\b",
+    "background": r"\b(?:however|remains? (?:unclear|unknown|poorly|elusive|challenging|an open)|"
+    r"little is known|poorly understood|ha(?:s|ve) been|is known|are known|widely|commonly|"
+    r"recent(?:ly)?|existing|previous(?:ly)?|prior|traditional(?:ly)?|conventional|"
+    r"challeng\w*|problem|limitations?|suffer\w*|struggle\w*)\b",
+    "method": r"\b(?:we (?:used?|collected|perform\w*|conduct\w*|analy[sz]\w*|recruit\w*|"
+    r"measur\w*|train\w*|employ\w*|adopt\w*|appl(?:y|ied)|evaluat\w*|assess\w*|compar\w*|"
+    r"examin\w*|investigat\w*|stud(?:y|ied)|explor\w*|test\w*|first|then|also)|"
+    r"(?:were|was) (?:randomi[sz]ed|measured|assessed|recruited|collected|enrolled|included|"
+    r"analy[sz]ed|obtained|treated|divided|followed|performed|used|calculated|determined)|"
+    r"using|consist\w* of|comprising)\b",
+    "aim": r"\b(?:aim\w*|objectives?|purpose|goal|to (?:evaluate|investigate|assess|examine|"
+    r"determine|explore|address|study|understand|tackle|bridge|fill))\b|"
+    r"\bin this (?:study|paper|work)\b",
+    "future": r"\b(?:future (?:work|research|studies|directions?)|further (?:studies|research|"
+    r"investigation|work)|remains? to be|(?:is|are|will be) needed|warrant\w*|we will|"
+    r"will (?:be|further|explore|extend|investigate|address)|open (?:questions?|problems?))\b",
+    "number": r"\d",
+    "percent": r"\d\s*%|\bpercent\b",
+    "metric_value": r"\d(?:\.\d+)?\s*(?:%|points?\b|pp\b|x\b|×|\$\\times\$)",
+    "first_person": r"\b(?:we|our)\b",
+    "question": r"\?\s*$",
+    "code_release": r"\b(?:code|data|dataset|model|models|weights)\b[^.]{0,40}\b(?:available|"
+    r"released?|public(?:ly)?)\b|https?://|github",
+}
+POSITION_FEATURES = ("rel_pos", "rel_pos_sq", "is_first", "is_last", "is_second_last", "short")
+TEXT_DENSE_FEATURES = (*CUES, "title_overlap", "log_len")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def normalize_for_ngrams(text: str) -> str:
+    """Lower-case and replace every number by ``0`` so n-grams generalise over values."""
+    return _NUMBER.sub("0", text.lower())
+
+
+@lru_cache(maxsize=1)
+def _cue_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in CUES.values())
+
+
+def cue_matrix(texts: pd.Series) -> np.ndarray:
+    """Binary matrix (rows = texts, columns = ``CUES`` in order): which cue fires where.
+
+    Cues are matched on the lower-cased text (all patterns are lower case).
+    """
+    s = texts.astype(str).str.lower()
+    cols = [s.str.contains(p, regex=True).to_numpy(dtype=float) for p in _cue_patterns()]
+    return np.column_stack(cols) if cols else np.zeros((len(s), 0))
+
+
+def title_overlap(texts: pd.Series, titles: pd.Series) -> np.ndarray:
+    """Share of a title's index terms that the sentence repeats (0 when no title)."""
+    out = np.zeros(len(texts))
+    for i, (text, title) in enumerate(zip(texts.astype(str), titles.fillna("").astype(str))):
+        t = set(tokenize(title))
+        if t:
+            out[i] = len(t & set(tokenize(text))) / len(t)
+    return out
+
+
+def position_matrix(sentences: pd.DataFrame) -> np.ndarray:
+    """Position features (``POSITION_FEATURES``) of each row among its paper's abstract rows.
+
+    Reads ``paper_id``, ``sentence_index`` and ``section`` (rows outside the abstract get a
+    neutral middle position).  Also ``text`` for the ``short`` flag.
+    """
+    section = sentences.get("section", pd.Series("abstract", index=sentences.index))
+    is_abs = (section == "abstract").to_numpy()
+    idx = sentences["sentence_index"].to_numpy(dtype=float)
+    in_abs = sentences.loc[is_abs]
+    n_by_paper = in_abs.groupby("paper_id")["sentence_index"].max() + 1
+    n = sentences["paper_id"].map(n_by_paper).fillna(1).to_numpy(dtype=float)
+    rel = np.where(n > 1, idx / np.maximum(n - 1, 1), 0.0)
+    rel = np.where(is_abs, rel, 0.5)
+    last = (idx == n - 1) & is_abs
+    second = (idx == n - 2) & is_abs
+    first = (idx == 0) & is_abs
+    short = (n <= 3) & is_abs
+    return np.column_stack([rel, rel**2, first, last, second, short]).astype(float)
+
+
+def feature_matrix(
+    sentences: pd.DataFrame, model: dict, titles: pd.Series | None, use_position: bool
+) -> sparse.csr_matrix:
+    """Sparse features: tf-idf word 1-2-grams | cues | title overlap | length | position."""
+    texts = sentences["text"].astype(str)
+    vec = CountVectorizer(
+        vocabulary=model["vocabulary"], ngram_range=(1, 2), preprocessor=normalize_for_ngrams,
+        token_pattern=r"(?u)\b\w+\b",
+    )
+    counts = vec.transform(texts).astype(float)
+    counts.data = 1.0 + np.log(counts.data)
+    words = normalize(counts @ sparse.diags(np.asarray(model["idf"], dtype=float)))
+    if titles is None:
+        titles = pd.Series("", index=sentences.index)
+    n_words = texts.str.split().str.len().fillna(0).to_numpy(dtype=float)
+    dense = [cue_matrix(texts), title_overlap(texts, titles)[:, None], np.log1p(n_words)[:, None]]
+    if use_position:
+        dense.append(position_matrix(sentences))
+    return sparse.hstack([words, sparse.csr_matrix(np.hstack(dense))], format="csr")
+
+
+CONTEXT_FEATURES = (
+    "z", "z_gap_to_max", "rank_0", "rank_1", "rank_2", "z_prev", "z_next", "has_prev", "has_next",
+)
+
+
+def context_matrix(sentences: pd.DataFrame, z: np.ndarray, use_position: bool) -> np.ndarray:
+    """Discourse context of each sentence's first-stage logit ``z`` (``CONTEXT_FEATURES``).
+
+    The rank is the sentence's rank by ``z`` within its paper and section (0 = most
+    claim-like), the gap is ``z`` minus the best ``z`` there, and the neighbours' ``z`` (the
+    abstract's mean ``z`` where there is no neighbour, so that first / last is not given
+    away): they compare a sentence with the rest of its abstract, not its place.  With
+    ``use_position`` the flags "has a previous / next sentence" are added.
+    """
+    section = sentences.get("section", pd.Series("abstract", index=sentences.index))
+    frame = pd.DataFrame({"p": sentences["paper_id"].astype(str), "s": section.astype(str),
+                          "i": sentences["sentence_index"].to_numpy(), "z": np.asarray(z)})
+    frame = frame.reset_index(drop=True).sort_values(["p", "s", "i"])
+    grp = frame.groupby(["p", "s"], sort=False)["z"]
+    rank = grp.rank(ascending=False, method="first") - 1
+    prev, nxt, mean = grp.shift(1), grp.shift(-1), grp.transform("mean")
+    cols = [frame["z"], frame["z"] - grp.transform("max"), rank == 0, rank == 1, rank == 2,
+            prev.fillna(mean), nxt.fillna(mean)]
+    if use_position:
+        cols += [prev.notna(), nxt.notna()]
+    out = np.column_stack(cols).astype(float)
+    return out[np.argsort(frame.index.to_numpy())]
+
+
+@lru_cache(maxsize=1)
+def load_model() -> dict:
+    """The shipped model: vocabulary, idf, two logistic heads and their tuned thresholds."""
+    text = resources.files("synth").joinpath("data", MODEL_RESOURCE).read_text()
+    return json.loads(text)
+
+
+def _align_titles(sentences: pd.DataFrame, titles: pd.Series | None) -> pd.Series | None:
+    if titles is None:
+        return None
+    if titles.index.equals(sentences.index):
+        return titles
+    return sentences["paper_id"].map(titles).fillna("")
+
+
+def score_claims(
+    sentences: pd.DataFrame,
+    titles: pd.Series | None = None,
+    use_position: bool = True,
+    model: dict | None = None,
+) -> pd.Series:
+    """Check-worthiness in [0, 1] for each row of ``sentence_table`` output (same index).
+
+    ``sentences`` needs ``paper_id``, ``sentence_index``, ``text`` (``section`` optional).
+    ``titles`` is either aligned with ``sentences`` or indexed by ``paper_id``.
+    ``use_position=False`` uses the head trained without position features.
+    """
+    if sentences.empty:
+        return pd.Series(dtype=float, index=sentences.index, name="score")
+    model = model or load_model()
+    head = model["heads"]["with_position" if use_position else "text_only"]
+    x = feature_matrix(sentences, model, _align_titles(sentences, titles), use_position)
+    z = x @ np.asarray(head["coef"], dtype=float) + head["intercept"]
+    if "context" in head:
+        ctx = context_matrix(sentences, z, use_position)
+        z = ctx @ np.asarray(head["context"]["coef"], dtype=float) + head["context"]["intercept"]
+    return pd.Series(1.0 / (1.0 + np.exp(-z)), index=sentences.index, name="score")
+
+
+def sentence_table(papers: pd.DataFrame) -> pd.DataFrame:
+    """One row per sentence of each paper: abstract sentences, then full-text sentences.
+
+    ``papers`` has ``paper_id``, ``abstract`` and optionally ``title``, ``sentences`` (a
+    pre-split abstract used as is when it is a list) and ``full_text``.  Returns
+    ``paper_id``, ``sentence_index`` (running over abstract then body), ``section``
+    (``"abstract"`` | ``"body"``) and ``text``.
+    """
+    rows: list[tuple[str, int, str, str]] = []
+    for rec in papers.to_dict("records"):
+        pre = rec.get("sentences")
+        abstract = list(pre) if isinstance(pre, list | tuple | np.ndarray) else split_sentences(
+            str(rec.get("abstract") or ""))
+        body = split_sentences(str(rec.get("full_text") or ""))
+        parts = [("abstract", s) for s in abstract] + [("body", s) for s in body]
+        rows += [(rec["paper_id"], i, sec, str(s)) for i, (sec, s) in enumerate(parts)]
+    return pd.DataFrame(rows, columns=["paper_id", "sentence_index", "section", "text"])
+
+
+def label_abstracts(records: Iterable[dict], threshold: float | None = None) -> Iterator[dict]:
+    """Batch interface of ``synth extract``: ``{paper_id, sentences | abstract}`` in,
+    ``{paper_id, labels, scores}`` out (one 0/1 label and score per input sentence, in order).
+
+    Records are scored in chunks of 2,000 so that the model runs vectorised.
+    """
+    model = load_model()
+    cut = model["thresholds"]["with_position"] if threshold is None else threshold
+    chunk: list[dict] = []
+    for rec in records:
+        chunk.append(rec)
+        if len(chunk) >= 2000:
+            yield from _label_chunk(chunk, cut)
+            chunk = []
+    if chunk:
+        yield from _label_chunk(chunk, cut)
+
+
+def _label_chunk(chunk: list[dict], cut: float) -> Iterator[dict]:
+    papers = pd.DataFrame({
+        "paper_id": [str(i) for i in range(len(chunk))],
+        "abstract": [r.get("abstract") or "" for r in chunk],
+        "sentences": [r.get("sentences") for r in chunk],
+        "title": [r.get("title") or "" for r in chunk],
+    })
+    table = sentence_table(papers)
+    scores = score_claims(table, papers.set_index("paper_id")["title"])
+    by_paper = scores.groupby(table["paper_id"]).apply(list)
+    for i, rec in enumerate(chunk):
+        s = [round(float(v), 4) for v in by_paper.get(str(i), [])]
+        yield {"paper_id": rec.get("paper_id"), "labels": [int(v >= cut) for v in s], "scores": s}
+
+
+# --- claims: resolution, atomic parts, merging --------------------------------------------------
+_NAME = r"[A-Z][A-Za-z0-9]*(?:[A-Z0-9][A-Za-z0-9]*|[-+][A-Za-z0-9]+)(?:[-+.][A-Za-z0-9]+)*"
+_TITLE_NAME = re.compile(rf"^\s*({_NAME})\s*:")
+_PROPOSED_NAME = re.compile(
+    rf"\b(?:propose|introduce|present|develop|call|name|dub|term)\w*\b[^.;]{{0,80}}?\b({_NAME})\b")
+_OUR_METHOD = re.compile(
+    r"\b(?:[Oo]ur|[Tt]he proposed|[Oo]ur proposed)\s+(?:method|model|approach|framework|system"
+    r"|architecture|algorithm|technique|pipeline|network|retriever)\b")
+_WE_VERB = re.compile(r"^We (achieve|outperform|obtain|attain|surpass|reach|set|improve)\b")
+_ATOMIC_VERBS = (
+    r"(?:improv|reduc|increas|decreas|outperform|achiev|surpass|boost|enhanc|lower|rais|"
+    r"attain|obtain|yield|cut|accelerat|exceed|deliver|maintain|preserv|match|set)"
+    r"(?:es|s|ed|d)?"
+)
+_COORDINATED = re.compile(
+    rf"^(?P<subj>[A-Z][^,;]{{1,80}}?)\s(?P<a>{_ATOMIC_VERBS}\b[^;]{{3,}}?),?\s+(?:and|while)\s+"
+    rf"(?P<b>{_ATOMIC_VERBS}\b[^;]{{3,}})$")
+
+
+def find_method_name(title: str, abstract_sentences: list[str]) -> str:
+    """The name the paper gives its method ("SRMIR: ..." title, "we propose X"), or ``""``."""
+    m = _TITLE_NAME.match(title or "")
+    if m:
+        return m.group(1)
+    for sent in abstract_sentences:
+        m = _PROPOSED_NAME.search(sent)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def resolve_subject(text: str, name: str) -> str:
+    """Replace "our method" / "the proposed model" / leading "We achieve" by ``name``."""
+    if not name:
+        return text
+    out = _OUR_METHOD.sub(name, text)
+    return _WE_VERB.sub(lambda m: f"{name} {m.group(1)}{'es' if m.group(1) == 'reach' else 's'}",
+                        out)
+
+
+def atomic_parts(sentence: str) -> list[str]:
+    """Split "X improves A and reduces B." into "X improves A." and "X reduces B."; only
+    when both halves are finding clauses with a verb; otherwise ``[sentence]``."""
+    body = sentence.rstrip()
+    end = body[-1] if body[-1:] in ".!" else "."
+    m = _COORDINATED.match(body.rstrip(".!"))
+    if not m or _unbalanced_text(m.group("a")) or len(m.group("b").split()) < 2:
+        return [sentence]
+    subj = m.group("subj")
+    return [f"{subj} {m.group('a').rstrip(',')}{end}", f"{subj} {m.group('b')}{end}"]
+
+
+def _unbalanced_text(text: str) -> bool:
+    return text.count("(") != text.count(")") or text.count("[") != text.count("]")
+
+
+def _claim_rows(row: dict, name: str) -> list[dict]:
+    parts = atomic_parts(row["text"])
+    base = f"{row['paper_id']}#{row['sentence_index']}"
+    out = []
+    for k, part in enumerate(parts):
+        resolved = resolve_subject(part, name)
+        out.append({
+            "claim_id": base if len(parts) == 1 else f"{base}.{k + 1}",
+            "paper_id": row["paper_id"], "sentence_index": int(row["sentence_index"]),
+            "text": resolved, "source_sentence": row["text"], "score": float(row["score"]),
+            "is_atomic_part": len(parts) > 1, "resolved_subject": name if resolved != part else "",
+        })
+    return out
+
+
+CLAIM_COLUMNS = ["claim_id", "paper_id", "sentence_index", "text", "source_sentence", "score",
+                 "is_atomic_part", "resolved_subject", "merged_from"]
+
+
+def extract_claims(
+    sentences: pd.DataFrame,
+    scores: pd.Series,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_per_paper: int | None = None,
+    titles: pd.Series | None = None,
+    merge_similarity: float = 0.85,
+) -> pd.DataFrame:
+    """Claims table from ``sentence_table`` rows whose score is at least ``threshold``.
+
+    Columns: ``CLAIM_COLUMNS``.  ``text`` is the whole claim (a whole sentence, or an atomic
+    part of one ending at a clause boundary, with "our method" resolved to the method name
+    when ``titles`` (by ``paper_id``) or the abstract names it); ``source_sentence`` is the
+    untouched sentence.  Near-duplicates across papers (tf-idf cosine >= ``merge_similarity``)
+    are merged into the highest-scoring one, whose ``merged_from`` lists the others' ids.
+    """
+    table = sentences.assign(score=scores.reindex(sentences.index).fillna(0.0))
+    abstracts = table[table.get("section", "abstract") == "abstract"]
+    names = {pid: find_method_name(
+        "" if titles is None else str(titles.get(pid, "")), list(grp["text"]))
+        for pid, grp in abstracts.groupby("paper_id")}
+    chosen = table[table["score"] >= threshold].sort_values("score", ascending=False)
+    if max_per_paper is not None:
+        chosen = chosen.groupby("paper_id", sort=False).head(max_per_paper)
+    chosen = chosen.sort_values(["paper_id", "sentence_index"])
+    rows = [r for rec in chosen.to_dict("records")
+            for r in _claim_rows(rec, names.get(rec["paper_id"], ""))]
+    claims = pd.DataFrame(rows, columns=CLAIM_COLUMNS[:-1])
+    return merge_duplicates(claims, merge_similarity)
+
+
+def merge_duplicates(claims: pd.DataFrame, similarity: float = 0.85) -> pd.DataFrame:
+    """Merge near-duplicate claims of *different* papers (tf-idf cosine >= ``similarity``).
+
+    Keeps the highest-scoring claim of each group; its ``merged_from`` lists the claim ids
+    (``paper_id#sentence_index``: the provenance) of the claims merged into it.
+    """
+    claims = claims.reset_index(drop=True)
+    merged: list[list[str]] = [[] for _ in range(len(claims))]
+    if len(claims) > 1:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        x = TfidfVectorizer(analyzer=tokenize).fit_transform(claims["text"])
+        sim = (x @ x.T).tocoo()
+        order = claims["score"].rank(ascending=False, method="first").to_numpy()
+        papers = claims["paper_id"].to_numpy()
+        keep = np.ones(len(claims), dtype=bool)
+        hit = (sim.data >= similarity) & (papers[sim.row] != papers[sim.col])
+        pairs = sorted(zip(sim.row[hit], sim.col[hit]), key=lambda t: order[t[0]])
+        for i, j in pairs:
+            if order[i] < order[j] and keep[i] and keep[j]:
+                keep[j] = False
+                merged[i].append(claims.at[j, "claim_id"])
+        claims = claims.assign(merged_from=merged)[keep].reset_index(drop=True)
+        return claims
+    return claims.assign(merged_from=merged)
+
+
+# --- quantitative tuples ------------------------------------------------------------------------
+_METRIC = (
+    r"(?<![\w-])(?:R@\d+|Recall@\d+|nDCG@\d+|NDCG@\d+|MRR@\d+|Hit@\d+|HR@\d+|pass@\d+|p-MRR|"
+    r"top-[15] accuracy|top-[15]|mAP(?:50|75|@[\d.]+)?|AP(?:50|75)?|AUROC|AUC|F1(?:[- ]score)?|"
+    r"BLEU(?:-4)?|ROUGE(?:-[L12])?|CIDEr|METEOR|SPICE|nDCG|NDCG|MRR|mIoU|IoU|PSNR|SSIM|LPIPS|"
+    r"FID|FVD|WER|CER|EM|exact match|accuracy|precision|recall|success rate|win rate|"
+    r"error rate|perplexity|RSUM|SumR|mean rank|MnR|MdR)"
+)
+_VALUE = (r"(?<![\w@./:,\-^$])(?P<value>\d+(?:\.\d+)?)(?![.,]?\d)(?!\s?[-–~]\s?\d)"
+          r"(?:\s?(?P<unit>\\?%|pp\b|points?\b))?")
+_DATASET = (r"(?:the\s+)?(?P<dataset>[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
+            r"(?:\s(?:[A-Z][A-Za-z0-9]*|\d+)\b)?)")
+_TUPLE_PATTERNS = tuple(re.compile(p) for p in (
+    # "55.9 R@1 on MSR-VTT", "76.2% accuracy on ImageNet"
+    (rf"{_VALUE}\s+(?:(?:absolute|average|mean|zero-shot|overall)\s+)?(?P<metric>{_METRIC})"
+    rf"(?:\s+(?:on|in)\s+{_DATASET})?(?![\w@])"),
+    # "an accuracy of 92.1% on X", "R@1 of 55.9"
+    (rf"(?P<metric>{_METRIC})(?:\s+score)?\s+(?:of|=|:)\s+{_VALUE}(?![\w.]*\d)"
+    rf"(?:\s+(?:on|in)\s+{_DATASET})?"),
+    # "improves R@1 by 3.2 points", "outperforms X by 4.1%"
+    (rf"\b(?:improv|boost|increas|outperform|surpass|exceed|reduc|lower)\w*\s+(?:the\s+)?"
+    rf"(?:(?P<metric>{_METRIC})\s+)?by\s+{_VALUE}(?![\w.]*\d)"
+    rf"(?:\s+(?:in\s+)?(?P<metric2>{_METRIC}))?"),
+))
+_COMPARISON = re.compile(
+    rf"\b(?:over|than|compared (?:to|with)|relative to|vs\.?|against)\s+(?:the\s+)?"
+    rf"(?P<cmp>previous state-of-the-art|state-of-the-art|prior (?:state-of-the-art|methods?|"
+    rf"work)|(?:strong(?:est)?\s+)?baselines?|SOTA|{_NAME}|[A-Z][A-Za-z0-9]+)")
+_LEAD_NAME = re.compile(rf"^(?:The\s+)?({_NAME}|[A-Z][a-z]+[A-Z0-9][A-Za-z0-9\-]*)\b")
+_NOT_DATASETS = frozenset({
+    "English", "Chinese", "The", "All", "Both", "Several", "Multiple", "Standard", "Various",
+    "Average", "Overall", "Table", "Figure", "Fig", "Section", "Appendix", "Our", "This", "These",
+})
+TUPLE_COLUMNS = ["claim_id", "subject", "metric", "dataset", "value", "unit", "comparison"]
+
+
+def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
+    """(subject, metric, dataset, value, unit, comparison) dicts found in one sentence.
+
+    Conservative: a tuple needs a number written as a stand-alone token (never part of a name
+    such as "FollowIR-7B" or "R@1") next to a known metric name.
+    """
+    if not subject:
+        lead = _LEAD_NAME.match(sentence)
+        name = lead.group(1) if lead else ""
+        subject = name if re.search(r"[A-Z0-9]", name[1:]) else ""
+    out, seen = [], set()
+    for pattern in _TUPLE_PATTERNS:
+        for m in pattern.finditer(sentence):
+            g = m.groupdict()
+            metric = g.get("metric") or g.get("metric2") or ""
+            if not metric or (m.start("value"), m.group("value")) in seen:
+                continue
+            seen.add((m.start("value"), m.group("value")))
+            cmp_m = _COMPARISON.match(sentence[m.end():m.end() + 40].lstrip(" ,(")) \
+                or _COMPARISON.search(m.group(0))
+            unit = (g.get("unit") or "").replace("\\%", "%")
+            dataset = g.get("dataset") or ""
+            after = sentence[m.end():m.end() + 9] if dataset else ""
+            if dataset.split(" ")[0] in _NOT_DATASETS or "respectively" in sentence or re.match(
+                    r"\s(?:domain|subset|split|set)\b", after):
+                dataset = ""  # "A and B on X and Y, respectively" pairs values and datasets
+            out.append({"subject": subject, "metric": metric, "dataset": dataset,
+                        "value": m.group("value"), "unit": unit,
+                        "comparison": cmp_m.group("cmp") if cmp_m else ""})
+    return out
+
+
+def extract_tuples(claims: pd.DataFrame) -> pd.DataFrame:
+    """Quantitative tuples of a claims table (``claim_id``, ``text``, optional
+    ``resolved_subject``).  Columns: ``TUPLE_COLUMNS``; ``value`` is the number exactly as
+    written in the claim text."""
+    rows = []
+    for rec in claims.to_dict("records"):
+        subject = str(rec.get("resolved_subject") or "")
+        for t in tuples_from_sentence(str(rec["text"]), subject):
+            rows.append({"claim_id": rec["claim_id"], **t})
+    return pd.DataFrame(rows, columns=TUPLE_COLUMNS)
