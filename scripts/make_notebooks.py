@@ -85,7 +85,7 @@ arXiv (or loads the local corpus given as `corpus`).
         md("## Search terms\nThe question is never sent whole: its named entities (model and dataset names) and key phrases are."),
         code('terms = search.extract_key_terms(p["question"])\nterms'),
         md("## Queries\nField-scoped boolean arXiv queries, most specific first (used only when no local corpus is given)."),
-        code('queries = search.build_arxiv_queries(terms, p["max_queries"])\npd.DataFrame({"query": queries})'),
+        code('queries = search.build_arxiv_queries(terms, p["max_queries"], acronyms=search.find_acronyms(p["question"]))\npd.DataFrame({"query": queries})'),
         md("## Fetch candidates\nAn arXiv search caches every raw response page on disk, so a rerun is offline and identical."),
         code("""
 client = None if p["corpus"] else arxiv_source.make_client(

@@ -40,7 +40,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "max_included": 20,
         "min_relative_score": 0.3,
         "min_entity_match": 1,
-        "title_weight": 2.0,
+        "title_weight": 1.25,
     },
     "claims": {
         "threshold": -1.0,  # < 0: the detector's tuned default

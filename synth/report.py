@@ -69,7 +69,10 @@ def compute_facts(papers: pd.DataFrame, claims: pd.DataFrame, verdicts: pd.DataF
 
 def abstract_text(question: str, f: dict) -> str:
     """The report's abstract: question, search, screening, claims, verification, review."""
-    years = (f" published {f['year_min']}–{f['year_max']}" if f["year_min"] else "")
+    years = ""
+    if f["year_min"]:
+        years = (f" published in {f['year_min']}" if f["year_min"] == f["year_max"]
+                 else f" published {f['year_min']}–{f['year_max']}")
     return (
         f"This report asks: *{md_escape(question)}* We searched the {md_escape(f['source'])} "
         f"with {_plural(f['n_queries'], 'query', 'queries')} and identified "
@@ -267,8 +270,8 @@ def queries_table(queries: pd.DataFrame) -> pd.DataFrame:
 def screening_text(f: dict, prisma: dict) -> str:
     """The PRISMA counts in a sentence, plus the exclusion reasons."""
     reasons = "; ".join(f"{md_escape(k)}: {v}" for k, v in prisma.get("excluded_by_reason", {}).items())
-    return (f"Of {_plural(f['identified'], 'record')} identified, {f['duplicates']} were duplicates "
-            f"and {f['skipped']} could not be read; {f['screened']} were screened, "
+    return (f"Of {_plural(f['identified'], 'record')} identified, {_plural(f['duplicates'], 'duplicate')} "
+            f"and {_plural(f['skipped'], 'unreadable record')} were removed; {f['screened']} were screened, "
             f"{f['excluded']} excluded" + (f" ({reasons})" if reasons else "") +
             f", and {f['included']} included.")
 

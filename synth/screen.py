@@ -1,7 +1,9 @@
 """Screen stage: rank candidates against the question and decide include / exclude.
 
-Ranking is BM25 (``synth.index``) over title + abstract plus a title-only BM25 boost; the
-same function serves the pipeline and ``synth rank``.  Each paper also gets its *term
+Ranking is BM25 (``synth.index``) over title + abstract plus a title-only BM25 boost, scaled
+by how much of the query a paper covers, optionally fused with a dense encoder
+(``synth.dense``, the ``dense`` extra) over the lexical top 200; the same ``score_queries``
+serves the pipeline (``rank_papers``) and ``synth rank`` (``rank_queries``).  Each paper also gets its *term
 coverage* (share of the question's weighted terms it mentions, 0-1) and the number of the
 question's named entities it mentions; the include decision uses all three and writes the
 reason for every exclusion.
@@ -19,34 +21,100 @@ import pandas as pd
 from synth.index import BM25Index, build_bm25
 from synth.text import tokenize
 
+TITLE_WEIGHT = 1.25  # tuned on half of the SciFact training claims (benchmarks/retrieval.py)
+COVERAGE_WEIGHT = 0.5  # share of the score scaled by the query's idf-weighted token coverage
+DENSE_WEIGHT = 1.0  # weight of the cosine similarity against the max-normalised BM25 score
+DENSE_TOP = 200  # papers per query the dense encoder re-scores (the lexical top)
+
 
 def _doc_texts(papers: pd.DataFrame) -> list[str]:
     return (papers["title"].fillna("") + ". " + papers["abstract"].fillna("")).tolist()
 
 
+def _query_text(query: str | dict[str, float]) -> str:
+    return query if isinstance(query, str) else " ".join(query)
+
+
+def fuse_dense(
+    papers: pd.DataFrame,
+    queries: Sequence[str] | Sequence[dict[str, float]],
+    lexical: np.ndarray,
+    encoder: object,
+    weight: float = DENSE_WEIGHT,
+    top: int = DENSE_TOP,
+) -> np.ndarray:
+    """Lexical scores fused with dense similarity: (queries x papers) array.
+
+    For each query, the ``top`` papers by lexical score (score > 0) get
+    ``lexical / best lexical + weight * max(cosine, 0)``; every other paper keeps
+    ``lexical / best lexical``, so it stays below them.  Only those papers (and the
+    queries) are encoded, through ``encoder.encode`` (``synth.dense.Encoder``, cached).
+    """
+    best = lexical.max(axis=1, keepdims=True) if lexical.size else lexical
+    fused = np.where(best > 0, lexical / np.where(best > 0, best, 1.0), 0.0).astype(np.float32)
+    k = min(top, lexical.shape[1])
+    if not k or not len(queries):
+        return fused
+    cand = np.argpartition(-lexical, k - 1, axis=1)[:, :k]
+    cand_ok = np.take_along_axis(lexical, cand, 1) > 0
+    need = np.unique(cand[cand_ok])
+    texts = _doc_texts(papers.iloc[need])
+    doc_vecs = encoder.encode(texts)
+    position = np.full(lexical.shape[1], -1)
+    position[need] = np.arange(len(need))
+    q_vecs = encoder.encode([_query_text(q) for q in queries])
+    for i in range(len(queries)):
+        docs = cand[i][cand_ok[i]]
+        cos = doc_vecs[position[docs]] @ q_vecs[i]
+        fused[i, docs] += weight * np.maximum(cos, 0.0)
+    return fused
+
+
+def _coverage_factor(index: BM25Index, q, weight: float) -> np.ndarray:
+    """(queries x papers) ``1 - weight + weight * coverage`` (idf-weighted term coverage)."""
+    q_idf = q.multiply(index.idf[None, :]).tocsr()
+    present = index.weights.copy()
+    present.data = np.ones_like(present.data)
+    total = np.asarray(q_idf.sum(axis=1)).reshape(-1, 1)
+    coverage = np.asarray((q_idf @ present.T).todense()) / np.where(total > 0, total, 1.0)
+    return (1.0 - weight + weight * coverage).astype(np.float32)
+
+
 def score_queries(
     papers: pd.DataFrame,
     queries: Sequence[str] | Sequence[dict[str, float]],
-    title_weight: float = 2.0,
+    title_weight: float = TITLE_WEIGHT,
     index: BM25Index | None = None,
+    encoder: object | None = None,
+    coverage_weight: float = COVERAGE_WEIGHT,
 ) -> np.ndarray:
     """Relevance of every paper to every query: (queries x papers) array.
 
-    ``BM25(title + abstract) + (title_weight - 1) * BM25(title)``. Pass ``index`` (built by
-    ``build_bm25`` over the same papers) to reuse it.
+    ``(BM25(title + abstract) + (title_weight - 1) * BM25(title)) * (1 - c + c * coverage)``,
+    coverage being the idf-weighted share of the query's terms the paper contains and ``c``
+    the ``coverage_weight`` (a paper matching every aspect of a question beats one repeating
+    a single aspect).  Pass ``index`` (built by ``build_bm25`` over the same papers) to
+    reuse it.  With ``encoder`` (a
+    ``synth.dense.Encoder``, optional extra) the lexical top ``DENSE_TOP`` are re-scored by
+    ``fuse_dense`` and scores become ``BM25 / best BM25 + DENSE_WEIGHT * cosine``.
     """
     index = index or build_bm25(_doc_texts(papers))
-    scores = index.score(queries)
+    q = index.query_matrix(queries)
+    scores = np.asarray((q @ index.weights.T).todense(), dtype=np.float32)
     if title_weight != 1.0 and len(papers):
         titles = build_bm25(papers["title"].fillna("").tolist())
         scores = scores + (title_weight - 1.0) * titles.score(queries)
+    if coverage_weight and len(papers):
+        scores = scores * _coverage_factor(index, q, coverage_weight)
+    if encoder is not None and len(papers):
+        scores = fuse_dense(papers, queries, scores, encoder)
     return scores
 
 
 def _presence(index: BM25Index, terms: Sequence[str]) -> np.ndarray:
     """(papers x terms) boolean: the paper mentions every token of the term, taking a
     hyphenated term either as its parts ("msr vtt") or joined ("msrvtt")."""
-    vocab = index.vectorizer.vocabulary_
+    vocab = index.vocabulary
     present = (index.weights > 0).tocsc()
     out = np.zeros((index.n_docs, len(terms)), dtype=bool)
     for j, term in enumerate(terms):
@@ -59,7 +127,10 @@ def _presence(index: BM25Index, terms: Sequence[str]) -> np.ndarray:
 
 
 def rank_papers(
-    papers: pd.DataFrame, terms: pd.DataFrame, title_weight: float = 2.0
+    papers: pd.DataFrame,
+    terms: pd.DataFrame,
+    title_weight: float = TITLE_WEIGHT,
+    encoder: object | None = None,
 ) -> pd.DataFrame:
     """Rank candidates for the question's ``terms`` (from ``search.extract_key_terms``).
 
@@ -69,9 +140,11 @@ def rank_papers(
     """
     if papers.empty:
         return papers.assign(score=[], relevance=[], coverage=[], entity_matches=[], rank=[])
-    query = {str(t): float(w) for t, w in zip(terms["term"], terms["weight"], strict=True)}
+    from synth.search import weighted_query
+
+    query = weighted_query(terms)
     index = build_bm25(_doc_texts(papers))
-    score = score_queries(papers, [query], title_weight, index=index)[0]
+    score = score_queries(papers, [query], title_weight, index=index, encoder=encoder)[0]
     present = _presence(index, terms["term"].tolist())
     weights = terms["weight"].to_numpy(dtype=float)
     coverage = present @ weights / weights.sum() if weights.sum() else np.zeros(len(papers))
@@ -99,11 +172,13 @@ def screen_papers(
 
     Checked in order: no abstract; score zero; below ``min_relative_score`` x best score;
     fewer than ``min_entity_match`` of the question's ``n_entities`` named entities (skipped
-    when the question names none); beyond the ``max_included`` best. Adds ``included`` (bool)
-    and ``exclusion_reason`` (str, "" when included).
+    when the question names none, and lowered to the most any candidate mentions: a name
+    that no candidate contains cannot tell papers apart); beyond the ``max_included`` best.
+    Adds ``included`` (bool) and ``exclusion_reason`` (str, "" when included).
     """
     best = float(ranked["score"].max()) if len(ranked) else 0.0
-    need_entities = min(min_entity_match, n_entities)
+    most = int(ranked["entity_matches"].max()) if len(ranked) else 0
+    need_entities = min(min_entity_match, n_entities, most)
     reasons = []
     n_in = 0
     for abstract, score, ents in zip(
@@ -194,13 +269,15 @@ PAPERS_CSV_COLUMNS: list[str] = [
 
 
 def rank_queries(papers: pd.DataFrame, queries: Sequence[tuple[str, str]], top: int = 100,
-                 tag: str = "synth", title_weight: float = 2.0) -> list[str]:
+                 tag: str = "synth", title_weight: float = TITLE_WEIGHT,
+                 encoder: object | None = None) -> list[str]:
     """TREC run lines (``qid Q0 docid rank score tag``) for ``(qid, text)`` queries, ranked with
-    the pipeline's own scoring (``score_queries`` with each query's key-term weights)."""
+    the pipeline's own scoring: each text becomes ``weighted_query(extract_key_terms(text))``
+    and goes through ``score_queries``, exactly as ``rank_papers`` does for the question."""
     from synth.search import extract_key_terms, weighted_query
 
     weighted = [weighted_query(extract_key_terms(text)) if text.strip() else {} for _, text in queries]
-    scores = score_queries(papers, weighted, title_weight)
+    scores = score_queries(papers, weighted, title_weight, encoder=encoder)
     ids = papers["paper_id"].to_numpy()
     lines = []
     for (qid, _), row in zip(queries, scores, strict=True):

@@ -90,28 +90,75 @@ def extract_key_terms(question: str) -> pd.DataFrame:
     return terms.drop_duplicates("term").reset_index(drop=True)
 
 
+# Ranking weight of a term by kind. Measured on the SciFact training claims (tune half): the
+# display weights (entity 3, phrase 1.5) cost 0.02 nDCG@10 against plain BM25 of the text,
+# equal weights tie with it; entities keep a mild boost, which names a question's topic.
+QUERY_WEIGHTS = {"entity": 1.5, "phrase": 1.0, "word": 1.0}
+
+
 def weighted_query(terms: pd.DataFrame) -> dict[str, float]:
-    """The ranking query: term text -> weight (tokenised later by the index)."""
-    return {str(t): float(w) for t, w in zip(terms["term"], terms["weight"], strict=True)}
+    """The ranking query: term text -> weight by kind (``QUERY_WEIGHTS``), tokenised later by
+    the index; a token in several terms keeps its largest weight."""
+    return {str(t): QUERY_WEIGHTS.get(str(k), 1.0) for t, k in zip(terms["term"], terms["kind"], strict=True)}
+
+
+_ACRONYM_DEF = re.compile(r"((?:[A-Za-z][\w-]*\s+){0,5}[A-Za-z][\w-]*)\s*\(([A-Z][A-Za-z]*[A-Z]s?)\)")
+
+
+def find_acronyms(text: str) -> dict[str, str]:
+    """Acronyms defined in ``text`` as "long form (ACR)": acronym -> long form, the long form
+    being the shortest run of preceding words whose initials spell the acronym."""
+    out: dict[str, str] = {}
+    for match in _ACRONYM_DEF.finditer(text):
+        acronym = match.group(2).removesuffix("s")
+        words = match.group(1).split()
+        for n in range(1, len(words) + 1):
+            initials = "".join(p[0] for w in words[-n:] for p in w.split("-") if p).upper()
+            if initials == acronym.upper():
+                out[acronym] = " ".join(words[-n:])
+                break
+    return out
+
+
+def term_variants(term: str, acronyms: dict[str, str] | None = None) -> list[str]:
+    """Spellings of one search term, the term first: a hyphenated name joined ("MSR-VTT" ->
+    "MSRVTT"), a plural acronym in the singular ("LLMs" -> "LLM"), an acronym's long form and
+    a long form's acronym (from ``acronyms``, e.g. ``find_acronyms(question)``)."""
+    out = [term]
+    if re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+", term) and any(c.isupper() for c in term):
+        out.append(term.replace("-", ""))
+    if re.fullmatch(r"[A-Z]{2,}s", term):
+        out.append(term[:-1])
+    for acronym, long_form in (acronyms or {}).items():
+        if term.rstrip("s") == acronym:
+            out.append(long_form)
+        elif term.lower() == long_form.lower():
+            out.append(acronym)
+    return list(dict.fromkeys(out))
 
 
 def _quote(term: str) -> str:
     return f'"{term}"' if re.search(r"[\s-]", term) else term
 
 
-def build_arxiv_queries(terms: pd.DataFrame, max_queries: int = 6) -> list[str]:
+def build_arxiv_queries(
+    terms: pd.DataFrame, max_queries: int = 6, acronyms: dict[str, str] | None = None
+) -> list[str]:
     """Field-scoped arXiv queries, most specific first.
 
-    1. the entities OR-ed over all fields; 2. that group AND each key phrase in the abstract;
-    3. key phrases pairwise in the abstract; 4. each key phrase in title or abstract;
-    5. the content words AND-ed (only where fewer queries came out of 1-4).
+    1. the entities OR-ed over all fields, each with its spellings (``term_variants``:
+    "MSR-VTT" OR "MSRVTT", an acronym OR its long form from ``acronyms``); 2. that group AND
+    each key phrase in the abstract; 3. key phrases pairwise in the abstract; 4. each key
+    phrase in title or abstract; 5. the content words AND-ed (only where fewer queries came
+    out of 1-4).
     """
     entities = terms.loc[terms["kind"] == "entity", "term"].tolist()
     phrases = terms.loc[terms["kind"] == "phrase", "term"].tolist()
     words = terms.loc[terms["kind"] == "word", "term"].tolist()
-    group = " OR ".join(f"all:{_quote(e)}" for e in entities)
+    spellings = [v for e in entities for v in term_variants(e, acronyms)]
+    group = " OR ".join(f"all:{_quote(e)}" for e in dict.fromkeys(spellings))
     queries: list[str] = [group] if group else []
-    if len(entities) > 1:
+    if len(spellings) > 1:
         group = f"({group})"
     for phrase in phrases:
         if group:

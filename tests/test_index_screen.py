@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import itertools
 import math
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 from corpus import OFF_TOPIC, ON_TOPIC
 
 from synth import screen, search
-from synth.index import build_bm25
+from synth.index import build_bm25, count_terms
 from synth.sources import dedupe_papers, make_papers
+from synth.text import tokenize
 
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
 
@@ -93,5 +96,66 @@ def test_rank_queries_writes_trec_lines():
     q1 = [line.split() for line in lines if line.startswith("q1 ")]
     assert len(q1) == 3 and q1[0][2] == "2506.00006" and q1[0][1] == "Q0"
     assert [int(x[3]) for x in q1] == [1, 2, 3]
-    assert all(float(a[4]) >= float(b[4]) for a, b in zip(q1, q1[1:], strict=False))
+    assert all(float(a[4]) >= float(b[4]) for a, b in itertools.pairwise(q1))
     assert pd.Series([x[5] for x in q1]).eq("t").all()
+
+
+def test_count_terms_equals_tokenize():
+    texts = ["MSR-VTT and msrvtt: text-video retrieval (InternVideo2) — naïve-Bayes, e.g. x_y.",
+             "", "The the THE", "Café-au-lait 3-D CT scans; IL-6/TNF-α levels 10%"]
+    tf, vocab = count_terms(texts)
+    inv = {j: t for t, j in vocab.items()}
+    for i, text in enumerate(texts):
+        row = tf.getrow(i)
+        assert {inv[j]: v for j, v in zip(row.indices, row.data, strict=True)} == Counter(tokenize(text))
+
+
+def test_entity_rule_ignores_names_no_candidate_mentions():
+    papers = make_papers([
+        {"paper_id": "a", "title": "Instruction-following retrieval", "abstract": "Retrievers that follow instructions."},
+        {"paper_id": "b", "title": "Soup", "abstract": "Recipes for soup and instructions."},
+    ])
+    terms = search.extract_key_terms("Do FollowIR-style instruction-following retrieval models follow instructions?")
+    ranked = screen.rank_papers(papers, terms)
+    out = screen.screen_papers(ranked, n_entities=1).set_index("paper_id")
+    assert out.loc["a", "included"]
+
+
+class _FakeEncoder:
+    """Unit vectors from keyword presence: a stand-in for synth.dense.Encoder."""
+
+    def __init__(self):
+        self.seen = []
+
+    def encode(self, texts):
+        self.seen.extend(texts)
+        vecs = np.array([[("video" in t.lower()) + 0.01, ("soup" in t.lower()) + 0.01] for t in texts])
+        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+
+def test_dense_fusion_rescores_only_the_lexical_top():
+    papers = make_papers([
+        {"paper_id": "a", "title": "Retrieval", "abstract": "Retrieval of clips, video."},
+        {"paper_id": "b", "title": "Retrieval retrieval", "abstract": "Retrieval of soup retrieval."},
+        {"paper_id": "c", "title": "Cooking", "abstract": "Nothing in common."},
+    ])
+    encoder = _FakeEncoder()
+    lexical = screen.score_queries(papers, ["video retrieval"])
+    fused = screen.score_queries(papers, ["video retrieval"], encoder=encoder)
+    assert lexical[0, 1] > 0 and fused[0, 0] > fused[0, 1] and fused[0, 2] == 0
+    assert not any("Cooking" in t for t in encoder.seen)  # score 0: never encoded
+
+
+def test_real_dense_encoder_when_the_extra_is_installed(tmp_path):
+    import pytest
+
+    from synth import dense
+
+    if not dense.available():
+        pytest.skip("dense extra not installed")
+    encoder = dense.Encoder(cache_dir=tmp_path)
+    vecs = encoder.encode(["text-video retrieval on MSR-VTT", "video retrieval", "soup recipes"])
+    assert vecs.shape == (3, 384) and np.allclose(np.linalg.norm(vecs, axis=1), 1, atol=1e-4)
+    assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2]
+    assert len(list(tmp_path.glob("*.npy"))) == 3
+    assert np.allclose(dense.Encoder(cache_dir=tmp_path).encode(["video retrieval"])[0], vecs[1])

@@ -21,7 +21,7 @@ def test_key_terms_keep_phrases_and_drop_question_words():
 def test_queries_are_field_scoped_and_never_the_whole_question():
     terms = search.extract_key_terms(SEED_QUESTION)
     queries = search.build_arxiv_queries(terms, max_queries=6)
-    assert queries[0] == 'all:InternVideo2 OR all:"MSR-VTT" OR all:DiDeMo'
+    assert queries[0] == 'all:InternVideo2 OR all:"MSR-VTT" OR all:MSRVTT OR all:DiDeMo'
     assert 1 < len(queries) <= 6
     assert all(q.startswith(("all:", "abs:", "ti:", "(")) for q in queries)
     assert all(len(q) < len(SEED_QUESTION) for q in queries)
@@ -49,3 +49,20 @@ def test_term_hits_count_papers_mentioning_each_term():
                           "kind": ["entity"] * 3, "weight": [3.0] * 3})
     hits = search.compute_term_hits(papers, terms)
     assert hits["papers"].tolist() == [1, 1, 0]
+
+
+def test_acronyms_and_spelling_variants():
+    q = "Does retrieval-augmented generation (RAG) reduce hallucination in large language models (LLMs)?"
+    acronyms = search.find_acronyms(q)
+    assert acronyms == {"RAG": "retrieval-augmented generation", "LLM": "large language models"}
+    assert search.term_variants("LLMs", acronyms) == ["LLMs", "LLM", "large language models"]
+    assert search.term_variants("MSR-VTT") == ["MSR-VTT", "MSRVTT"]
+    assert search.term_variants("cross-domain") == ["cross-domain"]
+    queries = search.build_arxiv_queries(search.extract_key_terms(q), acronyms=acronyms)
+    assert 'all:"retrieval-augmented generation"' in queries[0] and "all:RAG" in queries[0]
+
+
+def test_ranking_weights_keep_entities_mildly_ahead():
+    terms = search.extract_key_terms("Does DiDeMo help text-video retrieval?")
+    query = search.weighted_query(terms)
+    assert query["DiDeMo"] == search.QUERY_WEIGHTS["entity"] > query["retrieval"] == 1.0
