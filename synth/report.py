@@ -107,8 +107,9 @@ def methodology_text(f: dict, params: dict) -> str:
         (f"**Search.** {_plural(f['n_queries'], 'query', 'queries')} built from the question's "
         f"entities and key phrases ({f['queries_complete']} completed) on the "
         f"{md_escape(f['source'])}, searched on {md_escape(f['searched_on'])}."),
-        (f"**Screening.** Candidates were ranked with BM25 over title and abstract (title weight "
-        f"{s.get('title_weight', '')}); a paper was included when its score reached "
+        (f"**Screening.** Candidates were ranked with BM25 over title and abstract plus a title "
+        f"boost (title weight {s.get('title_weight', '')}), scaled by the share of the question's "
+        f"terms each paper mentions; a paper was included when its score reached "
         f"{s.get('min_relative_score', '')} of the best score, it mentioned at least "
         f"{s.get('min_entity_match', '')} of the question's named entities (when it has any), "
         f"and it was among the best {s.get('max_included', '')}."),
