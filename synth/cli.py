@@ -51,6 +51,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     run_dir = run_pipeline(request, out=args.out, out_root=args.out_root,
                            progress=not args.quiet,
                            log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr)))
+    if args.pdf:
+        from synth.pipeline import export_pdf
+
+        print(export_pdf(run_dir / "report.html"))
     print(run_dir / "report.html")
     return 0
 
@@ -110,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "an existing run folder of the same request is resumed")
     run.add_argument("--out-root", default="output", help="where new run folders go")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--pdf", action="store_true",
+                     help="also print report.html to report.pdf with headless Chromium")
     run.set_defaults(func=cmd_run)
 
     compare = sub.add_parser("compare", help="run under several params files, side by side")

@@ -241,3 +241,14 @@ def test_arxiv_path_end_to_end_on_the_loopback_server(tmp_path, monkeypatch):
     assert log["complete"].all() and not log["from_cache"].any()
     assert pd.read_csv(again / "queries.csv")["from_cache"].all()
     assert "arXiv" in (out / "report.md").read_text().split("## Introduction")[0]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
+def test_pdf_export_prints_the_report(run, tmp_path):
+    from synth.pipeline import export_pdf
+
+    copy = tmp_path / "report.html"
+    copy.write_text((run / "report.html").read_text())
+    pdf = export_pdf(copy)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and data.count(b"/Type /Page") >= 2
