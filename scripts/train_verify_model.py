@@ -6,7 +6,9 @@
 Data: SciFact (Wadden et al., "Fact or Fiction: Verifying Scientific Claims", EMNLP 2020):
 claims and annotations CC BY 4.0, abstracts (S2ORC) ODC-By 1.0.  Only claims_train.jsonl is
 used; the dev split is held out.  Deterministic: grouped folds with a fixed seed, lbfgs
-logistic regressions, isotonic calibration on out-of-fold predictions.
+logistic regressions, isotonic calibration on out-of-fold predictions.  The predicate polarity
+rule (``synth.verify.polarity_rule``, ``flip_cover``) is stored in the stance parameters and
+applied inside every out-of-fold prediction, so threshold and calibration are fitted with it.
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ def fit_verify_model(
     hash_scale: float = 0.3,
     ratio: float = 0.5,
     top_k: int = 5,
+    flip_cover: float | None = 0.2,
 ):
     """Fit rationale + stance models; threshold, calibration and reliability out-of-fold.
 
@@ -160,9 +163,13 @@ def fit_verify_model(
     table = v.stance_table(claims, pairs, sents, prob, docs, ratio)
     x = table[list(v.STANCE_FEATURES)].to_numpy(float)
     h = v.hashed_matrix(table["hashed"]) if hash_scale > 0 else None
-    fit = lambda rows: fit_logistic(
-        x[rows], pair_y[rows], c, None if h is None else h[rows], hash_scale
-    )
+
+    def fit(rows: np.ndarray) -> dict[str, np.ndarray]:
+        params = fit_logistic(x[rows], pair_y[rows], c, None if h is None else h[rows], hash_scale)
+        if flip_cover is not None:  # polarity rule after the model, inside every OOF fit
+            params["flip_cover"] = np.asarray(flip_cover, dtype=float)
+        return params
+
     groups = pairs["claim_row"].to_numpy()
     folds = list(GroupKFold(5, shuffle=True, random_state=seed).split(x, pair_y, groups))
     probs = np.zeros((len(x), 3))
@@ -191,6 +198,7 @@ def fit_verify_model(
         "n_claims": len(claims),
         "n_pairs": len(x),
         "hash_scale": hash_scale,
+        "flip_cover": flip_cover,
         "stance_features": list(v.STANCE_FEATURES),
         "sentence_features": list(v.SENTENCE_FEATURES),
         "ece_emitted": v.expected_calibration_error(conf_emit[on], (sc == pair_y)[on]),

@@ -163,3 +163,125 @@ def test_model_round_trip_and_shipped_calibration(model, tmp_path):
     assert 0 <= model.ece <= 0.1
     assert {"bin", "mean_confidence", "accuracy", "count"} <= set(model.reliability.columns)
     assert "SciFact" in model.meta["credit"]
+
+
+# ----------------------------------------------------------------------------- predicate polarity
+MSR_CLAIM = (
+    "Temporal modelling improves text-video retrieval on MSR-VTT by 2.1 points of R@1 "
+    "over frame averaging."
+)
+NEGATED = (
+    "Our experiments show that temporal modelling does not improve text-video retrieval on "
+    "MSR-VTT compared with frame averaging."
+)
+
+
+def _verify_one(model, claim: str, evidence: str) -> pd.Series:
+    """Claim in paper a; evidence sentence (plus a distractor) in b; an unrelated paper c."""
+    sents = pd.DataFrame(
+        [
+            ("a", 0, claim),
+            ("b", 0, evidence),
+            ("b", 1, "Frame averaging reaches 46.1 R@1."),
+            ("c", 0, "Cooking soup is fun."),
+            ("c", 1, "We like cats."),
+        ],
+        columns=["paper_id", "sentence_index", "text"],
+    )
+    claims = pd.DataFrame({"claim_id": ["c"], "paper_id": ["a"], "text": [claim]})
+    return v.verify_claims(claims, sents, model).iloc[0]
+
+
+def test_negated_predicate_contradicts(model):
+    row = _verify_one(model, MSR_CLAIM, NEGATED)
+    assert row["label"] == "CONTRADICTED"
+    assert row["evidence_paper_id"] == "b"
+    assert row["evidence_sentence_index"] == 0
+    assert "does not improve" in row["evidence_sentence"]
+    assert row["source_label"] == "SUPPORTED"  # its own paper states the claim
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        (
+            "Temporal modelling yields no improvement in text-video retrieval on MSR-VTT over "
+            "frame averaging."
+        ),
+        "Temporal modelling fails to improve text-video retrieval on MSR-VTT over frame averaging.",
+        (
+            "Temporal modelling has no effect on text-video retrieval on MSR-VTT compared with "
+            "frame averaging."
+        ),
+        "Temporal modelling hurts text-video retrieval on MSR-VTT compared with frame averaging.",
+        (
+            "Temporal modelling degrades text-video retrieval on MSR-VTT compared with frame "
+            "averaging."
+        ),
+    ],
+)
+def test_other_negations_and_antonyms_never_support(model, evidence):
+    row = _verify_one(model, MSR_CLAIM, evidence)
+    assert row["label"] == "CONTRADICTED"
+    assert row["evidence_paper_id"] == "b"
+
+
+def test_negated_claim_positive_evidence_contradicts(model):
+    claim = (
+        "Temporal modelling does not improve text-video retrieval on MSR-VTT over frame averaging."
+    )
+    evidence = (
+        "Our experiments show that temporal modelling improves text-video retrieval on MSR-VTT "
+        "compared with frame averaging."
+    )
+    assert _verify_one(model, claim, evidence)["label"] == "CONTRADICTED"
+
+
+@pytest.mark.parametrize(
+    ("evidence", "label"),
+    [
+        ("Frame averaging outperforms CLIP4Clip on MSR-VTT text-video retrieval.", "CONTRADICTED"),
+        (
+            "CLIP4Clip is outperformed by frame averaging on MSR-VTT text-video retrieval.",
+            "CONTRADICTED",
+        ),
+        (
+            "CLIP4Clip underperforms frame averaging on MSR-VTT text-video retrieval.",
+            "CONTRADICTED",
+        ),
+        (
+            "CLIP4Clip outperforms frame averaging on MSR-VTT text-video retrieval by 3 points.",
+            "SUPPORTED",
+        ),
+    ],
+)
+def test_direction_of_comparison(model, evidence, label):
+    claim = "CLIP4Clip outperforms frame averaging on MSR-VTT text-video retrieval."
+    assert _verify_one(model, claim, evidence)["label"] == label
+
+
+def test_same_polarity_paraphrase_stays_supported(model):
+    evidence = (
+        "On MSR-VTT, modelling temporal order improved text-video retrieval over frame averaging."
+    )
+    row = _verify_one(model, MSR_CLAIM, evidence)
+    assert row["label"] == "SUPPORTED"
+    assert row["evidence_paper_id"] == "b"
+
+
+def test_predicate_alignment_features():
+    align = v.predicate_alignment
+    # (aligned, same polarity, negation flip, antonym, swapped comparison)
+    assert align(MSR_CLAIM, NEGATED) == (1.0, 0.0, 1.0, 0.0, 0.0)
+    same = align(MSR_CLAIM, "Temporal modelling improves retrieval.")
+    assert same == (1.0, 1.0, 0.0, 0.0, 0.0)
+    assert align("Exercise increases volume.", "Exercise reduced volume.")[3] == 1.0
+    assert align("Exercise increases volume.", "Exercise did not reduce volume.")[3] == 0.0
+    assert align("A is not only fast.", "A is fast.") == (0.0,) * 5  # no predicate
+    higher = "Higher resolution gives higher accuracy."
+    assert align(higher, "Higher resolution gives lower accuracy.")[3] == 1.0
+    claim = "Alpha outperforms Beta on Kinetics."
+    assert align(claim, "Beta outperforms Alpha on Kinetics.")[4] == 1.0
+    assert align(claim, "Alpha is outperformed by Beta on Kinetics.")[4] == 1.0
+    assert align(claim, claim)[4] == 0.0
+    assert align("Cats like fish.", "Dogs like bones.") == (0.0,) * 5
