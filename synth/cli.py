@@ -160,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"synth: search failed: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("synth: interrupted", file=sys.stderr)
+        print("synth: interrupted; run the same command to resume", file=sys.stderr)
         return 130
     except Exception as err:  # a stage failure: say where to look
         from synth.pipeline import StageError

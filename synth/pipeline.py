@@ -18,7 +18,8 @@ import platform
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,21 +129,32 @@ def _input_hashes(request: RunRequest) -> dict[str, str]:
 
 
 def open_run(request: RunRequest, out: str | Path | None, out_root: Path) -> tuple[Path, dict]:
-    """Create a new run folder or reopen ``out`` for resuming; return it and its manifest."""
-    if out is not None and Path(out).exists():
-        run_dir = Path(out).resolve()
+    """Create a new run folder or reopen ``out`` for resuming; return it and its manifest.
+
+    ``out`` (resolved) may name a missing folder or an empty one (a new run), or a run folder
+    of the same request (resumed); anything else is refused with ``InputError``, so an
+    existing run or any other file is never overwritten.
+    """
+    target = Path(out).expanduser().resolve() if out is not None else None
+    if target is not None and target.exists() and not (target.is_dir() and not any(target.iterdir())):
+        run_dir = target
         manifest_path = run_dir / "run.json"
-        if not manifest_path.is_file():
+        if not run_dir.is_dir() or not manifest_path.is_file():
             raise InputError(f"{run_dir}: exists and is not a synth run folder; will not overwrite")
-        manifest = read_json(manifest_path)
-        if manifest.get("fingerprint") != request.fingerprint():
+        try:
+            manifest = read_json(manifest_path)
+        except (OSError, ValueError) as err:
+            raise InputError(f"{manifest_path}: unreadable run manifest ({type(err).__name__}); "
+                             "choose a new --out") from None
+        if not isinstance(manifest, dict) or manifest.get("fingerprint") != request.fingerprint():
             raise InputError(f"{run_dir}: holds a run with another question, parameters or corpus; "
                              "choose a new --out")
         if manifest.get("input_hashes") != _input_hashes(request):
             raise InputError(f"{run_dir}: the corpus or params file changed since that run; "
                              "choose a new --out")
+        manifest.setdefault("stages", {})
         return run_dir, manifest
-    run_dir = Path(out).resolve() if out is not None else new_run_dir(out_root.resolve(), request.params_file)
+    run_dir = target if target is not None else new_run_dir(out_root.resolve(), request.params_file)
     manifest = {
         "question": request.question,
         "fingerprint": request.fingerprint(),
@@ -155,51 +167,69 @@ def open_run(request: RunRequest, out: str | Path | None, out_root: Path) -> tup
         "input_hashes": _input_hashes(request),
         "stages": {},
     }
-    (run_dir / "notebooks").mkdir(parents=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=target is not None)  # exists only when empty
+        (run_dir / "notebooks").mkdir()
+    except FileExistsError:  # another run took the name meanwhile
+        raise InputError(f"{run_dir}: created by another run meanwhile; will not overwrite") from None
+    except OSError as err:
+        raise InputError(f"{run_dir}: cannot create the run folder ({err.strerror or err})") from None
     write_json(run_dir / "run.json", manifest)
     return run_dir, manifest
 
 
-def stage_is_done(run_dir: Path, record: dict | None) -> bool:
-    """A stage is reused when it finished and every output still has its recorded hash."""
+def stage_is_done(run_dir: Path, record: dict | None, expected: tuple[str, ...] = ()) -> bool:
+    """A stage is reused when it finished, recorded a hash for each ``expected`` output, and
+    every recorded output still has its recorded hash."""
     if not record or record.get("status") != "done":
         return False
     outputs = record.get("outputs", {})
+    if not isinstance(outputs, dict) or any(name not in outputs for name in expected):
+        return False
     return all((run_dir / name).is_file() and file_sha256(run_dir / name) == digest
                for name, digest in outputs.items())
 
 
 def execute_stage(stage: str, run_dir: Path, params: dict, notebooks: Path,
-                  progress: bool = True, log_output: bool = False) -> Path:
+                  progress: bool = True, log_output: bool = False, km: Any = None) -> Path:
     """Execute one stage notebook with papermill into ``run_dir/notebooks``.
 
-    A failed notebook is kept (with its error) for inspection. A user-input error raised in
-    the notebook comes back as ``InputError``; any other failure as ``StageError``.
+    Parameters reach the notebook as data: papermill writes each value as a Python literal
+    into an injected cell, so quotes, backslashes and newlines in a question or path are
+    never code. A failed notebook is kept (with its error) for inspection. A user-input error
+    raised in the notebook comes back as ``InputError``, a failed search as ``SearchError``
+    (its one line naming the query and the executed notebook), any other failure (also a
+    dead kernel) as ``StageError`` naming the executed notebook. With ``km`` (a started
+    kernel from ``shared_kernel``) the notebook runs on that kernel after a namespace reset.
     """
     import papermill as pm
+
+    from synth.errors import SearchError
 
     name = NOTEBOOKS[stage]
     target = run_dir / "notebooks" / f"{name}.ipynb"
     parameters = {"run_dir": str(run_dir), **params["shared"], **params[stage]}
+    kernel = {"km": km, "language": "python"} if km is not None else {
+        "extra_arguments": ["--IPKernelApp.log_level=ERROR"]}
     try:
+        if km is not None:
+            reset_kernel(km)
         pm.execute_notebook(
             str(notebooks / f"{name}.ipynb"), str(target), parameters=parameters,
             kernel_name="python3", progress_bar=progress, log_output=log_output,
-            cwd=str(notebooks), stdout_file=sys.stderr if log_output else None,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            cwd=str(notebooks), stdout_file=sys.stderr if log_output else None, **kernel,
         )
     except pm.PapermillExecutionError as err:
-        if err.ename in ("InputError", "SearchError"):
-            raise InputError(err.evalue) if err.ename == "InputError" else _search_error(err) from None
-        raise StageError(f"stage {stage} failed ({err.ename}: {err.evalue}); "
+        if err.ename == "InputError":
+            raise InputError(err.evalue) from None
+        if err.ename == "SearchError":
+            raise SearchError(f"{err.evalue}; the executed notebook is {target}") from None
+        raise StageError(f"stage {stage} failed ({err.ename}: {' '.join(str(err.evalue).split())}); "
+                         f"the executed notebook is {target}") from None
+    except Exception as err:  # noqa: BLE001 - a dead kernel etc.: still say where to look
+        raise StageError(f"stage {stage} failed ({type(err).__name__}: {' '.join(str(err).split())}); "
                          f"the executed notebook is {target}") from None
     return target
-
-
-def _search_error(err: Exception) -> Exception:
-    from synth.errors import SearchError
-
-    return SearchError(getattr(err, "evalue", str(err)))
 
 
 def render_report(run_dir: Path, question: str) -> dict[str, Path]:
@@ -251,39 +281,89 @@ def _report_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def run_pipeline(request: RunRequest, out: str | Path | None = None,
                  out_root: str | Path = "output", notebooks: Path | None = None,
-                 progress: bool = True, log: Callable[[str], None] = lambda s: None) -> Path:
-    """Run (or resume) every stage and render the report; return the run folder."""
+                 progress: bool = True, log: Callable[[str], None] = lambda s: None,
+                 shared: bool = True) -> Path:
+    """Run (or resume) every stage and render the report; return the run folder.
+
+    With ``shared`` (the default) the stages run one after another on one kernel
+    (``shared_kernel``), namespace reset between them; otherwise each gets its own kernel.
+
+    Resuming reuses each finished stage whose outputs still hash as recorded in ``run.json``
+    (see ``stage_is_done``); from the first stage that has to run, every later stage runs
+    again. Each stage's status in ``run.json`` is ``running``, then ``done`` (with output
+    hashes and seconds), ``failed`` (with the error and the executed notebook) or
+    ``interrupted`` (SIGTERM or Ctrl-C; the run folder is kept for resuming). With no
+    ``cache_dir`` set, the arXiv cache goes to ``<out_root>/cache/arxiv`` when the run folder
+    is inside ``out_root``, else to ``<run folder>/cache/arxiv``: nothing is written outside
+    the output folder.
+    """
+    import signal
+    import threading
+
     notebooks = notebooks or project_notebooks()
-    fresh = out is None or not Path(out).exists()
+    target = Path(out).expanduser().resolve() if out is not None else None
+    fresh = target is None or not target.exists()
     run_dir, manifest = open_run(request, out, Path(out_root))
     log(f"run folder: {run_dir}")
+    params = request.params
+    if not params["search"]["corpus"] and not params["search"]["cache_dir"]:
+        root = Path(out_root).expanduser().resolve()
+        cache = root if run_dir.is_relative_to(root) and run_dir != root else run_dir
+        params = {**params, "search": {**params["search"], "cache_dir": str(cache / "cache" / "arxiv")}}
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_sigterm) if in_main else None
+    stage, rerun, km = None, False, None
+    kernels = ExitStack()
     try:
         for stage in STAGES:
-            record = manifest["stages"].get(stage)
-            if stage_is_done(run_dir, record):
+            expected = OUTPUTS[stage] + (("report.html", "report.md") if stage == "report" else ())
+            if not rerun and stage_is_done(run_dir, manifest["stages"].get(stage), expected):
                 log(f"[{stage}] reused (outputs unchanged)")
                 continue
+            if not rerun and shared:
+                km = kernels.enter_context(shared_kernel(notebooks))
+            rerun = True
             started = time.perf_counter()
             manifest["stages"][stage] = {"status": "running",
                                          "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
             write_json(run_dir / "run.json", manifest)
             log(f"[{stage}] running {NOTEBOOKS[stage]}.ipynb")
-            execute_stage(stage, run_dir, request.params, notebooks, progress=progress)
+            notebook = execute_stage(stage, run_dir, params, notebooks, progress=progress,
+                                     km=km if shared else None)
             if stage == "report":
                 render_report(run_dir, request.question)
-            outputs = {n: file_sha256(run_dir / n) for n in OUTPUTS[stage] if (run_dir / n).is_file()}
-            manifest["stages"][stage].update(status="done", outputs=outputs,
+            missing = [n for n in expected if not (run_dir / n).is_file()]
+            if missing:
+                raise StageError(f"stage {stage} finished without writing {', '.join(missing)}; "
+                                 f"the executed notebook is {notebook}")
+            manifest["stages"][stage].update(status="done",
+                                             outputs={n: file_sha256(run_dir / n) for n in expected},
                                              seconds=round(time.perf_counter() - started, 2))
             write_json(run_dir / "run.json", manifest)
-    except InputError:
-        if fresh and not any(r.get("status") == "done" for r in manifest["stages"].values()):
+        stage = None
+    except BaseException as err:
+        if isinstance(err, InputError) and fresh and not any(
+                r.get("status") == "done" for r in manifest["stages"].values()):
             shutil.rmtree(run_dir, ignore_errors=True)
+            raise
+        if stage is not None:
+            interrupted = isinstance(err, KeyboardInterrupt)
+            manifest["stages"].setdefault(stage, {}).update(
+                status="interrupted" if interrupted else "failed",
+                error=" ".join(f"{type(err).__name__}: {err}".split()),
+                notebook=str(run_dir / "notebooks" / f"{NOTEBOOKS[stage]}.ipynb"))
+            write_json(run_dir / "run.json", manifest)
+            if interrupted:
+                log(f"[{stage}] interrupted; run the same command again to resume ({run_dir})")
         raise
-    except BaseException:
-        stage_rec = manifest["stages"].get(stage, {})
-        stage_rec["status"] = "failed"
-        write_json(run_dir / "run.json", manifest)
-        raise
+    finally:
+        kernels.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     manifest["counts"] = _counts(run_dir)
     manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     write_json(run_dir / "run.json", manifest)
@@ -342,3 +422,56 @@ def run_compare(requests: list[RunRequest], out_root: str | Path = "output",
                            exclude_output_prompt=True).from_notebook_node(nb)
     write_text(folder / "compare.html", html)
     return folder
+
+
+@contextmanager
+def shared_kernel(cwd: Path, kernel_name: str = "python3") -> Iterator[Any]:
+    """One Jupyter kernel for a whole run: papermill executes each stage notebook on it
+    (``execute_notebook(..., km=...)``), so the libraries are imported once, not six times.
+
+    Before each notebook ``reset_kernel`` clears the namespace, so a stage still sees only
+    what it reads from the run folder. The kernel is shut down on exit, also on errors.
+    """
+    from jupyter_client import KernelManager
+
+    km = KernelManager(kernel_name=kernel_name)
+    km.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR"], cwd=str(cwd))
+    try:
+        yield km
+    finally:
+        km.shutdown_kernel(now=True)
+
+
+def reset_kernel(km: Any) -> None:
+    """Clear the user namespace and close every figure of a shared kernel."""
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        kc.execute_interactive("%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt",
+                               timeout=60, output_hook=lambda msg: None)
+    finally:
+        kc.stop_channels()
+
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def export_pdf(html: Path, browser: str | None = None) -> Path:
+    """Print ``report.html`` to ``report.pdf`` with headless Chromium (no LaTeX needed).
+
+    Raises ``InputError`` when no Chromium is installed (``apt-get install chromium``).
+    """
+    import subprocess
+    import tempfile
+
+    browser = browser or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        raise InputError("--pdf: no chromium found (install Debian's chromium package)")
+    target = html.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory() as profile, atomic_path(target) as tmp:
+        subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                        "--no-pdf-header-footer", f"--print-to-pdf={tmp}", html.resolve().as_uri()],
+                       check=True, capture_output=True, timeout=180)
+    return target

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import quote
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -44,6 +45,7 @@ def compute_facts(papers: pd.DataFrame, claims: pd.DataFrame, verdicts: pd.DataF
         "identified": int(search.get("identified", len(papers))),
         "duplicates": int(search.get("duplicates_removed", 0)),
         "skipped": int(search.get("records_skipped", 0)),
+        "skipped_by_reason": dict(search.get("skipped_by_reason", {})),
         "screened": len(papers),
         "included": len(inc),
         "excluded": int((~papers["included"]).sum()),
@@ -139,7 +141,9 @@ def limitations_text(f: dict, queries: pd.DataFrame) -> str:
     items.append(f"Only one source was searched ({md_escape(f['source'])}), on "
                  f"{md_escape(f['searched_on'])}; later work is not covered.")
     if f["skipped"]:
-        items.append(f"{f['skipped']} records of the corpus could not be read and were skipped.")
+        reasons = "; ".join(f"{md_escape(k)}: {v}" for k, v in f["skipped_by_reason"].items())
+        items.append(f"{f['skipped']} records of the corpus could not be read and were skipped"
+                     + (f" ({reasons})." if reasons else "."))
     if f["included"] < 5:
         items.append(f"Only {_plural(f['included'], 'paper')} passed screening; conclusions rest "
                      "on very few sources.")
@@ -189,9 +193,18 @@ def references_md(included: pd.DataFrame) -> str:
         year = "n.d." if pd.isna(row.year) else str(int(row.year))
         ident = f"arXiv:{row.paper_id}" + (f"v{int(row.version)}" if not pd.isna(row.version) else "") \
             if row.source == "arxiv" or "arxiv.org" in str(row.url) else str(row.paper_id)
-        link = f" <{row.url}>" if str(row.url).startswith(("https://", "http://")) else ""
+        url = safe_url(row.url)
+        link = f" <{url}>" if url else ""
         lines.append(f"{i}. {md_escape(who)} ({year}). {md_escape(row.title)}. {md_escape(ident)}.{link}")
     return "\n".join(lines) if lines else "_No paper was included._"
+
+
+def safe_url(url: object) -> str:
+    """An http(s) URL percent-encoded so that it cannot leave a Markdown autolink; else ""."""
+    s = str(url if url is not None else "").strip()
+    if not s.lower().startswith(("https://", "http://")):
+        return ""
+    return quote(s, safe="/:?#[]@!$&'()*+,;=%~")
 
 
 def _bib_escape(text: object) -> str:
@@ -216,8 +229,8 @@ def to_bibtex(included: pd.DataFrame) -> str:
             fields.update(eprint=_bib_escape(row["paper_id"]), archivePrefix="arXiv")
             if not pd.isna(row["version"]):
                 fields["note"] = f"version {int(row['version'])}"
-        if str(row["url"]).startswith(("https://", "http://")):
-            fields["url"] = _bib_escape(row["url"])
+        if safe_url(row["url"]):
+            fields["url"] = _bib_escape(safe_url(row["url"]))
         body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
         entries.append(f"@misc{{{key},\n{body}\n}}")
     return "\n\n".join(entries) + ("\n" if entries else "")

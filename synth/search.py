@@ -253,6 +253,7 @@ def gather_candidates(
         "identified": int(log["returned"].sum()),
         "duplicates_removed": int(duplicates),
         "records_skipped": len(skipped),
+        "skipped_by_reason": {str(k): int(v) for k, v in skipped["reason"].value_counts().items()},
         "candidates": len(candidates),
         "complete": bool(log["complete"].all()) if len(log) else False,
         "input_hash": input_hash,

@@ -167,7 +167,7 @@ def test_503_then_success_recovers(arxiv_server, tmp_path):
 
 def test_malformed_xml_raises_search_error_and_is_not_cached(arxiv_server, tmp_path):
     arxiv_server.entries = _entries(3)
-    arxiv_server.malformed_next(1)
+    arxiv_server.malformed_next(3)
     with pytest.raises(SearchError, match="'broken'.*Atom"):
         search_arxiv(["broken"], 3, _client(arxiv_server, tmp_path))
     assert list(tmp_path.glob("*.xml")) == []

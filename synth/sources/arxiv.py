@@ -1,13 +1,22 @@
 """Search live arXiv through the ``arxiv`` client, with an on-disk page cache.
 
-``make_client`` builds a ``CachingClient``: the real ``arxiv.Client`` (its paging, retries
-and politeness delay) pointed at a configurable API URL, which stores the raw bytes of every
+``make_client`` builds a ``CachingClient``: the real ``arxiv.Client`` (its paging and
+politeness delay) pointed at a configurable API URL, which stores the raw bytes of every
 successful page under ``cache_dir``. A cached page is parsed from disk with no request and
 no delay, so a rerun is offline and returns identical results.
+
+Retries (``CachingClient.fetch_page``): transient failures (HTTP 408/425/429/5xx, connection
+errors and resets, timeouts, a body that is not a well-formed Atom feed, an unexpectedly
+empty page) are retried up to ``num_retries`` times, waiting ``backoff_seconds * 2**(n-1)``
+before retry ``n`` (capped at ``max_backoff_seconds``) or the server's ``Retry-After`` when
+that is longer (capped at 60 s). Other HTTP errors (400, 404, ...) are not retried. When the
+last try fails the error propagates and ``search_arxiv`` raises ``SearchError`` naming the
+query: a query is either fetched completely or the search fails, never silently truncated.
 """
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import os
 import tempfile
@@ -31,10 +40,33 @@ ENV_API_URL = "SYNTH_ARXIV_API_URL"
 QUERY_LOG_COLUMNS = ["query", "returned", "complete", "from_cache", "error"]
 _ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
 _MAX_RETRY_AFTER = 60.0
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_TRANSIENT = (
+    arxiv.UnexpectedEmptyPageError,
+    requests.exceptions.ConnectionError,  # includes resets, refused, connect/read timeouts
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,  # connection dropped mid-body
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class MalformedFeedError(arxiv.ArxivError):
     """A page that is not a well-formed Atom feed (truncated, HTML error page, ...)."""
+
+
+def _retry_after_seconds(value: str, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date), capped at 60; else None."""
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), _MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    delta = when.timestamp() - (time.time() if now is None else now)
+    return min(max(delta, 0.0), _MAX_RETRY_AFTER)
 
 
 class _TimeoutSession(requests.Session):
@@ -56,8 +88,10 @@ class _TimeoutSession(requests.Session):
 class CachingClient(arxiv.Client):
     """``arxiv.Client`` with a configurable API URL and a disk cache of raw pages.
 
-    Counters ``requests_made`` and ``pages_from_cache`` say how each page was obtained;
-    ``last_total_results`` is the ``opensearch:totalResults`` of the last first page.
+    Counters ``requests_made``, ``retries_made`` and ``pages_from_cache`` say how each page
+    was obtained; ``slept`` lists the retry waits in seconds; ``last_total_results`` is the
+    ``opensearch:totalResults`` of the last first page. ``backoff_seconds=None`` uses
+    ``delay_seconds`` (3 s for the real arXiv: waits of 3, 6, 12 s).
     """
 
     def __init__(
@@ -68,8 +102,12 @@ class CachingClient(arxiv.Client):
         delay_seconds: float = 3.0,
         num_retries: int = 3,
         timeout_seconds: float = 30.0,
+        backoff_seconds: float | None = None,
+        max_backoff_seconds: float = 30.0,
     ) -> None:
         super().__init__(page_size=page_size, delay_seconds=delay_seconds, num_retries=num_retries)
+        self.backoff_seconds = delay_seconds if backoff_seconds is None else backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
         self.query_url_format = base_url + "?{}"
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._session.close()
@@ -78,8 +116,10 @@ class CachingClient(arxiv.Client):
         self._last_body: bytes | None = None
         self._retry_after = 0.0
         self.requests_made = 0
+        self.retries_made = 0
         self.pages_from_cache = 0
         self.last_total_results = 0
+        self.slept: list[float] = []
 
     def _remember_response(self, resp: requests.Response, *args: Any, **kwargs: Any) -> None:
         """Response hook: count requests, keep the last good body, note Retry-After.
@@ -93,9 +133,9 @@ class CachingClient(arxiv.Client):
             if not _is_atom_feed(resp.content):
                 raise MalformedFeedError(resp.url, 0, "Page is not a well-formed Atom feed")
             self._last_body = resp.content
-        retry_after = resp.headers.get("Retry-After", "")
-        if resp.status_code in (429, 503) and retry_after.strip().isdigit():
-            self._retry_after = min(float(retry_after), _MAX_RETRY_AFTER)
+        retry_after = _retry_after_seconds(resp.headers.get("Retry-After", ""))
+        if resp.status_code in RETRY_STATUSES and retry_after is not None:
+            self._retry_after = retry_after
 
     def cache_path(self, url: str) -> Path | None:
         """Where the page for ``url`` is cached (sha256 of the full page URL)."""
@@ -103,17 +143,18 @@ class CachingClient(arxiv.Client):
             return None
         return self.cache_dir / f"{hashlib.sha256(url.encode()).hexdigest()}.xml"
 
+    def retry_delay(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1, 2, ...): exponential backoff,
+        or the last ``Retry-After`` when that is longer."""
+        backoff = min(self.backoff_seconds * 2 ** (retry - 1), self.max_backoff_seconds)
+        return max(backoff, self._retry_after)
+
     def _parse_feed(
         self, url: str, first_page: bool = True, _try_index: int = 0
     ) -> _feed.ParsedFeed:
-        if _try_index > 0:  # a retry from the base class: honour Retry-After, then refetch
-            time.sleep(self._retry_after)
-            self._retry_after = 0.0
-            return super()._parse_feed(url, first_page=first_page, _try_index=_try_index)
         feed = self._read_cache(url)
         if feed is None:
-            self._last_body = None
-            feed = super()._parse_feed(url, first_page=first_page, _try_index=0)
+            feed = self.fetch_page(url, first_page)
             if self._last_body is not None:
                 self._write_cache(url, self._last_body)
         else:
@@ -121,6 +162,31 @@ class CachingClient(arxiv.Client):
         if first_page:
             self.last_total_results = feed.header.total_results
         return feed
+
+    def fetch_page(self, url: str, first_page: bool = True) -> _feed.ParsedFeed:
+        """One page from the API, retrying transient failures (see the module docstring);
+        the last failure propagates (``arxiv.ArxivError`` or ``requests`` exception)."""
+        for attempt in range(self.num_retries + 1):
+            if attempt:
+                wait = self.retry_delay(attempt)
+                self._retry_after = 0.0
+                self.retries_made += 1
+                self.slept.append(wait)
+                time.sleep(wait)
+            self._last_body = None
+            try:
+                # _try_index=num_retries: the base class makes exactly one try, no retries
+                feed = super()._parse_feed(url, first_page=first_page, _try_index=self.num_retries)
+                if first_page and not feed.results and feed.header.total_results > 0:
+                    raise arxiv.UnexpectedEmptyPageError(url, attempt, feed)
+                return feed
+            except arxiv.HTTPError as err:
+                if err.status not in RETRY_STATUSES or attempt == self.num_retries:
+                    raise
+            except (MalformedFeedError, *_TRANSIENT):
+                if attempt == self.num_retries:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _read_cache(self, url: str) -> _feed.ParsedFeed | None:
         path = self.cache_path(url)
@@ -168,17 +234,23 @@ def make_client(
     delay_seconds: float = 3.0,
     num_retries: int = 3,
     timeout_seconds: float = 30.0,
+    backoff_seconds: float | None = None,
+    max_backoff_seconds: float = 30.0,
 ) -> CachingClient:
     """A ``CachingClient`` on ``base_url`` (default: ``api_url_from_env()``).
 
     ``cache_dir=None`` disables the cache. Keep ``delay_seconds`` at 3 for the real arXiv
-    (its terms of use); tests against a loopback server use 0.
+    (its terms of use); tests against a loopback server use 0. ``backoff_seconds`` is the
+    wait before the first retry (doubling after each; ``None``: ``delay_seconds``).
     """
-    if page_size < 1 or num_retries < 0 or delay_seconds < 0 or timeout_seconds <= 0:
+    backoff = delay_seconds if backoff_seconds is None else backoff_seconds
+    if (page_size < 1 or num_retries < 0 or delay_seconds < 0 or timeout_seconds <= 0
+            or backoff < 0 or max_backoff_seconds < 0):
         raise InputError(
             f"arXiv client: bad settings page_size={page_size}, "
             f"num_retries={num_retries}, delay_seconds={delay_seconds}, "
-            f"timeout_seconds={timeout_seconds}"
+            f"timeout_seconds={timeout_seconds}, backoff_seconds={backoff_seconds}, "
+            f"max_backoff_seconds={max_backoff_seconds}"
         )
     return CachingClient(
         cache_dir,
@@ -187,6 +259,8 @@ def make_client(
         delay_seconds,
         num_retries,
         timeout_seconds,
+        backoff_seconds,
+        max_backoff_seconds,
     )
 
 
