@@ -141,7 +141,7 @@ def limitations_text(f: dict, queries: pd.DataFrame) -> str:
     items.append(f"Only one source was searched ({md_escape(f['source'])}), on "
                  f"{md_escape(f['searched_on'])}; later work is not covered.")
     if f["skipped"]:
-        reasons = "; ".join(f"{md_escape(k)}: {v}" for k, v in f["skipped_by_reason"].items())
+        reasons = "; ".join(f"{md_escape(k)}: {v}" for k, v in f.get("skipped_by_reason", {}).items())
         items.append(f"{f['skipped']} records of the corpus could not be read and were skipped"
                      + (f" ({reasons})." if reasons else "."))
     if f["included"] < 5:
