@@ -4,11 +4,17 @@
    evaluation only, never trained on): train split (thresholds were tuned there) and
    validation split (held out), with and without position features, against the
    "last two sentences" baseline.
+1b. The same on the hand-labelled arXiv CS dev set ``benchmarks/arxiv_claims_dev.jsonl``
+   (40 abstracts, labelled by the engineer who changed the model; see arxiv_claims_dev.md):
+   the *tune* half (even paper index; thresholds were chosen there too) and the *held-out*
+   half (odd index; never used for any choice).
 2. Sentence-splitter speed on the arXiv daily listings (abstracts / second).
 3. Quantitative tuples over the arXiv listings: counts, and a seeded sample of 30 written to
    ``--sample-out`` for hand checking (precision is counted by hand; see README_claims.md).
 
-Usage: ``.venv/bin/python benchmarks/claims.py [--data /work/shared/data]``
+Usage: ``.venv/bin/python benchmarks/claims.py [--data /work/shared/data] [--model M.json]
+[--classification-only]`` (``--model`` scores with another model file, e.g. the previous one,
+to get before / after numbers).
 """
 
 from __future__ import annotations
@@ -48,20 +54,43 @@ def prf(y: np.ndarray, pred: np.ndarray) -> dict:
     return {"P": round(p, 3), "R": round(r, 3), "F1": round(2 * p * r / max(p + r, 1e-9), 3)}
 
 
-def classification_table(data: Path) -> pd.DataFrame:
-    model = load_model()
+def load_cs_dev(path: Path) -> pd.DataFrame:
+    """``arxiv_claims_dev.jsonl``: one row per sentence, with its ``split`` (tune | heldout)."""
+    rows = []
+    for rec in map(json.loads, path.read_text().splitlines()):
+        for i, (s, lab) in enumerate(zip(rec["sentences"], rec["labels"])):
+            rows.append({"paper_id": rec["paper_id"], "sentence_index": i, "section": "abstract",
+                         "text": s, "title": rec["title"], "label": int(lab),
+                         "split": rec["split"]})
+    return pd.DataFrame(rows)
+
+
+def _split_rows(dataset: str, split: str, table: pd.DataFrame, model: dict) -> list[dict]:
+    y = table["label"].to_numpy()
+    n = table.groupby("paper_id")["sentence_index"].transform("max").to_numpy()
+    base = table["sentence_index"].to_numpy() >= n - 1
+    rows = [{"data": dataset, "split": split, "model": "last two sentences (baseline)",
+             **prf(y, base)}]
+    for head in ("with_position", "text_only"):
+        s = score_claims(table, table["title"], use_position=head == "with_position",
+                         model=model)
+        pred = s.to_numpy() >= model["thresholds"][head]
+        rows.append({"data": dataset, "split": split, "model": head,
+                     "threshold": model["thresholds"][head], **prf(y, pred)})
+    return rows
+
+
+def classification_table(data: Path, model: dict | None = None,
+                         cs_dev: Path = Path("benchmarks/arxiv_claims_dev.jsonl")) -> pd.DataFrame:
+    model = model or load_model()
     rows = []
     for split in ("train", "validation"):
         table = load_biomed(data / "claim_extraction_biomed" / f"{split}_labels.json")
-        y = table["label"].to_numpy()
-        n = table.groupby("paper_id")["sentence_index"].transform("max").to_numpy()
-        base = table["sentence_index"].to_numpy() >= n - 1
-        rows.append({"split": split, "model": "last two sentences (baseline)", **prf(y, base)})
-        for head in ("with_position", "text_only"):
-            s = score_claims(table, table["title"], use_position=head == "with_position")
-            pred = s.to_numpy() >= model["thresholds"][head]
-            rows.append({"split": split, "model": head, "threshold": model["thresholds"][head],
-                         **prf(y, pred)})
+        rows += _split_rows("biomed", split, table, model)
+    if cs_dev.is_file():
+        dev = load_cs_dev(cs_dev)
+        for split in ("tune", "heldout"):
+            rows += _split_rows("arxiv_cs_dev", split, dev[dev["split"] == split], model)
     return pd.DataFrame(rows)
 
 
@@ -110,8 +139,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     ap.add_argument("--sample-out", type=Path, default=Path("benchmarks/claims_tuple_sample.jsonl"))
+    ap.add_argument("--model", type=Path, default=None, help="model JSON (default: shipped)")
+    ap.add_argument("--cs-dev", type=Path, default=Path("benchmarks/arxiv_claims_dev.jsonl"))
+    ap.add_argument("--classification-only", action="store_true")
     args = ap.parse_args()
-    report = {"classification": classification_table(args.data).to_dict("records")}
+    model = json.loads(args.model.read_text()) if args.model else None
+    table = classification_table(args.data, model, args.cs_dev)
+    report = {"classification": table.to_dict("records")}
+    if args.classification_only:
+        print(table.to_string(index=False))
+        return
     papers = load_arxiv(args.data)
     report["splitter"] = splitter_speed(papers["abstract"])
     report["tuples"] = arxiv_tuples(papers, args.sample_out)

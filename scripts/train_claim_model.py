@@ -13,12 +13,23 @@ Labels, all derived from SciFact:
   findings (1), the other sentences mostly background or method (0, lower weight).
 - optionally (``--with-claims``) the SciFact claims themselves as positives; off by default
   (they lowered F1 on the tuning split: their style is not that of abstract sentences).
+- weak labels on arXiv CS abstracts (``--arxiv``, CC0 arXiv metadata): a seeded sample of
+  ``--arxiv-n`` abstracts from the daily listings, *excluding every paper of the hand-labelled
+  dev set* ``benchmarks/arxiv_claims_dev.jsonl`` (tune and held-out halves alike).  Sentences are
+  labelled by the transparent cues of ``synth.claims`` (``weak_label``): quantitative results,
+  "experiments show", comparisons and proposals are 1; code / data availability, URLs, future
+  work, generic background and method detail are 0; the rest is left out.  Weight
+  ``--arxiv-weight``.  This is self-training on cues: it teaches the word n-grams CS vocabulary
+  and the position head that a closing "Code is available at ..." is not a claim.
 
-The threshold stored with the model is chosen on the *train* split of
-``claim_extraction_biomed`` when ``--tune`` points at it (that data is never trained on).
+Thresholds stored with the model are chosen (never trained on) on the *train* split of
+``claim_extraction_biomed`` (``--tune``) together with the *tune* half of the hand-labelled
+arXiv dev set (``--cs-dev``): among the thresholds within ``--biomed-tolerance`` (0.01) of the
+best biomed-train F1, the one with the best CS-tune F1.
 
 Usage: ``.venv/bin/python scripts/train_claim_model.py --scifact /work/shared/data/scifact
---tune /work/shared/data/claim_extraction_biomed/train_labels.json``
+--tune /work/shared/data/claim_extraction_biomed/train_labels.json
+--cs-dev benchmarks/arxiv_claims_dev.jsonl``
 """
 
 from __future__ import annotations
@@ -43,6 +54,7 @@ from synth.claims import (
     feature_matrix,
     normalize_for_ngrams,
 )
+from synth.text import split_sentences
 
 FUTURE = re.compile(CUES["future"])
 HEADING = re.compile(r"^((?:[A-Z][A-Z/&,\-]*:?\s+)+)(?=\S)")
@@ -113,13 +125,87 @@ def build_training_table(
     return table[table["text"].str.len() > 0].reset_index(drop=True)
 
 
-def fit_vocabulary(texts: pd.Series, max_features: int = 20000) -> dict:
-    vec = CountVectorizer(ngram_range=(1, 2), preprocessor=normalize_for_ngrams,
-                          token_pattern=r"(?u)\b\w+\b", min_df=3, max_features=max_features)
-    counts = vec.fit_transform(texts)
+_WEAK_POS = tuple(re.compile(CUES[k]) for k in (
+    "quant_result", "metric_value_pair", "experiments_show", "beats", "proposal"))
+_WEAK_NEG = tuple(re.compile(CUES[k]) for k in (
+    "code_release", "future", "future_hope", "question"))
+_WEAK_BACKGROUND = tuple(re.compile(CUES[k]) for k in ("background_generic", "background", "aim"))
+_WEAK_METHOD = re.compile(CUES["method_detail"])
+
+
+def weak_label(sentence: str, index: int) -> int | None:
+    """Cue-based label of one arXiv abstract sentence: 1, 0 or ``None`` (no opinion).
+
+    Negative cues win (a "we release our code at https://..." sentence is not a claim even
+    though it has a proposal verb); then positive cues; then generic background / method
+    detail without a positive cue are 0, and so is an abstract's first sentence.
+    """
+    low = sentence.lower()
+    if any(p.search(low) for p in _WEAK_NEG):
+        return 0
+    if any(p.search(low) for p in _WEAK_POS):
+        return 1
+    if index == 0 or _WEAK_METHOD.search(low) or any(p.search(low) for p in _WEAK_BACKGROUND):
+        return 0
+    return None
+
+
+def arxiv_weak_rows(listings: Path, n: int, exclude: set[str], seed: int, weight: float) -> list[dict]:
+    """Weakly labelled sentences of ``n`` seeded arXiv CS abstracts (``exclude`` left out)."""
+    seen: dict[str, dict] = {}
+    for f in sorted(listings.glob("*.jsonl")):
+        for line in f.read_text().splitlines():
+            r = json.loads(line)
+            seen.setdefault(r["id"], r)
+    ids = sorted(i for i, r in seen.items() if i not in exclude
+                 and (r.get("categories") or [""])[0].startswith("cs."))
+    pick = np.random.default_rng(seed).choice(len(ids), size=min(n, len(ids)), replace=False)
+    rows = []
+    for k in sorted(pick):
+        rec = seen[ids[k]]
+        for i, sent in enumerate(split_sentences(rec["summary"] or "")):
+            lab = weak_label(sent, i)
+            if lab is not None:
+                rows.append({"paper_id": f"arxiv:{rec['id']}", "title": rec["title"],
+                             "section": "abstract", "text": sent, "sentence_index": i,
+                             "label": lab, "weight": weight})
+    return rows
+
+
+def load_cs_dev(path: Path, split: str | None = None) -> pd.DataFrame:
+    """The hand-labelled arXiv dev set (``benchmarks/arxiv_claims_dev.jsonl``), one row per
+    sentence; ``split`` = "tune" | "heldout" | None (both)."""
+    rows = []
+    for rec in map(json.loads, path.read_text().splitlines()):
+        if split is not None and rec["split"] != split:
+            continue
+        for i, (sent, lab) in enumerate(zip(rec["sentences"], rec["labels"])):
+            rows.append({"paper_id": rec["paper_id"], "sentence_index": i, "section": "abstract",
+                         "text": sent, "title": rec["title"], "label": int(lab),
+                         "split": rec["split"]})
+    return pd.DataFrame(rows)
+
+
+def fit_vocabulary(texts: pd.Series, max_features: int = 20000,
+                   extra: pd.Series | None = None, extra_features: int = 10000) -> dict:
+    """Word 1-2-gram vocabulary and idf.  ``extra`` (the weakly labelled arXiv sentences) adds
+    up to ``extra_features`` n-grams of its own, so that the SciFact vocabulary is kept whole."""
+    def fit(t: pd.Series, k: int) -> set[str]:
+        vec = CountVectorizer(ngram_range=(1, 2), preprocessor=normalize_for_ngrams,
+                              token_pattern=r"(?u)\b\w+\b", min_df=3, max_features=k)
+        vec.fit(t)
+        return set(vec.vocabulary_)
+
+    terms = fit(texts, max_features)
+    if extra is not None and len(extra):
+        terms |= fit(extra, extra_features)
+    vocab = sorted(terms)
+    everything = texts if extra is None else pd.concat([texts, extra])
+    vec = CountVectorizer(vocabulary=vocab, ngram_range=(1, 2), preprocessor=normalize_for_ngrams,
+                          token_pattern=r"(?u)\b\w+\b")
+    counts = vec.transform(everything)
     df = np.asarray((counts > 0).sum(axis=0)).ravel()
     idf = np.log((1 + counts.shape[0]) / (1 + df)) + 1.0
-    vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
     return {"vocabulary": vocab, "idf": [round(float(x), 5) for x in idf]}
 
 
@@ -127,10 +213,12 @@ def _logistic(c: float) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
 
 
-def fit_head(table: pd.DataFrame, model: dict, use_position: bool, c: float) -> dict:
+def fit_head(table: pd.DataFrame, model: dict, use_position: bool, c: float,
+             context_rows: np.ndarray | None = None) -> dict:
     """First stage on sentence features, second stage on discourse context of the first.
 
-    The second stage is fitted on out-of-fold first-stage logits (5 folds by paper).
+    The second stage is fitted on out-of-fold first-stage logits (5 folds by paper), on the
+    rows ``context_rows`` (boolean mask; default all).
     """
     x = feature_matrix(table, model, table["title"], use_position)
     y, w = table["label"].to_numpy(), table["weight"].to_numpy()
@@ -139,7 +227,8 @@ def fit_head(table: pd.DataFrame, model: dict, use_position: bool, c: float) -> 
         oof[te] = _logistic(c).fit(x[tr], y[tr], sample_weight=w[tr]).decision_function(x[te])
     first = _logistic(c).fit(x, y, sample_weight=w)
     ctx = context_matrix(table, oof, use_position)
-    second = _logistic(1.0).fit(ctx, y, sample_weight=w)
+    m = np.ones(len(table), dtype=bool) if context_rows is None else context_rows
+    second = _logistic(1.0).fit(ctx[m], y[m], sample_weight=w[m])
     return {"coef": [round(float(v), 6) for v in first.coef_.ravel()],
             "intercept": float(first.intercept_[0]),
             "context": {"features": list(CONTEXT_FEATURES[:ctx.shape[1]]),
@@ -156,15 +245,36 @@ def load_biomed(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
-    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
-    f1s = []
+def f1_curve(y: np.ndarray, p: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    out = []
     for t in grid:
         pred = p >= t
         tp = float((pred & (y == 1)).sum())
-        f1s.append(2 * tp / max(pred.sum() + (y == 1).sum(), 1))
+        out.append(2 * tp / max(pred.sum() + (y == 1).sum(), 1))
+    return np.asarray(out)
+
+
+GRID = np.round(np.arange(0.05, 0.96, 0.01), 2)
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    f1s = f1_curve(y, p, GRID)
     k = int(np.argmax(f1s))
-    return float(grid[k]), float(f1s[k])
+    return float(GRID[k]), float(f1s[k])
+
+
+def best_joint_threshold(curves: list[np.ndarray], tolerance: float = 0.01
+                         ) -> tuple[float, list[float]]:
+    """Threshold for biomed (``curves[0]``) and arXiv CS (``curves[1]``) at once: among the
+    thresholds whose biomed F1 is within ``tolerance`` of its best, the one with the best CS
+    F1 (ties: the higher threshold), so that CS is gained without losing biomed.  With one
+    curve: its best threshold."""
+    first = curves[0]
+    ok = first >= first.max() - tolerance
+    target = curves[1] if len(curves) > 1 else first
+    score = np.where(ok, target, -1.0)
+    k = int(np.flatnonzero(score >= score.max() - 1e-12)[-1])
+    return float(GRID[k]), [float(c[k]) for c in curves]
 
 
 def main() -> None:
@@ -175,28 +285,67 @@ def main() -> None:
     ap.add_argument("--results-label", type=int, default=0)
     ap.add_argument("--with-claims", action="store_true")
     ap.add_argument("--C", type=float, default=1.0)
+    ap.add_argument("--arxiv", type=Path, default=Path("/work/shared/data/arxiv_daily_listings"),
+                    help="arXiv daily listings for weak labels ('' to skip)")
+    ap.add_argument("--arxiv-n", type=int, default=3000)
+    ap.add_argument("--arxiv-weight", type=float, default=0.1)
+    ap.add_argument("--cs-dev", type=Path, default=Path("benchmarks/arxiv_claims_dev.jsonl"),
+                    help="hand-labelled arXiv dev set: excluded from weak labels; its tune half "
+                    "is used for thresholds")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--biomed-tolerance", type=float, default=0.01)
+    ap.add_argument("--context-fit", choices=("all", "scifact"), default="scifact",
+                    help="rows the second (discourse-context) stage is fitted on")
+    ap.add_argument("--weak-positives", default="quant_result,metric_value_pair,"
+                    "experiments_show,beats,proposal", help="cues that make a weak positive")
     args = ap.parse_args()
+    global _WEAK_POS
+    _WEAK_POS = tuple(re.compile(CUES[k]) for k in args.weak_positives.split(",") if k)
     table = build_training_table(args.scifact, args.results_label, args.with_claims)
-    model = fit_vocabulary(table["text"])
+    n_scifact = len(table)
+    cs_dev = load_cs_dev(args.cs_dev) if args.cs_dev and args.cs_dev.is_file() else None
+    if args.arxiv and str(args.arxiv) not in ("", ".") and args.arxiv_n > 0:
+        exclude = set() if cs_dev is None else set(cs_dev["paper_id"])
+        weak = arxiv_weak_rows(args.arxiv, args.arxiv_n, exclude, args.seed, args.arxiv_weight)
+        table = pd.concat([table, pd.DataFrame(weak)], ignore_index=True)
+        print(f"arXiv weak labels: {len(weak)} sentences, {sum(r['label'] for r in weak)} positive")
+    model = fit_vocabulary(table["text"][:n_scifact], extra=table["text"][n_scifact:])
     model["dense_features"] = {"text_only": list(TEXT_DENSE_FEATURES),
                                "with_position": [*TEXT_DENSE_FEATURES, *POSITION_FEATURES]}
-    model["heads"] = {name: fit_head(table, model, name == "with_position", args.C)
+    ctx_rows = None
+    if args.context_fit == "scifact":
+        ctx_rows = np.arange(len(table)) < n_scifact
+    model["heads"] = {name: fit_head(table, model, name == "with_position", args.C, ctx_rows)
                       for name in ("with_position", "text_only")}
     model["thresholds"] = {"with_position": 0.5, "text_only": 0.5}
+    tuning = []
     if args.tune:
+        tuning.append(("biomed train", load_biomed(args.tune)))
+    if cs_dev is not None:
+        tuning.append(("arXiv dev tune half", cs_dev[cs_dev["split"] == "tune"]))
+    if tuning:
         from synth.claims import score_claims
 
-        dev = load_biomed(args.tune)
         for name in model["heads"]:
-            p = score_claims(dev, dev["title"], use_position=name == "with_position", model=model)
-            t, f1 = best_threshold(dev["label"].to_numpy(), p.to_numpy())
+            curves = []
+            for _, dev in tuning:
+                p = score_claims(dev, dev["title"], use_position=name == "with_position",
+                                 model=model)
+                curves.append(f1_curve(dev["label"].to_numpy(), p.to_numpy(), GRID))
+            t, f1s = best_joint_threshold(curves, args.biomed_tolerance)
             model["thresholds"][name] = t
-            print(f"{name}: threshold {t} F1 {f1:.3f} on tuning split")
+            print(f"{name}: threshold {t}; F1 " + ", ".join(
+                f"{label} {f:.3f}" for (label, _), f in zip(tuning, f1s)))
+    n_weak = len(table) - n_scifact
     model["provenance"] = (
         "Trained by scripts/train_claim_model.py on SciFact (Wadden et al., EMNLP 2020): "
-        "claims_train.jsonl (CC BY 4.0) and corpus.jsonl (S2ORC, ODC-By 1.0). "
-        f"{len(table)} sentences, {int(table['label'].sum())} positive. Thresholds chosen on "
-        "the train split of claim_extraction_biomed (not trained on)."
+        "claims_train.jsonl (CC BY 4.0) and corpus.jsonl (S2ORC, ODC-By 1.0), "
+        f"{n_scifact} sentences, {int(table['label'][:n_scifact].sum())} positive; plus "
+        f"{n_weak} cue-labelled sentences (weak labels, weight {args.arxiv_weight}) of "
+        f"{args.arxiv_n} seeded arXiv CS abstracts (arXiv metadata, CC0 1.0; seed {args.seed}; "
+        "the hand-labelled dev set's papers excluded). Thresholds chosen on the train split of "
+        "claim_extraction_biomed and the tune half of benchmarks/arxiv_claims_dev.jsonl "
+        "(neither trained on)."
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(model, separators=(",", ":")))

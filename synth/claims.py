@@ -5,10 +5,15 @@ Pipeline of pure functions, DataFrames in and out:
 - ``sentence_table(papers)``: one row per sentence (abstract, then body).
 - ``score_claims(sentences)``: check-worthiness in [0, 1] from a logistic regression over word
   n-grams, transparent cue features (finding / comparison / cause-effect / background /
-  method / future-work cues), title overlap and, optionally, position in the abstract.
-  Weights ship in ``synth/data/claim_model.json``; they were trained by
-  ``scripts/train_claim_model.py`` on SciFact only (Wadden et al., EMNLP 2020; claims
-  CC BY 4.0, abstracts ODC-By 1.0).
+  method / future-work cues, and for CS abstracts: a quantitative result = a result verb or
+  a metric next to a stand-alone number, "experiments show", "outperforms / state of the
+  art", code / data availability and URLs, generic background, method detail, hopes), title
+  overlap and, by default, position in the abstract.  Weights ship in
+  ``synth/data/claim_model.json``; they were trained by ``scripts/train_claim_model.py`` on
+  SciFact (Wadden et al., EMNLP 2020; claims CC BY 4.0, abstracts ODC-By 1.0) plus
+  cue-derived weak labels on CC0 arXiv CS abstracts (self-training on the cues above; the
+  hand-labelled dev set ``benchmarks/arxiv_claims_dev.jsonl`` is excluded).  The threshold
+  is chosen on the biomed train split and the dev set's tune half (neither trained on).
 - ``extract_claims(sentences, scores)``: whole claim sentences, split into atomic parts where
   both parts stand alone, "our method" resolved to the method's name, near-duplicates across
   papers merged.
@@ -34,8 +39,23 @@ from sklearn.preprocessing import normalize
 
 from synth.text import split_sentences, tokenize
 
-DEFAULT_THRESHOLD: float = 0.88  # tuned on claim_extraction_biomed train; = model thresholds
+DEFAULT_THRESHOLD: float = 0.86  # = model thresholds["with_position"] (biomed train + arXiv dev tune)
 MODEL_RESOURCE = "claim_model.json"
+
+_RESULT_VERB = (
+    r"(?:achiev\w*|reach\w*|obtain\w*|attain\w*|outperform\w*|surpass\w*|exceed\w*|beat\w*|"
+    r"improv\w*|reduc\w*|boost\w*|rais\w*|increas\w*|decreas\w*|lower\w*|cut\w*|yield\w*|"
+    r"deliver\w*|gains?|gained|scor\w*|record\w*|sets? (?:a )?new|speed\w* up|accelerat\w*|"
+    r"shrink\w*|halv\w*|doubl\w*|narrow\w*|clos\w*)"
+)
+# a number written on its own, never part of a name ("InternVideo2", "R@1", "ViT-B/32", "7B")
+_STANDALONE_NUMBER = r"(?<![\w.@/\-^])[+\-−~]?\d+(?:[.,]\d+)*(?![\w@])"
+_METRIC_WORDS = (
+    r"r@\d+|recall@\d+|ndcg@\d+|mrr@\d+|hit@\d+|pass@\d+|p-mrr|top-[15](?: accuracy)?|"
+    r"map(?:50|75)?|ap(?:50|75)?|auroc|auc|f1(?:[- ]score)?|bleu(?:-4)?|rouge(?:-[l12])?|cider|"
+    r"meteor|ndcg|mrr|miou|iou|psnr|ssim|lpips|fid|fvd|wer|cer|accuracy|precision|recall|"
+    r"success rate|win rate|error rate|perplexity|rsum|r\^?2|db|ms|fps|mae|rmse|asr|em"
+)
 
 CUES: dict[str, str] = {
     "finding_verb": r"\b(?:we|our|these|this|the|data|results?|findings?|analys[ie]s)\b[^.;]{0,60}?"
@@ -78,8 +98,43 @@ CUES: dict[str, str] = {
     "metric_value": r"\d(?:\.\d+)?\s*(?:%|points?\b|pp\b|x\b|×|\$\\times\$)",
     "first_person": r"\b(?:we|our)\b",
     "question": r"\?\s*$",
-    "code_release": r"\b(?:code|data|dataset|model|models|weights)\b[^.]{0,40}\b(?:available|"
-    r"released?|public(?:ly)?)\b|https?://|github",
+    "code_release": r"\b(?:code|codes|data|datasets?|models?|weights|checkpoints?|benchmark|"
+    r"implementation|project page|demo|resources?|toolkit|library|corpus)\b[^.;]{0,60}?"
+    r"\b(?:(?:is|are|will be|be|been) (?:publicly |made |freely |openly )?(?:available|released|"
+    r"accessible|open[- ]sourced)|available (?:at|from|online|on|here))\b|"
+    r"\bwe (?:will |also |publicly |further )*(?:release|open[- ]source|make)\b[^.;]{0,60}?"
+    r"(?:available|public|code|github|https?)|https?://|github|www\.|project page",
+    # --- cues for the results sections of CS abstracts (added with the arXiv dev set) ---
+    "quant_result": rf"\b{_RESULT_VERB}\b[^.;]{{0,60}}?{_STANDALONE_NUMBER}|"
+    rf"{_STANDALONE_NUMBER}\s*(?:%|pp\b|points?\b|percentage points?\b|x\b|×|times\b|"
+    r"\$\\times\$)[^.;]{0,50}?\b(?:improv\w*|gains?|reduc\w*|speedups?|higher|lower|better|"
+    r"fewer|increases?|decreases?|faster|smaller|over|than|relative)\b|"
+    rf"\bfrom {_STANDALONE_NUMBER}\s*%?\s*to {_STANDALONE_NUMBER}",
+    "metric_value_pair": rf"{_STANDALONE_NUMBER}\s*%?\s*(?:{_METRIC_WORDS})\b|"
+    rf"\b(?:{_METRIC_WORDS})\s*(?:score\s*)?(?:of|=|:|to|reaching|at)\s*\$?{_STANDALONE_NUMBER}",
+    "experiments_show": r"\b(?:experiments?|experimental (?:results?|evaluations?|studies)|"
+    r"evaluations?|empirical(?:ly)?|ablations?(?: studies)?|results|extensive|benchmarks?|"
+    r"analys[ie]s|human (?:evaluation|study))\b[^.;]{0,80}?\b(?:show\w*|demonstrat\w*|reveal\w*|"
+    r"indicat\w*|confirm\w*|verif\w*|validat\w*|highlight\w*|suggest\w*|prove\w*)\b",
+    "beats": r"\b(?:outperform\w*|surpass\w*|exceed\w*|beat(?:s|ing)?|"
+    r"(?:new |achiev\w* |establish\w* |set\w* (?:a )?(?:new )?)state[- ]of[- ]the[- ]art|"
+    r"state[- ]of[- ]the[- ]art (?:performance|results?|accuracy)|\bsota\b|"
+    r"(?:best|highest|strongest|lowest) (?:performance|results?|accuracy|scores?))\b",
+    "background_generic": r"\b(?:ha(?:s|ve) (?:recently )?(?:emerged|attracted|gained|become|"
+    r"been widely|achieved (?:remarkable|impressive|significant|great|notable)|"
+    r"shown (?:remarkable|impressive|great|promising|strong))|(?:is|are|remains?) (?:a |an )?"
+    r"(?:core|fundamental|key|central|critical|crucial|important|long-standing|challenging|"
+    r"open) (?:task|problem|challenge|component|issue|question|step)|"
+    r"plays? an? (?:key|crucial|important|central|vital|pivotal) role|"
+    r"(?:is|are) (?:increasingly|widely) (?:used|adopted|deployed))\b",
+    "method_detail": r"^(?:specifically|first|then|next|finally|concretely|formally|to this end|"
+    r"to (?:achieve|address|tackle|solve|mitigate|overcome) (?:this|these|that))\b|"
+    r"\b(?:consists? of|comprises?|is composed of|(?:is|are) (?:built|based) (?:on|upon)|"
+    r"we (?:then |first |further )?(?:design|formulate|leverage|utili[sz]e|incorporate|encode|"
+    r"decompose|construct|build|adopt|employ|model|represent|fine-tune|finetune|pretrain))\b",
+    "future_hope": r"\b(?:we hope|hope (?:that|to|our|this)|inspire (?:future|further|more)|"
+    r"(?:facilitate|foster|support|enable|benefit) (?:future|further) (?:research|work|studies)|"
+    r"will be (?:publicly |made |freely )?(?:available|released|open[- ]sourced))\b",
 }
 POSITION_FEATURES = ("rel_pos", "rel_pos_sq", "is_first", "is_last", "is_second_last", "short")
 TEXT_DENSE_FEATURES = (*CUES, "title_overlap", "log_len")
