@@ -10,9 +10,9 @@
    half (odd index; never used for any choice).
 2. Sentence-splitter speed on the arXiv daily listings (abstracts / second).
 3. Quantitative tuples over the arXiv listings: counts, and a seeded sample of 30 written to
-   ``--sample-out`` for hand checking (precision is counted by hand; see README_claims.md).
+   ``--sample-out`` for hand checking (precision is counted by hand; see benchmarks/README.md).
 
-Usage: ``.venv/bin/python benchmarks/claims.py [--data /work/shared/data] [--model M.json]
+Usage: ``.venv/bin/python benchmarks/claims.py [--data ../shared/data] [--model M.json]
 [--classification-only]`` (``--model`` scores with another model file, e.g. the previous one,
 to get before / after numbers).
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib.util
 import json
 import time
 from pathlib import Path
@@ -38,13 +39,16 @@ from synth.claims import (
 from synth.text import split_sentences
 
 
-def load_biomed(path: Path) -> pd.DataFrame:
-    rows = []
-    for rec in map(json.loads, path.read_text().splitlines()):
-        for i, (s, lab) in enumerate(zip(rec["sentences"], rec["labels"])):
-            rows.append({"paper_id": str(rec["paper_id"]), "sentence_index": i, "section": "abstract",
-                             "text": s, "title": rec["title"], "label": int(lab)})
-    return pd.DataFrame(rows)
+def _training_script():
+    """The claim model's training script, whose loaders the benchmark shares."""
+    path = Path(__file__).resolve().parent.parent / "scripts" / "train_claim_model.py"
+    spec = importlib.util.spec_from_file_location("train_claim_model", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+load_biomed = _training_script().load_biomed
 
 
 def prf(y: np.ndarray, pred: np.ndarray) -> dict:
@@ -137,7 +141,7 @@ def arxiv_tuples(papers: pd.DataFrame, sample_out: Path, n_sample: int = 30) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     ap.add_argument("--sample-out", type=Path, default=Path("benchmarks/claims_tuple_sample.jsonl"))
     ap.add_argument("--model", type=Path, default=None, help="model JSON (default: shipped)")
     ap.add_argument("--cs-dev", type=Path, default=Path("benchmarks/arxiv_claims_dev.jsonl"))

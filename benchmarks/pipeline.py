@@ -108,12 +108,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 16000, 100000])
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--listings", default=str(LISTINGS), help="arXiv listings folder")
     parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[],
                         help="more arguments for synth run")
     args = parser.parse_args()
-    if not LISTINGS.is_dir():
-        sys.exit(f"{LISTINGS}: not found (the benchmark needs ../shared/data)")
-    records = load_unique(LISTINGS)
+    listings = Path(args.listings)
+    if not listings.is_dir():
+        sys.exit(f"{listings}: not found (the benchmark needs ../shared/data)")
+    records = load_unique(listings)
     results = {"machine": {"cpus": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30),
                            "python": platform.python_version(), "platform": platform.platform()},
                "runs": {}}

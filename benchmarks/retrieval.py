@@ -10,7 +10,7 @@
 2. arXiv listings sample (15,909 unique papers): the top 10 of the screen stage
    (``rank_papers`` + ``screen_papers``) for a few research questions, for a hand check.
 
-Usage: python benchmarks/retrieval.py [--dense] [--data /work/shared/data] [--skip-arxiv]
+Usage: python benchmarks/retrieval.py [--dense] [--data ../shared/data] [--skip-arxiv]
 (``--dense`` adds synth + MiniLM fusion; needs the ``dense`` extra).
 """
 
@@ -170,7 +170,7 @@ def bench_arxiv(data: Path, encoder=None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--dense", action="store_true", help="add synth + MiniLM (dense extra)")
     parser.add_argument("--skip-arxiv", action="store_true")
     parser.add_argument("--skip-scifact", action="store_true")

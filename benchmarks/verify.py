@@ -1,6 +1,6 @@
 """How well does synth verify scientific claims, open setting?  SciFact train claims, CV.
 
-    .venv/bin/python benchmarks/verify.py [--data /work/shared/data/scifact] [--folds 5]
+    .venv/bin/python benchmarks/verify.py [--data ../shared/data/scifact] [--folds 5]
 
 Outer grouped K-fold over the SciFact *train* claims (a claim is never in a train and a test
 fold at once); each outer fit tunes its threshold and calibration by an inner CV on its own
@@ -142,7 +142,7 @@ def time_corpus(data: Path, n_claims: int = 300) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data/scifact"))
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact")
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     start = time.perf_counter()

@@ -49,7 +49,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     request = make_request(args.question, args.params, args.corpus)
     run_dir = run_pipeline(request, out=args.out, out_root=args.out_root,
-                           progress=not args.quiet,
+                           progress=not args.quiet, in_process=args.no_notebooks,
                            log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr)))
     if args.pdf:
         from synth.pipeline import export_pdf
@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "an existing run folder of the same request is resumed")
     run.add_argument("--out-root", default="output", help="where new run folders go")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--no-notebooks", action="store_true",
+                     help="run stages 10-50 in this process (same code and tables, no executed "
+                          "notebooks kept; the report notebook still runs)")
     run.add_argument("--pdf", action="store_true",
                      help="also print report.html to report.pdf with headless Chromium")
     run.set_defaults(func=cmd_run)

@@ -282,11 +282,13 @@ def _report_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def run_pipeline(request: RunRequest, out: str | Path | None = None,
                  out_root: str | Path = "output", notebooks: Path | None = None,
                  progress: bool = True, log: Callable[[str], None] = lambda s: None,
-                 shared: bool = True) -> Path:
+                 shared: bool = True, in_process: bool = False) -> Path:
     """Run (or resume) every stage and render the report; return the run folder.
 
     With ``shared`` (the default) the stages run one after another on one kernel
     (``shared_kernel``), namespace reset between them; otherwise each gets its own kernel.
+    With ``in_process`` every stage but the report runs in this process (``execute_inprocess``)
+    and keeps no executed notebook; the tables are the same.
 
     Resuming reuses each finished stage whose outputs still hash as recorded in ``run.json``
     (see ``stage_is_done``); from the first stage that has to run, every later stage runs
@@ -324,7 +326,8 @@ def run_pipeline(request: RunRequest, out: str | Path | None = None,
             if not rerun and stage_is_done(run_dir, manifest["stages"].get(stage), expected):
                 log(f"[{stage}] reused (outputs unchanged)")
                 continue
-            if not rerun and shared:
+            inline = in_process and stage != "report"
+            if km is None and shared and not inline:
                 km = kernels.enter_context(shared_kernel(notebooks))
             rerun = True
             started = time.perf_counter()
@@ -332,8 +335,12 @@ def run_pipeline(request: RunRequest, out: str | Path | None = None,
                                          "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
             write_json(run_dir / "run.json", manifest)
             log(f"[{stage}] running {NOTEBOOKS[stage]}.ipynb")
-            notebook = execute_stage(stage, run_dir, params, notebooks, progress=progress,
-                                     km=km if shared else None)
+            if inline:
+                execute_inprocess(stage, run_dir, params, notebooks)
+                notebook = "(run in-process, no notebook kept)"
+            else:
+                notebook = execute_stage(stage, run_dir, params, notebooks, progress=progress,
+                                         km=km if shared else None)
             if stage == "report":
                 render_report(run_dir, request.question)
             missing = [n for n in expected if not (run_dir / n).is_file()]
@@ -475,3 +482,43 @@ def export_pdf(html: Path, browser: str | None = None) -> Path:
                         "--no-pdf-header-footer", f"--print-to-pdf={tmp}", html.resolve().as_uri()],
                        check=True, capture_output=True, timeout=180)
     return target
+
+
+def execute_inprocess(stage: str, run_dir: Path, params: dict, notebooks: Path) -> None:
+    """Run a stage notebook's code cells in this process, in a fresh namespace, with the
+    parameters injected after the ``parameters`` cell: the very code papermill would run,
+    without a kernel or an executed notebook (``synth run --no-notebooks``). Displays and
+    figures go nowhere; the artifacts written are the same."""
+    import contextlib
+    import io
+    import os
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    source = notebooks / f"{NOTEBOOKS[stage]}.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    parameters = {"run_dir": str(run_dir), **params["shared"], **params[stage]}
+    namespace: dict[str, Any] = {"__name__": f"synth_stage_{stage}", "display": lambda *a, **k: None}
+    previous = Path.cwd()
+    os.chdir(notebooks)
+    try:
+        for n, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(cell.source, f"<{source.name} cell {n}>", "exec"), namespace)  # noqa: S102
+            if "parameters" in cell.metadata.get("tags", []):
+                namespace.update(parameters)
+            plt.close("all")
+    except InputError:
+        raise
+    except Exception as err:
+        from synth.errors import SearchError
+
+        if isinstance(err, SearchError):
+            raise
+        raise StageError(f"stage {stage} failed ({type(err).__name__}: {' '.join(str(err).split())}); "
+                         f"rerun without --no-notebooks to keep the executed notebook") from None
+    finally:
+        os.chdir(previous)

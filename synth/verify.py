@@ -698,7 +698,7 @@ def polarity_rule(probs: np.ndarray, table: pd.DataFrame, min_cover: float) -> n
     predicate with flipped polarity (``pol_flip``: negated, antonym or swapped comparison)
     and covers at least ``min_cover`` of the claim, and the model still prefers SUPPORT, the
     two probabilities are exchanged (NEI and the emit score are unchanged).  Learned weights
-    cannot do this on SciFact, which has too few such pairs (see benchmarks/README_verify.md).
+    cannot do this on SciFact, which has too few such pairs (see benchmarks/README.md).
     """
     if not len(probs) or "pol_flip" not in table:
         return probs

@@ -253,3 +253,15 @@ def test_pdf_export_prints_the_report(run, tmp_path):
     pdf = export_pdf(copy)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and data.count(b"/Type /Page") >= 2
+
+
+def test_no_notebooks_mode_gives_identical_tables(run, tmp_path):
+    corpus = json.loads((run / "run.json").read_text())["corpus"]
+    out = tmp_path / "inproc"
+    assert main(["run", "--params", SMOKE, "--corpus", corpus, "--out", str(out), "--quiet",
+                 "--no-notebooks"]) == 0
+    for name in ("papers", "claims", "tuples", "verdicts"):
+        assert pd.read_parquet(out / f"{name}.parquet").equals(pd.read_parquet(run / f"{name}.parquet")), name
+    assert json.loads((out / "review.json").read_text()) == json.loads((run / "review.json").read_text())
+    assert [p.name for p in (out / "notebooks").glob("*.ipynb")] == ["60_report.ipynb"]
+    assert (out / "report.html").is_file()
