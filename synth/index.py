@@ -19,7 +19,6 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 import Stemmer
 
@@ -62,6 +61,22 @@ def _stems(words: set[str]) -> dict[str, str]:
     return {w: s for w in words if (s := _STEMS[w]) is not None}
 
 
+def _chunk_codes(texts: Sequence[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Every text's lower-cased whitespace chunks as ids into the distinct chunks (in order of
+    first appearance), and the number of chunks per text. Streams over the texts, so only the
+    distinct chunks are held as strings, not every occurrence."""
+    index: dict[str, int] = {}
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    parts = []
+    for i, text in enumerate(texts):
+        words = str(text).lower().split()
+        lengths[i] = len(words)
+        parts.append(np.fromiter((index.setdefault(w, len(index)) for w in words),
+                                 dtype=np.int32, count=len(words)))
+    codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return codes, list(index), lengths
+
+
 def count_terms(
     texts: Sequence[str], vocabulary: dict[str, int] | None = None
 ) -> tuple[sp.csr_matrix, dict[str, int]]:
@@ -70,9 +85,7 @@ def count_terms(
     With ``vocabulary`` given, terms outside it are dropped and it is returned unchanged;
     otherwise the vocabulary is every term seen, numbered in sorted order.
     """
-    chunks = [str(t).lower().split() for t in texts]
-    lengths = np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks))
-    codes, uniques = pd.factorize(pd.Series(list(chain.from_iterable(chunks)), dtype=object))
+    codes, uniques, lengths = _chunk_codes(texts)
     raw = [_raw(c) for c in uniques]
     stems = _stems(set(chain.from_iterable(raw)))
     if vocabulary is None:
