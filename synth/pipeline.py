@@ -235,17 +235,11 @@ def execute_stage(stage: str, run_dir: Path, params: dict, notebooks: Path,
 def render_report(run_dir: Path, question: str) -> dict[str, Path]:
     """nbconvert the executed report notebook, code hidden, into ``report.html`` (self-contained,
     figures embedded) and ``report.md`` (figures in ``report_files/``)."""
-    from nbconvert import HTMLExporter, MarkdownExporter
+    from nbconvert import MarkdownExporter
 
-    nb = nbformat.read(run_dir / "notebooks" / f"{NOTEBOOKS['report']}.ipynb", as_version=4)
-    nb = _report_only(nb)
-    nb.metadata["title"] = question
-    templates = str(Path(__file__).parent / "templates")
-    html_exporter = HTMLExporter(template_name="synth_report", extra_template_basedirs=[templates],
-                                 exclude_input=True, exclude_input_prompt=True,
-                                 exclude_output_prompt=True)
-    html, _ = html_exporter.from_notebook_node(nb, resources={"metadata": {"name": question}})
-    write_text(run_dir / "report.html", html)
+    nb = _report_only(nbformat.read(run_dir / "notebooks" / f"{NOTEBOOKS['report']}.ipynb",
+                                    as_version=4))
+    write_text(run_dir / "report.html", _to_html(nb, question))
     md_exporter = MarkdownExporter(exclude_input=True, exclude_input_prompt=True,
                                    exclude_output_prompt=True)
     md_exporter.display_data_priority = ["text/markdown", "image/png", "text/plain"]
@@ -256,6 +250,19 @@ def render_report(run_dir: Path, question: str) -> dict[str, Path]:
             tmp.write_bytes(data)
     write_text(run_dir / "report.md", md)
     return {"html": run_dir / "report.html", "md": run_dir / "report.md"}
+
+
+def _to_html(nb: nbformat.NotebookNode, title: str) -> str:
+    """Self-contained HTML of a report-only notebook (code hidden, no external resources)."""
+    from nbconvert import HTMLExporter
+
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="synth_report",
+                            extra_template_basedirs=[str(Path(__file__).parent / "templates")],
+                            exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return html
 
 
 def _report_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -399,7 +406,6 @@ def run_compare(requests: list[RunRequest], out_root: str | Path = "output",
     """Run the pipeline once per request (sharing the arXiv cache), then execute the comparison
     notebook and render ``compare.html``. Returns the comparison folder."""
     import papermill as pm
-    from nbconvert import HTMLExporter
 
     notebooks = notebooks or project_notebooks()
     out_root = Path(out_root).resolve()
@@ -422,11 +428,7 @@ def run_compare(requests: list[RunRequest], out_root: str | Path = "output",
                         kernel_name="python3", progress_bar=progress, cwd=str(notebooks),
                         extra_arguments=["--IPKernelApp.log_level=ERROR"])
     nb = _report_only(nbformat.read(target, as_version=4))
-    nb.metadata["title"] = f"Comparison: {requests[0].question}"
-    templates = str(Path(__file__).parent / "templates")
-    html, _ = HTMLExporter(template_name="synth_report", extra_template_basedirs=[templates],
-                           exclude_input=True, exclude_input_prompt=True,
-                           exclude_output_prompt=True).from_notebook_node(nb)
+    html = _to_html(nb, f"Comparison: {requests[0].question}")
     write_text(folder / "compare.html", html)
     return folder
 
