@@ -41,7 +41,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
 from synth.index import build_bm25
-from synth.text import STOP_WORDS, _stemmer, raw_tokens, tokenize
+from synth.text import STOP_WORDS, _stemmer, raw_tokens, split_sentences, tokenize
 
 LABELS = ("SUPPORTED", "CONTRADICTED", "UNVERIFIED")
 STANCES = ("SUPPORT", "CONTRADICT", "NEI")
@@ -816,14 +816,6 @@ def plot_reliability(table: pd.DataFrame, ax=None):
 
 
 # ----------------------------------------------------------------------------- public API
-def _split_abstract(text: str) -> list[str]:
-    try:
-        from synth.text import split_sentences  # added to text.py by the sentence work
-    except ImportError:  # pragma: no cover - fallback until text.split_sentences exists
-        return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(])", text.strip()) if s]
-    return list(split_sentences(text))
-
-
 _CLAIM_COLUMNS = [
     "claim_id",
     "label",
@@ -915,7 +907,7 @@ def corpus_docs(papers: pd.DataFrame) -> pd.DataFrame:
     sentences = [
         list(s)
         if s is not None and not (isinstance(s, float)) and len(s)
-        else _split_abstract(str(a or ""))
+        else split_sentences(str(a or ""))
         for s, a in zip(given, papers["abstract"])
     ]
     titles = papers["title"].fillna("").astype(str) if "title" in papers else ""
