@@ -113,7 +113,7 @@ def evaluate(ranked: list[list[str]], relevant: list[set[str]]) -> tuple[np.ndar
     return np.array(ndcg), np.array(recall)
 
 
-def bench_scifact(data: Path, dense: bool) -> pd.DataFrame:
+def bench_scifact(data: Path, dense: bool, cache_dir: Path | None = None) -> pd.DataFrame:
     papers = load_corpus(data / "scifact" / "corpus.jsonl").papers
     lines = (data / "scifact" / "claims_train.jsonl").read_text(encoding="utf-8").splitlines()
     claims = [json.loads(line) for line in lines if line.strip()]
@@ -125,7 +125,7 @@ def bench_scifact(data: Path, dense: bool) -> pd.DataFrame:
     if dense:
         from synth.dense import Encoder
 
-        systems["synth + MiniLM fusion (dense extra)"] = synth_system(Encoder())
+        systems["synth + MiniLM fusion (dense extra)"] = synth_system(Encoder(cache_dir=cache_dir))
     rows = []
     tune = np.arange(len(claims)) % 2 == 0
     for name, system in systems.items():
@@ -157,7 +157,7 @@ def bench_arxiv(data: Path, encoder=None) -> None:
     for question in QUESTIONS:
         t0, c0 = time.perf_counter(), time.process_time()
         terms = search.extract_key_terms(question)
-        ranked = screen.rank_papers(papers, terms, encoder=encoder)
+        ranked = screen.rank_papers(papers, terms, encoder=encoder, question=question)
         n_ent = int((terms["kind"] == "entity").sum())
         screened = screen.screen_papers(ranked, n_ent)
         took, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -168,18 +168,26 @@ def bench_arxiv(data: Path, encoder=None) -> None:
             print(f"  {row.rank:2d} {mark} {row.relevance:.2f} {row.paper_id} {row.title[:95]}")
 
 
+def dense_encoder(args):
+    from synth.dense import Encoder
+
+    return Encoder(cache_dir=args.cache_dir)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--dense", action="store_true", help="add synth + MiniLM (dense extra)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="embedding cache for --dense (encode the corpus once, reuse it)")
     parser.add_argument("--skip-arxiv", action="store_true")
     parser.add_argument("--skip-scifact", action="store_true")
     args = parser.parse_args()
     if not args.skip_scifact:
-        table = bench_scifact(args.data, args.dense)
+        table = bench_scifact(args.data, args.dense, args.cache_dir)
         print("\n" + table.to_string(index=False))
     if not args.skip_arxiv:
-        bench_arxiv(args.data)
+        bench_arxiv(args.data, dense_encoder(args) if args.dense else None)
 
 
 if __name__ == "__main__":

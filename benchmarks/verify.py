@@ -82,10 +82,11 @@ def scifact_metrics(pred: dict, gold: dict) -> dict[str, float]:
     return out
 
 
-def cross_validate(data: Path, folds: int, seed: int = 0) -> tuple[dict, pd.DataFrame]:
+def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None) -> tuple[dict, pd.DataFrame]:
     trainer = _trainer()
     papers, claims = trainer.load_scifact(data)
-    docs, texts, pairs, sents, pair_y, sent_y, _ = trainer.build_training_set(papers, claims)
+    docs, texts, pairs, sents, pair_y, sent_y, _ = trainer.build_training_set(
+        papers, claims, encoder=encoder)
     gold = {
         i: {
             str(d): (sets[0]["label"], [e["sentences"] for e in sets])
@@ -101,7 +102,8 @@ def cross_validate(data: Path, folds: int, seed: int = 0) -> tuple[dict, pd.Data
         n_gold = sum(len(gold[i]) for i in train)
         sy = sent_y[sents["pair"].isin(np.flatnonzero(keep)).to_numpy()]
         model = trainer.fit_verify_model(
-            [texts[i] for i in train], docs, p, s, pair_y[keep], sy, n_gold, seed=seed
+            [texts[i] for i in train], docs, p, s, pair_y[keep], sy, n_gold, seed=seed,
+            dense=encoder is not None,
         )
         tp, ts, _ = subset(pairs, sents, test)
         tclaims = [texts[i] for i in test]
@@ -129,13 +131,13 @@ def cross_validate(data: Path, folds: int, seed: int = 0) -> tuple[dict, pd.Data
     return metrics, v.reliability_table(conf, ok)
 
 
-def time_corpus(data: Path, n_claims: int = 300) -> float:
+def time_corpus(data: Path, n_claims: int = 300, encoder=None) -> float:
     """Wall time of ``verify_corpus`` (shipped model) for n claims against the corpus."""
     trainer = _trainer()
     papers, claims = trainer.load_scifact(data)
     batch = [{"id": c["id"], "claim": c["claim"]} for c in claims[:n_claims]]
     start = time.perf_counter()
-    lines = list(v.verify_corpus(papers, batch))
+    lines = list(v.verify_corpus(papers, batch, encoder=encoder))
     assert len(lines) == len(batch)
     return time.perf_counter() - start
 
@@ -144,11 +146,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--dense", action="store_true",
+                        help="the dense-extra verifier (MiniLM features; needs the extra)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="embedding cache (the SciFact corpus takes ~20 min to encode once)")
+    parser.add_argument("--no-timing", action="store_true")
     args = parser.parse_args()
+    encoder = None
+    if args.dense:
+        from synth.dense import Encoder
+
+        encoder = Encoder(cache_dir=args.cache_dir)
     start = time.perf_counter()
-    metrics, table = cross_validate(args.data, args.folds)
+    metrics, table = cross_validate(args.data, args.folds, encoder=encoder)
     metrics["cv_wall_s"] = time.perf_counter() - start
-    metrics["time_300_claims_s"] = time_corpus(args.data)
+    if not args.no_timing:
+        metrics["time_300_claims_s"] = time_corpus(args.data, encoder=encoder)
     print(json.dumps({k: round(float(x), 4) for k, x in metrics.items()}, indent=1))
     print(table.round(3).to_string(index=False))
 

@@ -7,6 +7,7 @@ kept consistent (parameters cell = ``synth.config.DEFAULTS``). Edit it, run
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -29,6 +30,7 @@ COMMENTS = {
     "threshold": "float: claim score threshold; < 0 uses the detector's tuned default",
     "max_claims_per_paper": "int: keep at most this many claims per paper",
     "top_k": "int: evidence sentences considered per claim",
+    "dense": "bool: MiniLM re-ranking (screen) / similarity features (verify); 'dense' extra",
     "target_papers": "int: papers the coverage reviewer expects",
     "max_claims_in_table": "int: rows of the claims table in the report",
 }
@@ -123,7 +125,7 @@ and decides include / exclude with a reason for each paper.
 **Reads:** `candidates.parquet`, `terms.parquet`, `search.json`. **Writes:** `papers.parquet`,
 `papers.csv`, `prisma.json`, `figures/relevance.png`, `figures/prisma.png`.
 """),
-        code(IMPORTS + "from synth import screen"),
+        code(IMPORTS + "from synth import screen\nfrom synth.dense import encoder_for"),
         params_cell("screen"),
         resolve_cell("screen"),
         md("## Rank"),
@@ -131,7 +133,9 @@ and decides include / exclude with a reason for each paper.
 candidates = io.read_table(run_dir, "candidates", stage="search")
 terms = io.read_table(run_dir, "terms", stage="search")
 searched = io.read_json(run_dir / "search.json")
-ranked = screen.rank_papers(candidates, terms, p["title_weight"])
+encoder = encoder_for(p["dense"], run_dir.parent / "cache" / "embeddings", "screen.dense")
+ranked = screen.rank_papers(candidates, terms, p["title_weight"], encoder=encoder,
+                            question=p["question"])
 ranked[["rank", "paper_id", "title", "score", "coverage", "entity_matches"]].head(20)
 """),
         md("## Include or exclude\nEvery exclusion carries its reason."),
@@ -219,15 +223,16 @@ sentence, a verdict (SUPPORTED / CONTRADICTED / UNVERIFIED) and a calibrated con
 **Reads:** `claims.parquet`, `sentences.parquet`. **Writes:** `verdicts.parquet`,
 `verdicts.csv`, `calibration.json`, `figures/verdicts.png`, `figures/reliability.png`.
 """),
-        code(IMPORTS + "from synth import report, verify"),
+        code(IMPORTS + "from synth import report, verify\nfrom synth.dense import encoder_for"),
         params_cell("verify"),
         resolve_cell("verify"),
         md("## Verdicts"),
         code("""
 found = io.read_table(run_dir, "claims", stage="claims")
 sentences = io.read_table(run_dir, "sentences", stage="claims")
-model = verify.load_model()
-verdicts = verify.verify_claims(found, sentences, model, top_k=p["top_k"])
+encoder = encoder_for(p["dense"], run_dir.parent / "cache" / "embeddings", "verify.dense")
+model = verify.load_model(dense=p["dense"])
+verdicts = verify.verify_claims(found, sentences, model, top_k=p["top_k"], encoder=encoder)
 verdicts.head(20)
 """),
         md("## Verdicts by label"),
@@ -375,6 +380,8 @@ overlap, claims, verdicts, reviewer scores and stage timings. `synth compare` re
 def main() -> None:
     for name, cells in NOTEBOOKS.items():
         nb = nbf.v4.new_notebook(cells=cells)
+        for i, cell in enumerate(nb.cells):  # stable ids: regenerating changes only edited cells
+            cell["id"] = hashlib.sha1(f"{name}:{i}".encode()).hexdigest()[:8]
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nb.metadata["language_info"] = {"name": "python"}
         nbf.validate(nb)

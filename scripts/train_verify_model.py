@@ -152,22 +152,25 @@ def fit_verify_model(
     ratio: float = 0.5,
     top_k: int = 5,
     flip_cover: float | None = 0.2,
+    dense: bool = False,
 ):
     """Fit rationale + stance models; threshold, calibration and reliability out-of-fold.
 
     ``pairs``/``sents`` come from ``synth.verify.featurize`` (no own documents); ``pair_y``
     is the gold stance index per pair, ``sent_y`` the gold rationale flag per sentence row.
     """
-    rationale = fit_logistic(sents[list(v.SENTENCE_FEATURES)].to_numpy(float), sent_y, 1.0)
+    rationale = fit_logistic(sents[v.sentence_features(dense)].to_numpy(float), sent_y, 1.0)
+    rationale["dense"] = np.asarray(float(dense))
     prob = v.rationale_probability(rationale, sents)
     table = v.stance_table(claims, pairs, sents, prob, docs, ratio)
-    x = table[list(v.STANCE_FEATURES)].to_numpy(float)
+    x = table[v.stance_features(dense)].to_numpy(float)
     h = v.hashed_matrix(table["hashed"]) if hash_scale > 0 else None
 
     def fit(rows: np.ndarray) -> dict[str, np.ndarray]:
         params = fit_logistic(x[rows], pair_y[rows], c, None if h is None else h[rows], hash_scale)
         if flip_cover is not None:  # polarity rule after the model, inside every OOF fit
             params["flip_cover"] = np.asarray(flip_cover, dtype=float)
+        params["dense"] = np.asarray(float(dense))
         return params
 
     groups = pairs["claim_row"].to_numpy()
@@ -199,8 +202,9 @@ def fit_verify_model(
         "n_pairs": len(x),
         "hash_scale": hash_scale,
         "flip_cover": flip_cover,
-        "stance_features": list(v.STANCE_FEATURES),
-        "sentence_features": list(v.SENTENCE_FEATURES),
+        "stance_features": v.stance_features(dense),
+        "sentence_features": v.sentence_features(dense),
+        "dense": dense,
         "ece_emitted": v.expected_calibration_error(conf_emit[on], (sc == pair_y)[on]),
         "reliability_emitted": v.reliability_table(conf_emit[on], (sc == pair_y)[on]).to_dict(
             orient="list"
@@ -240,11 +244,11 @@ def _crossfit_confidence(emit, sc, pair_y, groups, claims_out, folds):
     return conf_claim, conf_emit
 
 
-def build_training_set(papers: pd.DataFrame, claims: list[dict], top_k: int = 5):
+def build_training_set(papers: pd.DataFrame, claims: list[dict], top_k: int = 5, encoder=None):
     """docs, claim texts, pairs, sentence rows and gold labels for ``fit_verify_model``."""
     docs = v.corpus_docs(papers)
     texts = [c["claim"] for c in claims]
-    pairs, sents = v.featurize(texts, docs, top_k)
+    pairs, sents = v.featurize(texts, docs, top_k, encoder=encoder)
     pair_y, sent_y, n_gold = gold_labels(claims, docs, pairs, sents)
     return docs, texts, pairs, sents, pair_y, sent_y, n_gold
 
@@ -252,16 +256,28 @@ def build_training_set(papers: pd.DataFrame, claims: list[dict], top_k: int = 5)
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data/scifact"))
-    parser.add_argument("--out", type=Path, default=ROOT / "synth" / "data" / "verify_model.json")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default: synth/data/verify_model.json (_dense with --dense)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--top-k", type=int, default=5)
+    parser.add_argument("--dense", action="store_true",
+                        help="train the dense-extra model (MiniLM similarity features)")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="embedding cache")
     args = parser.parse_args(argv)
+    name = "verify_model_dense.json" if args.dense else "verify_model.json"
+    args.out = args.out or ROOT / "synth" / "data" / name
+    encoder = None
+    if args.dense:
+        from synth.dense import Encoder
+
+        encoder = Encoder(cache_dir=args.cache_dir)
     papers, claims = load_scifact(args.data)
     docs, texts, pairs, sents, pair_y, sent_y, n_gold = build_training_set(
-        papers, claims, args.top_k
+        papers, claims, args.top_k, encoder
     )
     model = fit_verify_model(
-        texts, docs, pairs, sents, pair_y, sent_y, n_gold, seed=args.seed, top_k=args.top_k
+        texts, docs, pairs, sents, pair_y, sent_y, n_gold, seed=args.seed, top_k=args.top_k,
+        dense=args.dense,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     v.save_model(model, args.out)

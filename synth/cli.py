@@ -72,6 +72,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
+    from synth.dense import encoder_for
     from synth.screen import rank_queries
     from synth.sources.local import load_corpus
 
@@ -80,7 +81,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
                for q in _read_jsonl(args.queries, "queries")]
     if not queries:
         raise InputError(f"{args.queries}: no queries (expected lines of {{\"_id\", \"text\"}})")
-    _write_lines(args.out, rank_queries(papers, queries, args.top, args.tag))
+    encoder = encoder_for(args.dense, args.cache_dir, "--dense")
+    _write_lines(args.out, rank_queries(papers, queries, args.top, args.tag, encoder=encoder))
     return 0
 
 
@@ -93,12 +95,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from synth.dense import encoder_for
     from synth.sources.local import load_corpus
     from synth.verify import verify_corpus
 
     papers = load_corpus(args.corpus).papers
     claims = list(_read_jsonl(args.claims, "claims"))
-    _write_lines(args.out, (json.dumps(r) for r in verify_corpus(papers, claims)))
+    encoder = encoder_for(args.dense, args.cache_dir, "--dense")
+    _write_lines(args.out, (json.dumps(r) for r in verify_corpus(papers, claims, encoder=encoder)))
     return 0
 
 
@@ -134,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--queries", required=True, help='JSONL of {"_id", "text"}')
     rank.add_argument("--top", type=int, default=100)
     rank.add_argument("--tag", default="synth")
+    rank.add_argument("--dense", action="store_true",
+                      help="fuse MiniLM similarity over the lexical top 200 (needs the 'dense' extra)")
+    rank.add_argument("--cache-dir", type=Path, default=None,
+                      help="keep embeddings here (one .npy per text) for later runs")
     rank.add_argument("--out", required=True)
     rank.set_defaults(func=cmd_rank)
 
@@ -148,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--corpus", required=True)
     verify.add_argument("--claims", required=True, help="JSONL of {id, claim}")
     verify.add_argument("--out", required=True)
+    verify.add_argument("--dense", action="store_true",
+                        help="the MiniLM verifier (needs the 'dense' extra)")
+    verify.add_argument("--cache-dir", type=Path, default=None,
+                        help="keep embeddings here (one .npy per text) for later runs")
     verify.set_defaults(func=cmd_verify)
     return parser
 

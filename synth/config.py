@@ -41,6 +41,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "min_relative_score": 0.3,
         "min_entity_match": 1,
         "title_weight": 1.25,
+        "dense": False,  # re-rank the lexical top 200 with MiniLM (needs the 'dense' extra)
     },
     "claims": {
         "threshold": -1.0,  # < 0: the detector's tuned default
@@ -48,6 +49,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "verify": {
         "top_k": 5,
+        "dense": False,  # MiniLM-reranked retrieval + similarity features (the 'dense' extra)
     },
     "review": {
         "target_papers": 15,

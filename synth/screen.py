@@ -19,11 +19,15 @@ import numpy as np
 import pandas as pd
 
 from synth.index import BM25Index, build_bm25
-from synth.text import tokenize
+from synth.text import split_sentences, tokenize
 
 TITLE_WEIGHT = 1.25  # tuned on half of the SciFact training claims (benchmarks/retrieval.py)
 COVERAGE_WEIGHT = 0.5  # share of the score scaled by the query's idf-weighted token coverage
-DENSE_WEIGHT = 1.0  # weight of the cosine similarity against the max-normalised BM25 score
+# Dense fusion (``dense`` extra), weights chosen on the tune half of the SciFact training claims
+# (benchmarks/README.md): score = lexical / best lexical + DENSE_WEIGHT * cos(query, paper)
+# + DENSE_SENTENCE_WEIGHT * max over the paper's sentences of cos(query, sentence).
+DENSE_WEIGHT = 2.0
+DENSE_SENTENCE_WEIGHT = 1.0
 DENSE_TOP = 200  # papers per query the dense encoder re-scores (the lexical top)
 
 
@@ -35,20 +39,34 @@ def _query_text(query: str | dict[str, float]) -> str:
     return query if isinstance(query, str) else " ".join(query)
 
 
+def _sentences(papers: pd.DataFrame) -> list[list[str]]:
+    """Each paper's abstract sentences: the given list, else split; the title if none."""
+    given = papers["sentences"] if "sentences" in papers else pd.Series([None] * len(papers))
+    out = []
+    for pre, abstract, title in zip(given, papers["abstract"].fillna(""),
+                                    papers["title"].fillna(""), strict=True):
+        sents = list(pre) if isinstance(pre, list | tuple | np.ndarray) else split_sentences(abstract)
+        out.append([s for s in sents if str(s).strip()] or [title])
+    return out
+
+
 def fuse_dense(
     papers: pd.DataFrame,
-    queries: Sequence[str] | Sequence[dict[str, float]],
+    queries: Sequence[str],
     lexical: np.ndarray,
     encoder: object,
     weight: float = DENSE_WEIGHT,
     top: int = DENSE_TOP,
+    sentence_weight: float = DENSE_SENTENCE_WEIGHT,
 ) -> np.ndarray:
     """Lexical scores fused with dense similarity: (queries x papers) array.
 
     For each query, the ``top`` papers by lexical score (score > 0) get
-    ``lexical / best lexical + weight * max(cosine, 0)``; every other paper keeps
-    ``lexical / best lexical``, so it stays below them.  Only those papers (and the
-    queries) are encoded, through ``encoder.encode`` (``synth.dense.Encoder``, cached).
+    ``lexical / best lexical + weight * max(cos(query, paper), 0)
+    + sentence_weight * max(best cos(query, sentence of the paper), 0)``; every other paper
+    keeps ``lexical / best lexical``, so it stays below them.  Only those papers, their
+    sentences and the queries (plain text: a sentence encoder wants the words in order) are
+    encoded, through ``encoder.encode`` (``synth.dense.Encoder``, cached by content hash).
     """
     best = lexical.max(axis=1, keepdims=True) if lexical.size else lexical
     fused = np.where(best > 0, lexical / np.where(best > 0, best, 1.0), 0.0).astype(np.float32)
@@ -62,11 +80,18 @@ def fuse_dense(
     doc_vecs = encoder.encode(texts)
     position = np.full(lexical.shape[1], -1)
     position[need] = np.arange(len(need))
-    q_vecs = encoder.encode([_query_text(q) for q in queries])
+    q_vecs = encoder.encode(list(queries))
+    best_sentence = np.zeros((len(queries), len(need)), dtype=np.float32)
+    if sentence_weight and len(need):
+        sents = _sentences(papers.iloc[need])
+        starts = np.concatenate([[0], np.cumsum([len(s) for s in sents])[:-1]])
+        sims = q_vecs @ encoder.encode([s for group in sents for s in group]).T
+        best_sentence = np.maximum.reduceat(sims, starts, axis=1)
     for i in range(len(queries)):
         docs = cand[i][cand_ok[i]]
         cos = doc_vecs[position[docs]] @ q_vecs[i]
         fused[i, docs] += weight * np.maximum(cos, 0.0)
+        fused[i, docs] += sentence_weight * np.maximum(best_sentence[i, position[docs]], 0.0)
     return fused
 
 
@@ -87,6 +112,7 @@ def score_queries(
     index: BM25Index | None = None,
     encoder: object | None = None,
     coverage_weight: float = COVERAGE_WEIGHT,
+    dense_texts: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Relevance of every paper to every query: (queries x papers) array.
 
@@ -96,7 +122,9 @@ def score_queries(
     a single aspect).  Pass ``index`` (built by ``build_bm25`` over the same papers) to
     reuse it.  With ``encoder`` (a
     ``synth.dense.Encoder``, optional extra) the lexical top ``DENSE_TOP`` are re-scored by
-    ``fuse_dense`` and scores become ``BM25 / best BM25 + DENSE_WEIGHT * cosine``.
+    ``fuse_dense`` against ``dense_texts`` (one plain text per query; default: the query's
+    terms joined) and scores become ``lexical / best lexical + DENSE_WEIGHT * cosine +
+    DENSE_SENTENCE_WEIGHT * best sentence cosine``.
     """
     index = index or build_bm25(_doc_texts(papers))
     q = index.query_matrix(queries)
@@ -107,7 +135,8 @@ def score_queries(
     if coverage_weight and len(papers):
         scores = scores * _coverage_factor(index, q, coverage_weight)
     if encoder is not None and len(papers):
-        scores = fuse_dense(papers, queries, scores, encoder)
+        texts = list(dense_texts) if dense_texts is not None else [_query_text(q) for q in queries]
+        scores = fuse_dense(papers, texts, scores, encoder)
     return scores
 
 
@@ -131,8 +160,12 @@ def rank_papers(
     terms: pd.DataFrame,
     title_weight: float = TITLE_WEIGHT,
     encoder: object | None = None,
+    question: str | None = None,
 ) -> pd.DataFrame:
     """Rank candidates for the question's ``terms`` (from ``search.extract_key_terms``).
+
+    With ``encoder`` (dense extra), the lexical top is re-scored by the encoder's similarity
+    to ``question`` (the research question as typed; default: its terms joined).
 
     Adds ``score`` (BM25), ``relevance`` (score / best score, 0-1), ``coverage`` (weighted
     share of the question's terms mentioned), ``entity_matches`` (how many of the question's
@@ -144,7 +177,9 @@ def rank_papers(
 
     query = weighted_query(terms)
     index = build_bm25(_doc_texts(papers))
-    score = score_queries(papers, [query], title_weight, index=index, encoder=encoder)[0]
+    dense_texts = [question] if question else None
+    score = score_queries(papers, [query], title_weight, index=index, encoder=encoder,
+                          dense_texts=dense_texts)[0]
     present = _presence(index, terms["term"].tolist())
     weights = terms["weight"].to_numpy(dtype=float)
     coverage = present @ weights / weights.sum() if weights.sum() else np.zeros(len(papers))
@@ -277,7 +312,8 @@ def rank_queries(papers: pd.DataFrame, queries: Sequence[tuple[str, str]], top: 
     from synth.search import extract_key_terms, weighted_query
 
     weighted = [weighted_query(extract_key_terms(text)) if text.strip() else {} for _, text in queries]
-    scores = score_queries(papers, weighted, title_weight, encoder=encoder)
+    scores = score_queries(papers, weighted, title_weight, encoder=encoder,
+                           dense_texts=[text for _, text in queries])
     ids = papers["paper_id"].to_numpy()
     lines = []
     for (qid, _), row in zip(queries, scores, strict=True):

@@ -19,7 +19,11 @@ on out-of-fold predictions (rule included) turns the stance probability into ``c
 The shipped model (``synth/data/verify_model.json``) is trained by
 ``scripts/train_verify_model.py`` on SciFact (Wadden et al., EMNLP 2020; claims CC BY 4.0,
 abstracts from S2ORC, ODC-By 1.0); the benchmark ``benchmarks/verify.py`` reuses its fitting.
-No neural model: everything here is sparse BM25, lexical cues and logistic regression.
+The default model has no neural part: sparse BM25, lexical cues and logistic regression.
+With the ``dense`` extra (``encoder``, a ``synth.dense.Encoder``) retrieval re-ranks the
+lexical top ``DENSE_POOL`` by MiniLM similarity to the claim, as the screen stage does, and
+the model ``verify_model_dense.json`` adds the claim-abstract and claim-sentence cosine
+similarities (``DENSE_SENTENCE_FEATURES``, ``DENSE_STANCE_FEATURES``) to its features.
 """
 
 from __future__ import annotations
@@ -107,6 +111,9 @@ SENTENCE_FEATURES = (
     "d_norm",
     "d_rel",
 )
+DENSE_SENTENCE_FEATURES = ("s_dense",)  # cosine(claim, sentence); dense model only
+DENSE_STANCE_FEATURES = ("d_dense", "s_dense")  # cosine(claim, abstract), of best sentence
+DENSE_POOL = 50  # lexical candidates per claim re-ranked by the encoder
 STANCE_FEATURES = (
     "d_rank",
     "d_norm",
@@ -195,10 +202,12 @@ class VerifyModel:
         )
 
 
-def load_model(path: Path | None = None) -> VerifyModel:
-    """Load a model from JSON; default: the shipped ``synth/data/verify_model.json``."""
+def load_model(path: Path | None = None, dense: bool = False) -> VerifyModel:
+    """Load a model from JSON; default: the shipped ``synth/data/verify_model.json``
+    (``verify_model_dense.json`` with ``dense``: for use with an encoder)."""
     if path is None:
-        text = resources.files("synth").joinpath("data/verify_model.json").read_text("utf-8")
+        name = "data/verify_model_dense.json" if dense else "data/verify_model.json"
+        text = resources.files("synth").joinpath(name).read_text("utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
     return VerifyModel.from_json(json.loads(text))
@@ -262,13 +271,45 @@ def _rowdot(a: sp.csr_matrix, ia: np.ndarray, b: sp.csr_matrix, ib: np.ndarray) 
 
 
 # ----------------------------------------------------------------------------- candidates
+def _dense_order(
+    claims: list[str], docs: pd.DataFrame, scores: np.ndarray, encoder: object
+) -> tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]:
+    """Per claim, the lexical top ``DENSE_POOL`` (finite, > 0) re-ordered by
+    ``BM25 / best + DENSE_WEIGHT * max(cosine, 0)``; documents outside it follow in lexical
+    order.  Returns (order, {doc_row: unit vector} of the encoded docs, claim vectors)."""
+    from synth.screen import DENSE_WEIGHT
+
+    pool = min(DENSE_POOL, scores.shape[1])
+    cand = np.argsort(-scores, axis=1, kind="stable")[:, :pool]
+    cand_scores = np.take_along_axis(scores, cand, axis=1)
+    ok = np.isfinite(cand_scores) & (cand_scores > 0)
+    need = np.unique(cand[ok])
+    vecs = encoder.encode(docs["text"].iloc[need].tolist()) if len(need) else np.zeros((0, 384))
+    doc_vec = dict(zip(need.tolist(), vecs, strict=True))
+    q = encoder.encode(list(claims))
+    position = np.full(scores.shape[1], 0)
+    position[need] = np.arange(len(need))
+    cos = np.einsum("qd,qkd->qk", q, vecs[position[cand]]) if len(need) else np.zeros(cand.shape)
+    best = np.where(ok[:, :1], cand_scores[:, :1], 1.0)
+    fused = np.where(ok, cand_scores / best + DENSE_WEIGHT * np.maximum(cos, 0.0), -np.inf)
+    rest = np.argsort(-scores, axis=1, kind="stable")[:, pool:]
+    head = np.take_along_axis(cand, np.argsort(-fused, axis=1, kind="stable"), axis=1)
+    return np.hstack([head, rest]), doc_vec, q
+
+
 def retrieve_candidates(
-    claims: list[str], docs: pd.DataFrame, top_k: int, own: np.ndarray | None = None
+    claims: list[str],
+    docs: pd.DataFrame,
+    top_k: int,
+    own: np.ndarray | None = None,
+    encoder: object | None = None,
 ) -> pd.DataFrame:
     """Top-k documents per claim by BM25 over ``docs.text``; own documents excluded.
 
     ``own[i]`` is the row of claim i's own document (or -1).  Returns claim_row, doc_row,
-    d_score, d_rank, d_norm, d_rel, d_margin, d_cover, is_own (own pairs appended).
+    d_score, d_rank, d_norm, d_rel, d_margin, d_cover, is_own (own pairs appended).  With
+    ``encoder`` the lexical top ``DENSE_POOL`` is re-ranked by similarity (``_dense_order``)
+    and ``d_dense`` (cosine of claim and abstract) is added.
     """
     index = build_bm25(docs["text"].tolist())
     scores = index.score(claims)
@@ -279,7 +320,11 @@ def retrieve_candidates(
     own_scores = np.where(has_own, scores[np.arange(len(claims)), np.maximum(own, 0)], 0.0)
     scores[has_own, own[has_own]] = -np.inf
     k = min(top_k, scores.shape[1])
-    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    if encoder is not None and k:
+        order, doc_vec, q = _dense_order(claims, docs, scores, encoder)
+        top = order[:, :k]
+    else:
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     top_scores = np.take_along_axis(scores, top, axis=1)
     finite = np.where(np.isfinite(top_scores), top_scores, 0.0)
     best = np.maximum(finite[:, 0], 1e-9) if k else np.ones(len(claims))
@@ -312,14 +357,26 @@ def retrieve_candidates(
     dbin.data = np.ones_like(dbin.data)
     cover = _rowdot(qbin.multiply(index.idf[None, :]).tocsr(), c, dbin, pairs["doc_row"].to_numpy())
     pairs["d_cover"] = cover / idf_sum[c]
+    if encoder is not None:
+        d = pairs["doc_row"].to_numpy()
+        missing = sorted(set(d.tolist()) - set(doc_vec)) if k else sorted(set(d.tolist()))
+        if missing:
+            doc_vec.update(zip(missing, encoder.encode(docs["text"].iloc[missing].tolist())))
+        if not k:
+            q = encoder.encode(list(claims))
+        dv = np.stack([doc_vec[i] for i in d]) if len(d) else np.zeros((0, q.shape[1]))
+        pairs["d_dense"] = (q[c] * dv).sum(axis=1) if len(d) else np.zeros(0)
     return pairs
 
 
-def sentence_table(claims: list[str], docs: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+def sentence_table(
+    claims: list[str], docs: pd.DataFrame, pairs: pd.DataFrame, encoder: object | None = None
+) -> pd.DataFrame:
     """One row per (candidate pair, sentence of its document) with SENTENCE_FEATURES.
 
     ``docs.sentences`` holds each document's sentence list.  Extra columns: pair, claim_row,
-    doc_row, sentence_index, e_neg, e_up, e_down, e_hedge (cues of the sentence).
+    doc_row, sentence_index, e_neg, e_up, e_down, e_hedge (cues of the sentence); with
+    ``encoder``, ``s_dense`` (cosine of claim and sentence).
     """
     n_sent = docs["sentences"].map(len).to_numpy()
     start = np.concatenate([[0], np.cumsum(n_sent)[:-1]]).astype(int)
@@ -373,6 +430,9 @@ def sentence_table(claims: list[str], docs: pd.DataFrame, pairs: pd.DataFrame) -
         out[f"e_{col}"] = cues[col].to_numpy()[inv]
     for col in ("d_rank", "d_norm", "d_rel"):
         out[col] = pairs[col].to_numpy()[pair_id]
+    if encoder is not None:
+        q, sv = encoder.encode(list(claims)), encoder.encode(used_text)
+        out["s_dense"] = (q[c] * sv[inv]).sum(axis=1) if len(c) else np.zeros(0)
     return out
 
 
@@ -575,9 +635,23 @@ def _logit(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     return z @ np.atleast_2d(params["coef"]).T + params["intercept"]
 
 
+def sentence_features(dense: bool) -> list[str]:
+    """Features of the rationale model (the dense model adds ``DENSE_SENTENCE_FEATURES``)."""
+    return [*SENTENCE_FEATURES, *(DENSE_SENTENCE_FEATURES if dense else ())]
+
+
+def stance_features(dense: bool) -> list[str]:
+    """Features of the stance model (the dense model adds ``DENSE_STANCE_FEATURES``)."""
+    return [*STANCE_FEATURES, *(DENSE_STANCE_FEATURES if dense else ())]
+
+
+def _is_dense(params: dict[str, np.ndarray]) -> bool:
+    return bool(np.asarray(params.get("dense", 0.0)).item())
+
+
 def rationale_probability(rationale: dict[str, np.ndarray], sents: pd.DataFrame) -> np.ndarray:
     """P(sentence is a rationale for the claim) for each row of ``sentence_table``."""
-    x = sents[list(SENTENCE_FEATURES)].to_numpy(float)
+    x = sents[sentence_features(_is_dense(rationale))].to_numpy(float)
     return 1.0 / (1.0 + np.exp(-_logit(rationale, x).ravel()))
 
 
@@ -597,13 +671,15 @@ def stance_table(
     s = sents.assign(prob=prob).sort_values(["pair", "prob"], ascending=[True, False])
     s["r"] = s.groupby("pair").cumcount()
     top, top2 = s[s["r"] == 0].set_index("pair"), s[s["r"] < 2].groupby("pair")
-    out = pairs[["d_rank", "d_norm", "d_rel", "d_margin", "d_cover"]].copy()
+    dense = [c for c in ("d_dense",) if c in pairs]
+    out = pairs[["d_rank", "d_norm", "d_rel", "d_margin", "d_cover", *dense]].copy()
     idx = np.arange(len(pairs))
     out["r_max"] = top["prob"].reindex(idx).fillna(0).to_numpy()
     second = s[s["r"] == 1].set_index("pair")["prob"]
     out["r_second"] = second.reindex(idx).fillna(0).to_numpy()
-    for col in ("s_cover", "s_jacc", "s_bigram", "s_norm"):
-        out[col] = top[col].reindex(idx).fillna(0).to_numpy()
+    for col in ("s_cover", "s_jacc", "s_bigram", "s_norm", "s_dense"):
+        if col in top:
+            out[col] = top[col].reindex(idx).fillna(0).to_numpy()
     agg = top2[["e_neg", "e_up", "e_down", "e_hedge", "e_null", "num_agree", "num_conflict"]].max()
     agg = agg.reindex(idx).fillna(0)
     c = pairs["claim_row"].to_numpy()
@@ -681,7 +757,7 @@ def hashed_matrix(hashed: Iterable[np.ndarray], dim: int = HASH_DIM) -> sp.csr_m
 
 def stance_probability(stance: dict[str, np.ndarray], table: pd.DataFrame) -> np.ndarray:
     """(pairs x 3) probabilities of SUPPORT, CONTRADICT, NEI (softmax of the stance model)."""
-    z = _logit(stance, table[list(STANCE_FEATURES)].to_numpy(float))
+    z = _logit(stance, table[stance_features(_is_dense(stance))].to_numpy(float))
     if "hash_coef" in stance:
         z = z + np.asarray(hashed_matrix(table["hashed"]) @ stance["hash_coef"].T)
     z = np.exp(z - z.max(axis=1, keepdims=True))
@@ -728,14 +804,19 @@ def decide(model: VerifyModel, probs: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def featurize(
-    claims: list[str], docs: pd.DataFrame, top_k: int, own: np.ndarray | None = None
+    claims: list[str],
+    docs: pd.DataFrame,
+    top_k: int,
+    own: np.ndarray | None = None,
+    encoder: object | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Candidate pairs (``retrieve_candidates``) and their sentence rows (``sentence_table``).
 
     ``docs`` has ``text`` (title + abstract, for retrieval) and ``sentences`` (list[str]).
+    With ``encoder`` (dense extra) the dense features are added too.
     """
-    pairs = retrieve_candidates(claims, docs, top_k, own)
-    return pairs, sentence_table(claims, docs, pairs)
+    pairs = retrieve_candidates(claims, docs, top_k, own, encoder)
+    return pairs, sentence_table(claims, docs, pairs, encoder)
 
 
 def predict_pairs(
@@ -744,10 +825,17 @@ def predict_pairs(
     docs: pd.DataFrame,
     own: np.ndarray | None = None,
     top_k: int | None = None,
+    encoder: object | None = None,
 ) -> pd.DataFrame:
     """Verdict per candidate pair: claim_row, doc_row, is_own, stance, p_support,
-    p_contradict, p_nei, emit, confidence, sentences (selected indices), evidence_score."""
-    pairs, sents = featurize(claims, docs, top_k or model.top_k, own)
+    p_contradict, p_nei, emit, confidence, sentences (selected indices), evidence_score.
+
+    A dense model (``verify_model_dense.json``) needs ``encoder``; the default model
+    ignores it."""
+    dense = _is_dense(model.stance)
+    if dense and encoder is None:
+        raise ValueError("this verify model uses dense features: pass encoder=dense.Encoder()")
+    pairs, sents = featurize(claims, docs, top_k or model.top_k, own, encoder if dense else None)
     prob = rationale_probability(model.rationale, sents)
     table = stance_table(claims, pairs, sents, prob, docs, model.rationale_ratio)
     probs = stance_probability(model.stance, table) if len(table) else np.zeros((0, 3))
@@ -833,8 +921,12 @@ def verify_claims(
     sentences: pd.DataFrame,
     model: VerifyModel | None = None,
     top_k: int = 5,
+    encoder: object | None = None,
 ) -> pd.DataFrame:
     """Verify each claim against the sentences of papers other than its own.
+
+    With ``encoder`` (``synth.dense.Encoder``, dense extra) and no ``model``, the dense model
+    is used (similarity-reranked retrieval, cosine features).
 
     claims: claim_id, paper_id, text.  sentences: paper_id, sentence_index, text (all
     sentences of the included papers, the claims' own papers included).
@@ -843,7 +935,7 @@ def verify_claims(
     ("" when none), evidence_score (rationale probability), source_label (verdict of the
     claim's own paper, never counted as evidence).
     """
-    model = model or load_model()
+    model = model or load_model(dense=encoder is not None)
     if claims.empty:
         return pd.DataFrame(columns=_CLAIM_COLUMNS).astype({"evidence_sentence_index": "Int64"})
     s = sentences.sort_values(["paper_id", "sentence_index"], kind="stable")
@@ -859,7 +951,7 @@ def verify_claims(
     row_of = {p: i for i, p in enumerate(docs["paper_id"])}
     own = np.array([row_of.get(p, -1) for p in claims["paper_id"]], dtype=int)
     texts = claims["text"].astype(str).tolist()
-    pred = predict_pairs(model, texts, docs, own, top_k) if len(docs) else None
+    pred = predict_pairs(model, texts, docs, own, top_k, encoder) if len(docs) else None
     rows = []
     for i in range(len(claims)):
         rows.append(_claim_row(model, pred, i, docs))
@@ -918,19 +1010,23 @@ def corpus_docs(papers: pd.DataFrame) -> pd.DataFrame:
 
 
 def verify_corpus(
-    papers: pd.DataFrame, claims: Iterable[dict], model: VerifyModel | None = None
+    papers: pd.DataFrame,
+    claims: Iterable[dict],
+    model: VerifyModel | None = None,
+    encoder: object | None = None,
 ) -> Iterator[dict]:
     """Open-setting batch verification (SciFact prediction format).
 
     papers: paper_id, title, abstract, sentences (list[str] or None; sentence indices refer
     to it when present).  claims: dicts with ``id`` and ``claim``.  Yields, per claim,
     ``{"id": id, "evidence": {paper_id: {"label": "SUPPORT"|"CONTRADICT", "sentences": [...],
-    "confidence": p}}}``; papers judged not-enough-info are left out.
+    "confidence": p}}}``; papers judged not-enough-info are left out.  ``encoder`` as in
+    ``verify_claims``.
     """
-    model = model or load_model()
+    model = model or load_model(dense=encoder is not None)
     claims = list(claims)
     docs = corpus_docs(papers)
-    pred = predict_pairs(model, [str(c["claim"]) for c in claims], docs)
+    pred = predict_pairs(model, [str(c["claim"]) for c in claims], docs, encoder=encoder)
     pred = pred[pred["stance"] < 2]
     by_claim = {i: g for i, g in pred.groupby("claim_row")}
     for i, claim in enumerate(claims):

@@ -265,3 +265,28 @@ def test_no_notebooks_mode_gives_identical_tables(run, tmp_path):
     assert json.loads((out / "review.json").read_text()) == json.loads((run / "review.json").read_text())
     assert [p.name for p in (out / "notebooks").glob("*.ipynb")] == ["60_report.ipynb"]
     assert (out / "report.html").is_file()
+
+
+def test_dense_params_rank_and_verify_with_the_encoder(run, tmp_path):
+    from synth import dense
+
+    if not dense.available():
+        pytest.skip("dense extra not installed")
+    corpus = json.loads((run / "run.json").read_text())["corpus"]
+    params = tmp_path / "dense.yaml"
+    smoke = Path(SMOKE).read_text(encoding="utf-8")
+    assert "verify:" not in smoke
+    params.write_text(smoke.replace("screen:", "screen:\n  dense: true", 1)
+                      + "verify:\n  dense: true\n", encoding="utf-8")
+    out = tmp_path / "root" / "dense"
+    assert main(["run", "--params", str(params), "--corpus", corpus, "--out", str(out), "--quiet",
+                 "--no-notebooks"]) == 0
+    recorded = json.loads((out / "params" / "screen.json").read_text())
+    assert recorded["dense"] is True and json.loads((out / "params" / "verify.json").read_text())["dense"]
+    cached = list((tmp_path / "root" / "cache" / "embeddings").glob("*.npy"))
+    assert len(cached) > 10  # papers, sentences, question and claims were encoded and kept
+    papers = pd.read_parquet(out / "papers.parquet")
+    assert set(papers.loc[papers["included"], "paper_id"]) <= ON_IDS
+    verdicts = pd.read_parquet(out / "verdicts.parquet")
+    claims = pd.read_parquet(out / "claims.parquet")
+    assert list(verdicts["claim_id"]) == list(claims["claim_id"])

@@ -42,3 +42,42 @@ def test_synth_rank_rejects_an_empty_query_file(tmp_path):
     queries.write_text("\n")
     assert main(["rank", "--corpus", str(corpus), "--queries", str(queries),
                  "--out", str(tmp_path / "run.tsv")]) == 2
+
+
+class _WordEncoder:
+    """Stand-in for ``dense.Encoder``: 2-d vectors from two words; records what it encodes."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def encode(self, texts):
+        import numpy as np
+
+        self.seen.extend(texts)
+        vecs = np.array([[("video" in t.lower()) + 0.01, ("instruction" in t.lower()) + 0.01]
+                         for t in texts])
+        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+
+def test_dense_ranking_encodes_the_query_as_typed_and_keeps_the_lexical_order_sane(tmp_path):
+    corpus, _ = _write(tmp_path)
+    papers = load_corpus(corpus).papers
+    encoder = _WordEncoder()
+    lines = screen.rank_queries(papers, [(q["_id"], q["text"]) for q in QUERIES], top=3,
+                                encoder=encoder)
+    assert "Does FollowIR test instruction following?" in encoder.seen  # not its key terms
+    assert not any("Protein" in t for t in encoder.seen)  # lexical score 0: never encoded
+    assert next(r.split()[2] for r in lines if r.startswith("q2 ")) == "d2"
+
+
+def test_synth_rank_dense_without_the_extra_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    from synth import dense
+
+    corpus, queries = _write(tmp_path)
+    monkeypatch.setattr(dense, "available", lambda: False)
+    out = tmp_path / "run.tsv"
+    assert main(["rank", "--corpus", str(corpus), "--queries", str(queries), "--dense",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--dense" in err and "pip install -e '.[dense]'" in err
+    assert not out.exists()

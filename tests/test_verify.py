@@ -285,3 +285,27 @@ def test_predicate_alignment_features():
     assert align(claim, "Alpha is outperformed by Beta on Kinetics.")[4] == 1.0
     assert align(claim, claim)[4] == 0.0
     assert align("Cats like fish.", "Dogs like bones.") == (0.0,) * 5
+
+
+def test_dense_model_needs_an_encoder():
+    dense_model = v.load_model(dense=True)
+    assert dense_model.meta["dense"] and "s_dense" in dense_model.meta["sentence_features"]
+    docs = v.corpus_docs(pd.DataFrame({"paper_id": ["B"], "title": [""], "abstract": [SENTENCES[2][2]]}))
+    with pytest.raises(ValueError, match="encoder"):
+        v.predict_pairs(dense_model, [SENTENCES[1][2]], docs)
+
+
+def test_dense_verifier_gives_the_same_verdicts_on_the_clear_cases(sentences):
+    from synth import dense
+
+    if not dense.available():
+        pytest.skip("dense extra not installed")
+    claims = pd.DataFrame({"claim_id": ["support", "contradict", "unrelated"],
+                           "paper_id": ["A", "F", "F"],
+                           "text": [SENTENCES[1][2], SENTENCES[8][2], SENTENCES[9][2]]})
+    out = v.verify_claims(claims, sentences, encoder=dense.Encoder()).set_index("claim_id")
+    assert out.loc["support", "label"] == "SUPPORTED"
+    assert out.loc["support", "evidence_paper_id"] == "B"
+    assert out.loc["contradict", "label"] == "CONTRADICTED"
+    assert "reduced" in out.loc["contradict", "evidence_sentence"]
+    assert out.loc["unrelated", "label"] == "UNVERIFIED"
