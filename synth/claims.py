@@ -338,6 +338,9 @@ _NAME = r"[A-Z][A-Za-z0-9]*(?:[A-Z0-9][A-Za-z0-9]*|[-+][A-Za-z0-9]+)(?:[-+.][A-Z
 _TITLE_NAME = re.compile(rf"^\s*({_NAME})\s*:")
 _PROPOSED_NAME = re.compile(
     rf"\b(?:propose|introduce|present|develop|call|name|dub|term)\w*\b[^.;]{{0,80}}?\b({_NAME})\b")
+_PREPOSITIONS = frozenset((
+    "for", "on", "in", "of", "from", "to", "with", "at", "by", "over", "across", "among",
+    "against", "than", "into", "via", "using", "under"))
 _OUR_METHOD = re.compile(
     r"\b(?:[Oo]ur|[Tt]he proposed|[Oo]ur proposed)\s+(?:method|model|approach|framework|system"
     r"|architecture|algorithm|technique|pipeline|network|retriever)\b")
@@ -355,12 +358,14 @@ _COORDINATED = re.compile(
 def find_method_name(title: str, abstract_sentences: list[str]) -> str:
     """The name the paper gives its method ("SRMIR: ..." title, "we propose X"), or ``""``."""
     m = _TITLE_NAME.match(title or "")
-    if m:
+    if m and m.group(1) not in _GENERIC_NAMES:
         return m.group(1)
     for sent in abstract_sentences:
-        m = _PROPOSED_NAME.search(sent)
-        if m:
-            return m.group(1)
+        for m in _PROPOSED_NAME.finditer(sent):
+            before = sent[:m.start(1)].split()[-1:]
+            # "we develop ... for black-box LLMs", "the method that won ... for Ego4D"
+            if m.group(1) not in _GENERIC_NAMES and not (before and before[0].lower() in _PREPOSITIONS):
+                return m.group(1)
     return ""
 
 
@@ -475,12 +480,14 @@ _METRIC = (
     r"error rate|perplexity|RSUM|SumR|mean rank|MnR|MdR)"
 )
 _VALUE = (r"(?<![\w@./:,\-^$])(?P<value>\d+(?:\.\d+)?)(?![.,]?\d)(?!\s?[-–~]\s?\d)"
-          r"(?:\s?(?P<unit>\\?%|pp\b|points?\b))?")
+          r"(?:\s?(?P<unit>\\?%|pp\b|points?\b|percent(?:age points)?\b|dB\b|°|\{?\\deg\}?|"
+          r"degrees?\b|cm\b|mm\b|ms\b))?")
 _DATASET = (r"(?:the\s+)?(?P<dataset>[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
             r"(?:\s(?:[A-Z][A-Za-z0-9]*|\d+)\b)?)")
 _TUPLE_PATTERNS = tuple(re.compile(p) for p in (
     # "55.9 R@1 on MSR-VTT", "76.2% accuracy on ImageNet"
-    (rf"{_VALUE}\s+(?:(?:absolute|average|mean|zero-shot|overall)\s+)?(?P<metric>{_METRIC})"
+    (rf"{_VALUE}(?:\s*(?:\+/-|±|\\pm)\s*\d+(?:\.\d+)?\s?%?)?\s+"
+     rf"(?:(?:absolute|average|mean|zero-shot|overall)\s+)?(?P<metric>{_METRIC})"
     rf"(?:\s+(?:on|in)\s+{_DATASET})?(?![\w@])"),
     # "an accuracy of 92.1% on X", "R@1 of 55.9"
     (rf"(?P<metric>{_METRIC})(?:\s+score)?\s+(?:of|=|:)\s+{_VALUE}(?![\w.]*\d)"
@@ -499,22 +506,54 @@ _NOT_DATASETS = frozenset({
     "English", "Chinese", "The", "All", "Both", "Several", "Multiple", "Standard", "Various",
     "Average", "Overall", "Table", "Figure", "Fig", "Section", "Appendix", "Our", "This", "These",
 })
-TUPLE_COLUMNS = ["claim_id", "subject", "metric", "dataset", "value", "unit", "comparison"]
+# "an accuracy of 39.47 on GPT-4o-mini": a model (backbone) named after "on", not a dataset
+_MODEL_FAMILY = re.compile(r"(?i)^(?:GPT|LLaMA|Llama|Qwen|Mistral|Mixtral|Gemini|Claude|Gemma|Phi|"
+                           r"DeepSeek|Vicuna|OPT|BLOOM|Falcon|InternLM|Yi|GLM|ChatGLM|o[134])\b")
+TUPLE_COLUMNS = ["claim_id", "subject", "metric", "dataset", "value", "unit", "kind", "comparison"]
+_UNITS = {"\\%": "%", "percent": "%", "percentage points": "pp", "point": "points",
+          "{\\deg}": "°", "\\deg": "°", "degree": "°", "degrees": "°"}
+# a value that is a difference, not a level: "+5.4% EM", "improves R@1 by 2.5", "a 4.5% accuracy
+# gain", "3.1 pp"
+_CHANGE_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?(?:(?:improvement|gain|increase|boost|reduction|drop|"
+                           r"decrease|degradation|enhancement|gap)s?|higher|lower|better|worse)\b")
+# "gains of 4.1% accuracy", "an improvement of up to 3 points"
+_CHANGE_BEFORE = re.compile(r"(?:\b(?:gain|improvement|increase|boost|reduction|drop|decrease)s?\s+"
+                            r"(?:of|by)|\bby)\s+(?:up to\s+|about\s+|approximately\s+|around\s+|"
+                            r"nearly\s+)?\+?$|\bimprov\w*\s+over\b[^.;]{0,60}\(\s*up\s?to\s+$")
+# "16.8% mIoU and 20.6% mBIoU performance improvement": a list of values ending in a change word
+_CHANGE_LIST = re.compile(r"(?:\s*(?:,|and)\s*\+?\d+(?:\.\d+)?\s?(?:\\?%|pp)?\s*[\w@.-]+){1,3}"
+                          r"\s+(?:\w+\s+)?(?:improvement|gain|increase|boost|reduction|drop|"
+                          r"decrease)s?\b")
+# the value belongs to a compared system: "outperforming NASNet, which achieved 89.5%"
+_OTHER_SUBJECT = re.compile(rf"\b({_NAME}|[A-Z][A-Za-z0-9]+),?\s+which\s+(?:achieved|achieves|"
+                            rf"reached|reaches|obtained|obtains|scored|scores|attained|had|has)"
+                            rf"(?:\s+(?:an?|the))?(?:\s+(?:\w+\s+)?{_METRIC}\s+of)?\s*$")
+_GENERIC_NAMES = frozenset({"LLM", "LLMs", "VLM", "VLMs", "MLLM", "MLLMs", "AI", "ML", "NLP", "GPU",
+                            "GPUs", "CNN", "CNNs", "GNN", "GNNs", "RL", "API", "APIs", "DNN", "DNNs"})
 
 
 def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
-    """(subject, metric, dataset, value, unit, comparison) dicts found in one sentence.
+    """(subject, metric, dataset, value, unit, kind, comparison) dicts found in one sentence.
 
     Conservative: a tuple needs a number written as a stand-alone token (never part of a name
-    such as "FollowIR-7B" or "R@1") next to a known metric name.
+    such as "FollowIR-7B" or "R@1") next to a known metric name.  ``kind`` is "change" for a
+    difference ("+5.4% EM", "improves R@1 by 2.5", "a 4.5% accuracy gain", "3 pp") and
+    "value" for a level; a value the sentence gives to a compared system ("outperforming B,
+    which achieved 89.5%") gets that system as subject; a dataset in a list ("on A and B")
+    is left empty, since which value goes with which is not written.
     """
     if not subject:
         lead = _LEAD_NAME.match(sentence)
         name = lead.group(1) if lead else ""
-        subject = name if re.search(r"[A-Z0-9]", name[1:]) else ""
+        benchmark = re.search(r"(?i)bench|dataset|corpus", name)  # "MAVEN-Bench exposes ..."
+        subject = name if re.search(r"[A-Z0-9]", name[1:]) and not benchmark else ""
     out, seen = [], set()
-    for pattern in _TUPLE_PATTERNS:
+    for k, pattern in enumerate(_TUPLE_PATTERNS):
         for m in pattern.finditer(sentence):
+            if re.search(r"(?:\+/-|±|\\pm)\s*$", sentence[:m.start("value")]):
+                continue  # "0.81 +/- 0.01 AUROC": the spread, not the value
+            if k == 0 and re.match(rf",?\s*(?:and\s+)?{_METRIC}", sentence[m.end():]):
+                continue  # "99.5%, 99.2% and 99.3% accuracy, precision and F1": pairing unwritten
             g = m.groupdict()
             metric = g.get("metric") or g.get("metric2") or ""
             if not metric or (m.start("value"), m.group("value")) in seen:
@@ -522,14 +561,29 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
             seen.add((m.start("value"), m.group("value")))
             cmp_m = _COMPARISON.match(sentence[m.end():m.end() + 40].lstrip(" ,(")) \
                 or _COMPARISON.search(m.group(0))
-            unit = (g.get("unit") or "").replace("\\%", "%")
+            unit = g.get("unit") or ""
+            unit = _UNITS.get(unit, unit)
             dataset = g.get("dataset") or ""
             after = sentence[m.end():m.end() + 9] if dataset else ""
-            if dataset.split(" ")[0] in _NOT_DATASETS or "respectively" in sentence or re.match(
-                    r"\s(?:domain|subset|split|set)\b", after):
-                dataset = ""  # "A and B on X and Y, respectively" pairs values and datasets
-            out.append({"subject": subject, "metric": metric, "dataset": dataset,
-                        "value": m.group("value"), "unit": unit,
+            if dataset.split(" ")[0] in _NOT_DATASETS or _MODEL_FAMILY.match(dataset) \
+                    or "respectively" in sentence or re.match(
+                    r"\s(?:domain|subset|split|set)\b|\s*(?:,|and|or)\s+(?:the\s+)?[A-Z]", after):
+                dataset = ""  # "A and B on X and Y(, respectively)" pairs values and datasets
+            start = m.start("value")
+            change = (k == 2 or unit in ("pp", "points") or sentence[max(start - 1, 0):start] == "+"
+                      or bool(_CHANGE_BEFORE.search(sentence[:start]))
+                      or bool(_CHANGE_AFTER.match(sentence, m.end()))
+                      or bool(_CHANGE_AFTER.match(sentence, m.end("value")))
+                      or bool(_CHANGE_LIST.match(sentence, m.end()))
+                      or bool(re.match(r"\s+points?\b", sentence[m.end():])))  # "5.2 F1 points"
+            other = _OTHER_SUBJECT.search(sentence[:m.start()])
+            owner = other.group(1) if other else subject
+            if not other and subject and re.search(r"\b(?:while|whereas|but)\b|;",
+                                                   sentence[sentence.find(subject) + len(subject):start]):
+                owner = ""  # "SPENT reduces RMSE, while SANT and MANTa achieve 95% accuracy"
+            out.append({"subject": owner, "metric": metric,
+                        "dataset": dataset, "value": m.group("value"), "unit": unit,
+                        "kind": "change" if change else "value",
                         "comparison": cmp_m.group("cmp") if cmp_m else ""})
     return out
 

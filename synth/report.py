@@ -328,7 +328,8 @@ def plot_calibration(calibration: dict, ax: plt.Axes | None = None) -> plt.Axes:
 
 def tuples_table(tuples: pd.DataFrame) -> pd.DataFrame:
     """Quantitative results, escaped, one row per (claim, value)."""
-    cols = [c for c in ("subject", "metric", "dataset", "value", "unit", "comparison", "claim_id")
+    cols = [c for c in ("subject", "metric", "dataset", "value", "unit", "kind", "comparison",
+                        "claim_id")
             if c in tuples.columns]
     return tuples[cols].map(md_escape) if len(tuples) else pd.DataFrame(columns=cols)
 

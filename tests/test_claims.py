@@ -130,9 +130,72 @@ def test_resolution_of_our_method() -> None:
 def test_tuple_from_a_quantitative_claim() -> None:
     (t,) = tuples_from_sentence("InternVideo2 achieves 55.9 R@1 on MSR-VTT.")
     assert t == {"subject": "InternVideo2", "metric": "R@1", "dataset": "MSR-VTT",
-                 "value": "55.9", "unit": "", "comparison": ""}
+                 "value": "55.9", "unit": "", "kind": "value", "comparison": ""}
     (t,) = tuples_from_sentence("FollowIR-7B improves p-MRR by 12.2 points over Mistral-7B.")
-    assert (t["value"], t["unit"], t["comparison"]) == ("12.2", "points", "Mistral-7B")
+    assert (t["value"], t["unit"], t["kind"], t["comparison"]) == (
+        "12.2", "points", "change", "Mistral-7B")
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # differences are marked as such, never read as the level of the metric
+    ("SELF-MAS achieves a 7.44% average accuracy improvement over the strongest baseline.",
+     [("accuracy", "7.44", "%", "change", "SELF-MAS")]),
+    ("The 7B model achieves +5.38% EM and +7.22% F1 over previous results.",
+     [("EM", "5.38", "%", "change", ""), ("F1", "7.22", "%", "change", "")]),
+    ("ACT-Net improves the PSNR by 0.9 dB compared to the existing SOTA method.",
+     [("PSNR", "0.9", "dB", "change", "ACT-Net")]),
+    # units written as words or LaTeX
+    ("It reaches a rotation accuracy of 8.2{\\deg} and a PSNR of 31.1 dB.",
+     [("accuracy", "8.2", "°", "value", ""), ("PSNR", "31.1", "dB", "value", "")]),
+    ("The hybrid reaches an F1-score of 76 percent.", [("F1-score", "76", "%", "value", "")]),
+    ("It delivers 6.0% accuracy gains on calculation tasks.", [("accuracy", "6.0", "%", "change", "")]),
+    ("It has less than 0.1% WER degradation.", [("WER", "0.1", "%", "change", "")]),
+    ("PLANING surpasses ARTDECO by 1.31 dB PSNR.", [("PSNR", "1.31", "dB", "change", "PLANING")]),
+    ("It reaches 99.48%, 99.20%, and 99.27% accuracy, precision, and F1-score.", []),
+    ("It leaves about a 1.1 perplexity gap.", [("perplexity", "1.1", "", "change", "")]),
+    ("CoE-Ops delivers up to 8% accuracy enhancement over single models.",
+     [("accuracy", "8", "%", "change", "CoE-Ops")]),
+    ("It is 5x faster while maintaining over 90% accuracy across more than 25 classes.",
+     [("accuracy", "90", "%", "value", "")]),
+    ("DRFA improves over strong baseline agents (upto 10.02% average F1 score).",
+     [("F1 score", "10.02", "%", "change", "DRFA")]),
+    ("Visual verification contributes 5.18 F1 points.", [("F1", "5.18", "", "change", "")]),
+    ("SPENT reduces the error by half, while SANT and MANTa achieve up to 95% accuracy.",
+     [("accuracy", "95", "%", "value", "")]),
+    ("It shows consistent gains of 4.1% accuracy on CMU-MOSEI.",
+     [("accuracy", "4.1", "%", "change", "")]),
+    ("MAVEN-Bench exposes a gap; MAVEN improves its base model from 48% to 71% accuracy.",
+     [("accuracy", "71", "%", "value", "")]),
+    ("The classifier achieves 0.8123 +/- 0.0102 AUROC.", [("AUROC", "0.8123", "", "value", "")]),
+    ("ELE-SAM beats the baseline with the average 16.8% mIoU and 20.6% mBIoU performance improvement.",
+     [("mIoU", "16.8", "%", "change", "ELE-SAM")]),
+    # a value the sentence gives to the compared system belongs to it
+    (("Thus MobileNetV2 achieved an accuracy of 90.8%, outperforming NASNetMobile, which "
+      "achieved 89.5% accuracy."),
+     [("accuracy", "89.5", "%", "value", "NASNetMobile"), ("accuracy", "90.8", "%", "value", "")]),
+])
+def test_tuple_kind_unit_and_owner(sentence: str, expected: list) -> None:
+    got = [(t["metric"], t["value"], t["unit"], t["kind"], t["subject"])
+           for t in tuples_from_sentence(sentence)]
+    assert got == expected
+
+
+def test_a_backbone_model_is_not_a_dataset() -> None:
+    (t,) = tuples_from_sentence("MeLLo attains an accuracy of 39.47 on GPT-4O-MINI.")
+    assert (t["value"], t["dataset"]) == ("39.47", "")
+
+
+def test_a_dataset_in_a_list_is_not_paired_with_one_value() -> None:
+    tuples = tuples_from_sentence("It gains +4% OA and +5.1% mAP on EuroSAT-L and BigEarthNet-L.")
+    assert [(t["metric"], t["dataset"]) for t in tuples] == [("mAP", "")]
+
+
+def test_a_plural_model_family_is_not_a_method_name() -> None:
+    assert find_method_name("How Independent are Large Language Models?", [
+        "We develop a statistical framework for auditing entanglement among black-box LLMs."]) == ""
+    assert find_method_name("", ["We propose ReTV, a retriever."]) == "ReTV"
+    assert find_method_name("HCQA-1.5 @ Ego4D EgoSchema Challenge 2025", [
+        "In this report, we present the method that achieves third place for Ego4D EgoSchema."]) == ""
 
 
 @pytest.mark.parametrize("sentence", [

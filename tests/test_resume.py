@@ -85,8 +85,11 @@ def _kill_during(corpus: Path, out: Path, cwd: Path, stage: str, sig: signal.Sig
                 break
             time.sleep(0.2)
         assert proc.poll() is None, f"run ended before {stage} started:\n{log.read_text()[-2000:]}"
-        time.sleep(1.0)  # let the stage get going
+        # the tiny corpus's stages take about a second each: signal at once (a 1 s pause here
+        # let a fast machine finish the stage first and made the test flaky)
+        time.sleep(0.1)
         kids |= _descendants(proc.pid)
+        assert _status(out, stage) == "running", f"{stage} finished before the signal was sent"
         sent = time.monotonic()
         if sig == signal.SIGKILL:
             os.killpg(proc.pid, sig)
