@@ -117,7 +117,7 @@ def splitter_speed(abstracts: pd.Series) -> dict:
             "abstracts_per_s": round(len(abstracts) / secs), "MB_per_s": round(mb / secs, 2)}
 
 
-def arxiv_tuples(papers: pd.DataFrame, sample_out: Path, n_sample: int = 30, seed: int = 7) -> dict:
+def arxiv_tuples(papers: pd.DataFrame, sample_out: Path, n_sample: int = 30, seed: int = 9) -> dict:
     table = sentence_table(papers.assign(sentences=None, full_text=""))
     titles = papers.set_index("paper_id")["title"]
     start = time.perf_counter()
@@ -148,9 +148,9 @@ def main() -> None:
     ap.add_argument("--cs-dev", type=Path, default=Path("benchmarks/arxiv_claims_dev.jsonl"))
     ap.add_argument("--classification-only", action="store_true")
     ap.add_argument("--tuples-only", action="store_true")
-    ap.add_argument("--sample-seed", type=int, default=7,
-                    help="seed of the 30-tuple sample (seeds 0-6 were checked by hand while the "
-                    "rules were written; the recorded check of the shipped rules is seed 7)")
+    ap.add_argument("--sample-seed", type=int, default=9,
+                    help="seed of the 30-tuple sample (seeds 0-8 were checked by hand while the "
+                    "rules were written; the recorded check of the shipped rules is seed 9)")
     args = ap.parse_args()
     model = json.loads(args.model.read_text()) if args.model else None
     report = {}

@@ -490,13 +490,18 @@ _TUPLE_PATTERNS = tuple(re.compile(p) for p in (
      rf"(?:(?:absolute|average|mean|zero-shot|overall)\s+)?(?P<metric>{_METRIC})"
     rf"(?:\s+(?:on|in)\s+{_DATASET})?(?![\w@])"),
     # "an accuracy of 92.1% on X", "R@1 of 55.9"
-    (rf"(?P<metric>{_METRIC})(?:\s+score)?\s+(?:of|=|:)\s+{_VALUE}(?![\w.]*\d)"
+    (rf"(?P<metric>{_METRIC})(?:\s+scores?)?\s+(?:of|=|:)\s+{_VALUE}(?![\w.]*\d)"
     rf"(?:\s+(?:on|in)\s+{_DATASET})?"),
     # "improves R@1 by 3.2 points", "outperforms X by 4.1%"
     (rf"\b(?:improv|boost|increas|outperform|surpass|exceed|reduc|lower)\w*\s+(?:the\s+)?"
     rf"(?:(?P<metric>{_METRIC})\s+)?by\s+{_VALUE}(?![\w.]*\d)"
     rf"(?:\s+(?:in\s+)?(?P<metric2>{_METRIC}))?"),
+    # "a 2.1% increase in Recall@1 on MSR-VTT" (a difference)
+    (rf"{_VALUE}\s+(?:absolute\s+|relative\s+|average\s+)?(?:increase|improvement|gain|boost|"
+     rf"drop|reduction|decrease)s?\s+(?:in|on|of)\s+(?:the\s+)?(?P<metric>{_METRIC})"
+     rf"(?:\s+(?:on|in)\s+(?:the\s+)?{_DATASET})?(?![\w@])"),
 ))
+_CHANGE_PATTERNS = (2, 3)  # indices of _TUPLE_PATTERNS whose values are always differences
 _COMPARISON = re.compile(
     rf"\b(?:over|than|compared (?:to|with)|relative to|vs\.?|against)\s+(?:the\s+)?"
     rf"(?P<cmp>previous state-of-the-art|state-of-the-art|prior (?:state-of-the-art|methods?|"
@@ -520,6 +525,10 @@ _CHANGE_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?(?:(?:improvement|gain|increase|
 _CHANGE_BEFORE = re.compile(r"(?:\b(?:gain|improvement|increase|boost|reduction|drop|decrease)s?\s+"
                             r"(?:of|by)|\bby)\s+(?:up to\s+|about\s+|approximately\s+|around\s+|"
                             r"nearly\s+)?\+?$|\bimprov\w*\s+over\b[^.;]{0,60}\(\s*up\s?to\s+$")
+# the second value of a coordinated difference: "by 1.7% and 2.1% mAP", "gains of 4.1% accuracy on
+# A and 2.8% accuracy on B"
+_CHANGE_COORDINATED = re.compile(r"\b(?:by|(?:gain|improvement|increase|reduction)s?\s+of)\s+\+?"
+                                 r"\d+(?:\.\d+)?\s?%?(?:\s+[^\s,;]+){0,5}?\s*(?:,\s*and|,|and)\s+\+?$")
 # "16.8% mIoU and 20.6% mBIoU performance improvement": a list of values ending in a change word
 _CHANGE_LIST = re.compile(r"(?:\s*(?:,|and)\s*\+?\d+(?:\.\d+)?\s?(?:\\?%|pp)?\s*[\w@.-]+){1,3}"
                           r"\s+(?:\w+\s+)?(?:improvement|gain|increase|boost|reduction|drop|"
@@ -570,8 +579,9 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
                     r"\s(?:domain|subset|split|set)\b|\s*(?:,|and|or)\s+(?:the\s+)?[A-Z]", after):
                 dataset = ""  # "A and B on X and Y(, respectively)" pairs values and datasets
             start = m.start("value")
-            change = (k == 2 or unit in ("pp", "points") or sentence[max(start - 1, 0):start] == "+"
+            change = (k in _CHANGE_PATTERNS or unit in ("pp", "points") or sentence[max(start - 1, 0):start] == "+"
                       or bool(_CHANGE_BEFORE.search(sentence[:start]))
+                      or bool(_CHANGE_COORDINATED.search(sentence[:start]))
                       or bool(_CHANGE_AFTER.match(sentence, m.end()))
                       or bool(_CHANGE_AFTER.match(sentence, m.end("value")))
                       or bool(_CHANGE_LIST.match(sentence, m.end()))
