@@ -45,7 +45,10 @@ SENTENCE_FEATURES = (
     "d_rel",
 )
 DENSE_SENTENCE_FEATURES = ("s_dense",)  # cosine(claim, sentence); dense model only
-DENSE_STANCE_FEATURES = ("d_dense", "s_dense")  # cosine(claim, abstract), of best sentence
+# No similarity feature in the stance model: SciFact's contradicted claims are minimal edits of
+# supported ones, so a model trained there learns "very similar abstract -> CONTRADICT", which
+# turned plain paraphrases into contradictions.  Dense features serve retrieval and rationale only.
+DENSE_STANCE_FEATURES: tuple[str, ...] = ()
 DENSE_POOL = 50  # lexical candidates per claim re-ranked by the encoder
 STANCE_FEATURES = (
     "d_rank",
@@ -143,7 +146,8 @@ def _dense_order(
     from synth.screen import DENSE_WEIGHT
 
     pool = min(DENSE_POOL, scores.shape[1])
-    cand = np.argsort(-scores, axis=1, kind="stable")[:, :pool]
+    lexical_order = np.argsort(-scores, axis=1, kind="stable")
+    cand = lexical_order[:, :pool]
     cand_scores = np.take_along_axis(scores, cand, axis=1)
     ok = np.isfinite(cand_scores) & (cand_scores > 0)
     need = np.unique(cand[ok])
@@ -155,7 +159,7 @@ def _dense_order(
     cos = np.einsum("qd,qkd->qk", q, vecs[position[cand]]) if len(need) else np.zeros(cand.shape)
     best = np.where(ok[:, :1], cand_scores[:, :1], 1.0)
     fused = np.where(ok, cand_scores / best + DENSE_WEIGHT * np.maximum(cos, 0.0), -np.inf)
-    rest = np.argsort(-scores, axis=1, kind="stable")[:, pool:]
+    rest = lexical_order[:, pool:]
     head = np.take_along_axis(cand, np.argsort(-fused, axis=1, kind="stable"), axis=1)
     return np.hstack([head, rest]), doc_vec, q
 

@@ -309,3 +309,17 @@ def test_dense_verifier_gives_the_same_verdicts_on_the_clear_cases(sentences):
     assert out.loc["contradict", "label"] == "CONTRADICTED"
     assert "reduced" in out.loc["contradict", "evidence_sentence"]
     assert out.loc["unrelated", "label"] == "UNVERIFIED"
+
+
+def test_dense_verifier_does_not_call_a_close_paraphrase_contradicted():
+    from synth import dense
+
+    if not dense.available():
+        pytest.skip("dense extra not installed")
+    sents = pd.DataFrame([("A", 0, "Metformin reduces the risk of colorectal cancer."),
+                          ("B", 0, "In diabetic patients, metformin lowered the risk of colorectal cancer."),
+                          ("C", 0, "Exercise reduced hippocampal volume.")],
+                         columns=["paper_id", "sentence_index", "text"])
+    claims = pd.DataFrame({"claim_id": ["a"], "paper_id": ["A"], "text": [sents.loc[0, "text"]]})
+    out = v.verify_claims(claims, sents, encoder=dense.Encoder())
+    assert out.loc[0, "label"] == "SUPPORTED" and out.loc[0, "evidence_paper_id"] == "B"
