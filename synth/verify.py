@@ -22,8 +22,9 @@ abstracts from S2ORC, ODC-By 1.0); the benchmark ``benchmarks/verify.py`` reuses
 The default model has no neural part: sparse BM25, lexical cues and logistic regression.
 With the ``dense`` extra (``encoder``, a ``synth.dense.Encoder``) retrieval re-ranks the
 lexical top ``DENSE_POOL`` by MiniLM similarity to the claim, as the screen stage does, and
-the model ``verify_model_dense.json`` adds the claim-abstract and claim-sentence cosine
-similarities (``DENSE_SENTENCE_FEATURES``, ``DENSE_STANCE_FEATURES``) to its features.
+the model ``verify_model_dense.json`` adds the claim-sentence cosine similarity to the
+rationale features (``DENSE_SENTENCE_FEATURES``); its stance model has no similarity feature
+(``DENSE_STANCE_FEATURES`` is empty, see ``synth.verify_features``).
 
 This module holds the model (``VerifyModel``, loading, scoring, ``polarity_rule``,
 decisions), calibration and the public API.  Candidate retrieval, the feature tables and
