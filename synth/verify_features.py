@@ -139,10 +139,10 @@ def _rowdot(a: sp.csr_matrix, ia: np.ndarray, b: sp.csr_matrix, ib: np.ndarray) 
 # ----------------------------------------------------------------------------- candidates
 def _dense_order(
     claims: list[str], docs: pd.DataFrame, scores: np.ndarray, encoder: object
-) -> tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]:
+) -> np.ndarray:
     """Per claim, the lexical top ``DENSE_POOL`` (finite, > 0) re-ordered by
     ``BM25 / best + DENSE_WEIGHT * max(cosine, 0)``; documents outside it follow in lexical
-    order.  Returns (order, {doc_row: unit vector} of the encoded docs, claim vectors)."""
+    order.  Returns the (claims x documents) order."""
     from synth.screen import DENSE_WEIGHT
 
     pool = min(DENSE_POOL, scores.shape[1])
@@ -152,7 +152,6 @@ def _dense_order(
     ok = np.isfinite(cand_scores) & (cand_scores > 0)
     need = np.unique(cand[ok])
     vecs = encoder.encode(docs["text"].iloc[need].tolist()) if len(need) else np.zeros((0, 384))
-    doc_vec = dict(zip(need.tolist(), vecs, strict=True))
     q = encoder.encode(list(claims))
     position = np.full(scores.shape[1], 0)
     position[need] = np.arange(len(need))
@@ -161,7 +160,7 @@ def _dense_order(
     fused = np.where(ok, cand_scores / best + DENSE_WEIGHT * np.maximum(cos, 0.0), -np.inf)
     rest = lexical_order[:, pool:]
     head = np.take_along_axis(cand, np.argsort(-fused, axis=1, kind="stable"), axis=1)
-    return np.hstack([head, rest]), doc_vec, q
+    return np.hstack([head, rest])
 
 
 def retrieve_candidates(
@@ -176,7 +175,7 @@ def retrieve_candidates(
     ``own[i]`` is the row of claim i's own document (or -1).  Returns claim_row, doc_row,
     d_score, d_rank, d_norm, d_rel, d_margin, d_cover, is_own (own pairs appended).  With
     ``encoder`` the lexical top ``DENSE_POOL`` is re-ranked by similarity (``_dense_order``)
-    and ``d_dense`` (cosine of claim and abstract) is added.
+    (the stance model has no similarity feature, see ``DENSE_STANCE_FEATURES``).
     """
     index = build_bm25(docs["text"].tolist())
     scores = index.score(claims)
@@ -188,8 +187,7 @@ def retrieve_candidates(
     scores[has_own, own[has_own]] = -np.inf
     k = min(top_k, scores.shape[1])
     if encoder is not None and k:
-        order, doc_vec, q = _dense_order(claims, docs, scores, encoder)
-        top = order[:, :k]
+        top = _dense_order(claims, docs, scores, encoder)[:, :k]
     else:
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     top_scores = np.take_along_axis(scores, top, axis=1)
@@ -224,15 +222,6 @@ def retrieve_candidates(
     dbin.data = np.ones_like(dbin.data)
     cover = _rowdot(qbin.multiply(index.idf[None, :]).tocsr(), c, dbin, pairs["doc_row"].to_numpy())
     pairs["d_cover"] = cover / idf_sum[c]
-    if encoder is not None:
-        d = pairs["doc_row"].to_numpy()
-        missing = sorted(set(d.tolist()) - set(doc_vec)) if k else sorted(set(d.tolist()))
-        if missing:
-            doc_vec.update(zip(missing, encoder.encode(docs["text"].iloc[missing].tolist())))
-        if not k:
-            q = encoder.encode(list(claims))
-        dv = np.stack([doc_vec[i] for i in d]) if len(d) else np.zeros((0, q.shape[1]))
-        pairs["d_dense"] = (q[c] * dv).sum(axis=1) if len(d) else np.zeros(0)
     return pairs
 
 
@@ -320,15 +309,13 @@ def stance_table(
     s = sents.assign(prob=prob).sort_values(["pair", "prob"], ascending=[True, False])
     s["r"] = s.groupby("pair").cumcount()
     top, top2 = s[s["r"] == 0].set_index("pair"), s[s["r"] < 2].groupby("pair")
-    dense = [c for c in ("d_dense",) if c in pairs]
-    out = pairs[["d_rank", "d_norm", "d_rel", "d_margin", "d_cover", *dense]].copy()
+    out = pairs[["d_rank", "d_norm", "d_rel", "d_margin", "d_cover"]].copy()
     idx = np.arange(len(pairs))
     out["r_max"] = top["prob"].reindex(idx).fillna(0).to_numpy()
     second = s[s["r"] == 1].set_index("pair")["prob"]
     out["r_second"] = second.reindex(idx).fillna(0).to_numpy()
-    for col in ("s_cover", "s_jacc", "s_bigram", "s_norm", "s_dense"):
-        if col in top:
-            out[col] = top[col].reindex(idx).fillna(0).to_numpy()
+    for col in ("s_cover", "s_jacc", "s_bigram", "s_norm"):
+        out[col] = top[col].reindex(idx).fillna(0).to_numpy()
     agg = top2[["e_neg", "e_up", "e_down", "e_hedge", "e_null", "num_agree", "num_conflict"]].max()
     agg = agg.reindex(idx).fillna(0)
     c = pairs["claim_row"].to_numpy()
