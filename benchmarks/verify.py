@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from synth import verify as v
@@ -82,7 +83,8 @@ def scifact_metrics(pred: dict, gold: dict) -> dict[str, float]:
     return out
 
 
-def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None) -> tuple[dict, pd.DataFrame]:
+def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None,
+                   augment: bool = True) -> tuple[dict, pd.DataFrame]:
     trainer = _trainer()
     papers, claims = trainer.load_scifact(data)
     docs, texts, pairs, sents, pair_y, sent_y, _ = trainer.build_training_set(
@@ -95,7 +97,7 @@ def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None) -> tuple
         for i, c in enumerate(claims)
     }
     pred: dict = {i: {} for i in range(len(claims))}
-    emitted = []
+    emitted, diagnosis = [], []
     split = GroupKFold(folds, shuffle=True, random_state=seed)
     for train, test in split.split(np.zeros(len(claims)), groups=np.arange(len(claims))):
         p, s, keep = subset(pairs, sents, train)
@@ -103,9 +105,9 @@ def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None) -> tuple
         sy = sent_y[sents["pair"].isin(np.flatnonzero(keep)).to_numpy()]
         model = trainer.fit_verify_model(
             [texts[i] for i in train], docs, p, s, pair_y[keep], sy, n_gold, seed=seed,
-            dense=encoder is not None,
+            dense=encoder is not None, augment=augment,
         )
-        tp, ts, _ = subset(pairs, sents, test)
+        tp, ts, keep_test = subset(pairs, sents, test)
         tclaims = [texts[i] for i in test]
         table = v.stance_table(
             tclaims,
@@ -115,7 +117,10 @@ def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None) -> tuple
             docs,
             model.rationale_ratio,
         )
-        stance, _, conf = v.decide(model, v.stance_probability(model.stance, table))
+        probs = v.stance_probability(model.stance, table)
+        stance, _, conf = v.decide(model, probs)
+        diagnosis.append(pd.DataFrame({"gold": pair_y[keep_test], "pred": stance,
+                                       "p_contradict": probs[:, 1] / probs[:, :2].sum(axis=1)}))
         for j in np.flatnonzero(stance < 2):
             c, d = (
                 int(test[tp["claim_row"].iloc[j]]),
@@ -128,7 +133,28 @@ def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None) -> tuple
     conf, ok = np.array(emitted, dtype=float).T
     metrics["ece_emitted"] = v.expected_calibration_error(conf, ok)
     metrics["n_emitted"] = len(conf)
+    metrics.update(stance_diagnosis(pd.concat(diagnosis), sum(len(g) for g in gold.values())))
     return metrics, v.reliability_table(conf, ok)
+
+
+def stance_diagnosis(d: pd.DataFrame, n_gold: int) -> dict[str, float]:
+    """Where the label-only F1 is lost, over the retrieved (claim, abstract) pairs of the test
+    folds (``gold``/``pred``: 0 SUPPORT, 1 CONTRADICT, 2 NEI): how well the stance model
+    separates SUPPORT from CONTRADICT on gold evidence pairs (AUC of p_contradict), its
+    accuracy on the evidence pairs it emits against always answering SUPPORT, and the
+    label-only F1 the same retrieval and thresholds would reach with a perfect stance."""
+    evidence = d[d["gold"] < 2]
+    emitted = evidence[evidence["pred"] < 2]
+    n_pred = int((d["pred"] < 2).sum())
+    tp_oracle = len(emitted)
+    p, r = tp_oracle / max(n_pred, 1), tp_oracle / max(n_gold, 1)
+    return {
+        "gold_pairs_retrieved": len(evidence),
+        "stance_auc_support_vs_contradict": roc_auc_score(evidence["gold"], evidence["p_contradict"]),
+        "stance_accuracy_emitted_evidence": float((emitted["pred"] == emitted["gold"]).mean()),
+        "always_support_accuracy_emitted_evidence": float((emitted["gold"] == 0).mean()),
+        "label_only_F1_with_perfect_stance": 2 * p * r / (p + r) if p + r else 0.0,
+    }
 
 
 def time_corpus(data: Path, n_claims: int = 300, encoder=None) -> float:
@@ -151,6 +177,9 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="embedding cache (the SciFact corpus takes ~20 min to encode once)")
     parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the CV folds")
+    parser.add_argument("--no-augment", action="store_true",
+                        help="train the stance model without the counter-claim copies")
     args = parser.parse_args()
     encoder = None
     if args.dense:
@@ -158,7 +187,8 @@ def main() -> None:
 
         encoder = Encoder(cache_dir=args.cache_dir)
     start = time.perf_counter()
-    metrics, table = cross_validate(args.data, args.folds, encoder=encoder)
+    metrics, table = cross_validate(args.data, args.folds, args.seed, encoder,
+                                    augment=not args.no_augment)
     metrics["cv_wall_s"] = time.perf_counter() - start
     if not args.no_timing:
         metrics["time_300_claims_s"] = time_corpus(args.data, encoder=encoder)

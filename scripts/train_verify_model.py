@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from synth import verify as v
+from synth.polarity import counter_claim
 
 ROOT = Path(__file__).resolve().parents[1]
 CREDIT = (
@@ -153,6 +154,7 @@ def fit_verify_model(
     top_k: int = 5,
     flip_cover: float | None = 0.2,
     dense: bool = False,
+    augment: bool = True,
 ):
     """Fit rationale + stance models; threshold, calibration and reliability out-of-fold.
 
@@ -165,9 +167,25 @@ def fit_verify_model(
     table = v.stance_table(claims, pairs, sents, prob, docs, ratio)
     x = table[v.stance_features(dense)].to_numpy(float)
     h = v.hashed_matrix(table["hashed"]) if hash_scale > 0 else None
+    if augment:
+        # Every pair again for the claim's counter-claim (``polarity.counter_claim``: negation
+        # dropped, direction word swapped, or auxiliary negated): SUPPORT and CONTRADICT swap,
+        # NEI stays NEI (so the class balance, and with it the emit threshold, is unchanged).
+        # The rationale sentences are the original claim's; their lexical features and the
+        # cues are recomputed for the counter-claim.
+        counter = [counter_claim(t) for t in claims]
+        sents_cf = v.sentence_table(counter, docs, pairs)
+        table_cf = v.stance_table(counter, pairs, sents_cf, prob, docs, ratio)
+        x_cf = table_cf[v.stance_features(dense)].to_numpy(float)
+        h_cf = v.hashed_matrix(table_cf["hashed"]) if hash_scale > 0 else None
+        y_cf = np.array([1, 0, 2])[pair_y]
 
     def fit(rows: np.ndarray) -> dict[str, np.ndarray]:
-        params = fit_logistic(x[rows], pair_y[rows], c, None if h is None else h[rows], hash_scale)
+        xs, ys, hs = x[rows], pair_y[rows], None if h is None else h[rows]
+        if augment:
+            xs, ys = np.vstack([xs, x_cf[rows]]), np.concatenate([ys, y_cf[rows]])
+            hs = None if h is None else sp.vstack([hs, h_cf[rows]]).tocsr()
+        params = fit_logistic(xs, ys, c, hs, hash_scale)
         if flip_cover is not None:  # polarity rule after the model, inside every OOF fit
             params["flip_cover"] = np.asarray(flip_cover, dtype=float)
         params["dense"] = np.asarray(float(dense))
@@ -205,6 +223,7 @@ def fit_verify_model(
         "stance_features": v.stance_features(dense),
         "sentence_features": v.sentence_features(dense),
         "dense": dense,
+        "augment_counter_claims": augment,
         "ece_emitted": v.expected_calibration_error(conf_emit[on], (sc == pair_y)[on]),
         "reliability_emitted": v.reliability_table(conf_emit[on], (sc == pair_y)[on]).to_dict(
             orient="list"

@@ -259,3 +259,58 @@ def polarity_table(claims: list[str], docs: pd.DataFrame, sel: pd.DataFrame) -> 
     out["pol_flip_cov"] = out["pol_flip"] * cover
     out["pol_same_cov"] = out["pred_aligned"] * (1 - out["pol_flip"]) * cover
     return out
+
+
+# ----------------------------------------------------------------------------- counter-claims
+# A claim's counter-claim reverses its main assertion with the smallest edit: drop its
+# negation ("does not affect" -> "does affect"), else swap its first direction word for the
+# antonym ("increases" -> "decreases"), else negate its first auxiliary ("is" -> "is not").
+_ANTONYM_PAIRS = (
+    "increase:decrease increases:decreases increased:decreased increasing:decreasing "
+    "higher:lower high:low greater:smaller more:less larger:smaller improve:worsen "
+    "improves:worsens improved:worsened improving:worsening better:worse enhance:reduce "
+    "enhances:reduces enhanced:reduced promote:inhibit promotes:inhibits promoted:inhibited "
+    "activate:inhibit activates:inhibits activated:inhibited induce:suppress induces:suppresses "
+    "induced:suppressed stimulates:inhibits positive:negative positively:negatively "
+    "upregulates:downregulates upregulated:downregulated upregulation:downregulation "
+    "elevated:reduced raises:lowers raised:lowered protective:harmful beneficial:detrimental "
+    "necessary:dispensable essential:dispensable effective:ineffective sufficient:insufficient "
+    "accelerates:slows facilitates:impedes exacerbates:attenuates outperforms:underperforms "
+    "superior:inferior gain:loss gains:losses longer:shorter rise:fall rises:falls "
+    "efficient:inefficient"
+)
+_ANTONYMS = {a: b for pair in _ANTONYM_PAIRS.split() for a, b in [pair.split(":")]}
+_ANTONYMS.update({b: a for a, b in list(_ANTONYMS.items()) if b not in _ANTONYMS})
+_DROP_NEGATION = re.compile(
+    r"\b(?:(?P<aux>does|do|did|is|are|was|were|has|have|had|can|could|will|would|may|might"
+    r"|should)(?:\s+not|n't)|(?P<bare>not|never)\s|(?P<no>no)\s|(?P<cannot>cannot)"
+    r"|(?P<without>without))\b",
+    re.IGNORECASE,
+)
+_FIRST_AUX = re.compile(r"\b(?:is|are|was|were|can|could|may|might|will|would|should)\b",
+                        re.IGNORECASE)
+
+
+def _match_case(word: str, like: str) -> str:
+    return word.capitalize() if like[:1].isupper() else word
+
+
+def counter_claim(claim: str) -> str:
+    """The claim with its main assertion reversed by the smallest edit (see above)."""
+    neg = _DROP_NEGATION.search(claim)
+    if neg:
+        g = neg.groupdict()
+        keep = g["aux"] or ("can" if g["cannot"] else "with" if g["without"] else "")
+        head, rest = claim[: neg.start()], claim[neg.end():]
+        if keep:
+            return re.sub(r"\s{2,}", " ", f"{head}{_match_case(keep.lower(), neg.group(0))}{rest}")
+        out = re.sub(r"\s{2,}", " ", f"{head}{rest}").strip()
+        return out[:1].upper() + out[1:] if not head.strip() else out
+    for m in re.finditer(r"[A-Za-z]+", claim):
+        swap = _ANTONYMS.get(m.group(0).lower())
+        if swap:
+            return f"{claim[: m.start()]}{_match_case(swap, m.group(0))}{claim[m.end():]}"
+    aux = _FIRST_AUX.search(claim)
+    if aux:
+        return f"{claim[: aux.end()]} not{claim[aux.end():]}"
+    return f"It is not the case that {claim[:1].lower()}{claim[1:]}"

@@ -19,6 +19,10 @@ on out-of-fold predictions (rule included) turns the stance probability into ``c
 The shipped model (``synth/data/verify_model.json``) is trained by
 ``scripts/train_verify_model.py`` on SciFact (Wadden et al., EMNLP 2020; claims CC BY 4.0,
 abstracts from S2ORC, ODC-By 1.0); the benchmark ``benchmarks/verify.py`` reuses its fitting.
+The stance model sees every training pair twice: as given, and for the claim's counter-claim
+(``counter_claim``: "does not affect" -> "does affect", "impedes" -> "facilitates") with
+SUPPORT and CONTRADICT swapped, so it learns what the claim/evidence contrast means rather
+than which claims SciFact's annotators tended to negate.
 The default model has no neural part: sparse BM25, lexical cues and logistic regression.
 With the ``dense`` extra (``encoder``, a ``synth.dense.Encoder``) retrieval re-ranks the
 lexical top ``DENSE_POOL`` by MiniLM similarity to the claim, as the screen stage does, and
@@ -47,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth.polarity import POLARITY_FEATURES, polarity_table, predicate_alignment
+from synth.polarity import POLARITY_FEATURES, counter_claim, polarity_table, predicate_alignment
 from synth.text import split_sentences
 from synth.verify_features import (
     DENSE_POOL,
@@ -76,6 +80,7 @@ __all__ = [
     "STANCE_FEATURES",
     "VerifyModel",
     "corpus_docs",
+    "counter_claim",
     "cue_table",
     "decide",
     "expected_calibration_error",

@@ -287,6 +287,32 @@ def test_predicate_alignment_features():
     assert align("Cats like fish.", "Dogs like bones.") == (0.0,) * 5
 
 
+@pytest.mark.parametrize(
+    ("claim", "counter"),
+    [
+        ("Folic acid does not affect CKD progression.", "Folic acid does affect CKD progression."),
+        ("Aspirin cannot prevent stroke.", "Aspirin can prevent stroke."),
+        ("No association exists between A and B.", "Association exists between A and B."),
+        ("Patients receive no treatment.", "Patients receive treatment."),
+        ("Cells without p53 are viable.", "Cells with p53 are viable."),
+        ("A Th2 environment impedes disease.", "A Th2 environment facilitates disease."),
+        ("Metformin lowered the risk.", "Metformin raised the risk."),
+        ("Higher doses increase toxicity.", "Lower doses increase toxicity."),
+        ("X is required for Y.", "X is not required for Y."),
+        ("Patients have abnormal PrP.", "It is not the case that patients have abnormal PrP."),
+    ],
+)
+def test_counter_claim_reverses_the_main_assertion_with_one_edit(claim, counter):
+    assert v.counter_claim(claim) == counter
+
+
+def test_shipped_stance_models_were_trained_with_counter_claims():
+    for dense in (False, True):
+        meta = v.load_model(dense=dense).meta
+        assert meta["augment_counter_claims"] is True
+        assert meta["ece_emitted"] <= 0.05  # out-of-fold, on the SciFact training claims
+
+
 def test_dense_model_needs_an_encoder():
     dense_model = v.load_model(dense=True)
     assert dense_model.meta["dense"] and "s_dense" in dense_model.meta["sentence_features"]
