@@ -12,7 +12,8 @@ polarity check (``predicate_alignment``, ``polarity_rule``) aligns the claim's m
 in the chosen evidence sentence; where its polarity is reversed there (negated: "does not
 improve", "no improvement", "fails to", "has no effect"; opposite direction: "degrades";
 swapped comparison: "B outperforms A", "A is outperformed by B") P(SUPPORT) and
-P(CONTRADICT) are exchanged when the model still prefers SUPPORT.  A calibration map fitted
+P(CONTRADICT) are exchanged when the model still prefers SUPPORT; where it restates the
+claim (``restatement_rule``) the evidence mass goes to SUPPORT.  A calibration map fitted
 on out-of-fold predictions (rule included) turns the stance probability into ``confidence``
 = P(verdict right).
 
@@ -95,6 +96,7 @@ __all__ = [
     "predict_pairs",
     "rationale_probability",
     "reliability_table",
+    "restatement_rule",
     "retrieve_candidates",
     "save_model",
     "sentence_features",
@@ -215,7 +217,24 @@ def stance_probability(stance: dict[str, np.ndarray], table: pd.DataFrame) -> np
     probs = z / z.sum(axis=1, keepdims=True)
     if "flip_cover" in stance:
         probs = polarity_rule(probs, table, float(stance["flip_cover"]))
-    return probs
+    return restatement_rule(probs, table)
+
+
+def restatement_rule(probs: np.ndarray, table: pd.DataFrame) -> np.ndarray:
+    """All evidence mass to SUPPORT where the chosen sentence restates the claim.
+
+    ``restates`` (``stance_table``): the sentence holds every stem and word pair of the claim,
+    as many negation cues and no reversed predicate.  Such a sentence cannot contradict the
+    claim, but the stance model, trained on counter-claims that share almost every word with
+    their evidence, gives it barely more than even odds; here P(SUPPORT) becomes
+    P(SUPPORT) + P(CONTRADICT) and NEI is unchanged.
+    """
+    if not len(probs) or "restates" not in table:
+        return probs
+    on = table["restates"].to_numpy(float) > 0
+    out = probs.copy()
+    out[on, 0], out[on, 1] = probs[on, 0] + probs[on, 1], 0.0
+    return out
 
 
 def polarity_rule(probs: np.ndarray, table: pd.DataFrame, min_cover: float) -> np.ndarray:

@@ -269,6 +269,37 @@ def test_same_polarity_paraphrase_stays_supported(model):
     assert row["evidence_paper_id"] == "b"
 
 
+GAID_CLAIM = (
+    "These modules complement each other -- fusion reduces modality gaps while perturbation "
+    "regularizes cross-modal matching -- yielding more stable and expressive representations."
+)
+
+
+def test_a_sentence_that_restates_the_claim_supports_it(model):
+    # the seed run's claim that its own paper came out CONTRADICTED by (0.50 vs 0.48) before
+    # the restatement rule: the stance model alone gives an exact restatement even odds
+    row = _verify_one(model, GAID_CLAIM, "Overall, " + GAID_CLAIM[0].lower() + GAID_CLAIM[1:])
+    assert row["label"] == "SUPPORTED" and row["source_label"] == "SUPPORTED"
+    assert row["evidence_paper_id"] == "b" and row["confidence"] > 0.9  # 0.68 without the rule
+
+
+def test_restatement_rule_needs_the_same_negations():
+    claims = [GAID_CLAIM]
+    sentences = [f"It is not true that {GAID_CLAIM[0].lower()}{GAID_CLAIM[1:]}", GAID_CLAIM]
+    docs = pd.DataFrame({"paper_id": ["x", "y"], "sentences": [[sentences[0]], [sentences[1]]]})
+    docs["text"] = docs["sentences"].map(" ".join)
+    model = v.load_model()
+    pairs, sents = v.featurize(claims, docs, 5)
+    table = v.stance_table(claims, pairs, sents, v.rationale_probability(model.rationale, sents),
+                           docs, model.rationale_ratio)
+    restates = dict(zip(pairs["doc_row"], table["restates"], strict=True))
+    assert restates == {0: 0.0, 1: 1.0}
+    probs = np.array([[0.3, 0.6, 0.1], [0.3, 0.6, 0.1]])
+    after = v.restatement_rule(probs, table.iloc[[list(pairs["doc_row"]).index(d) for d in (0, 1)]])
+    assert after[0].tolist() == [0.3, 0.6, 0.1]
+    assert after[1].tolist() == pytest.approx([0.9, 0.0, 0.1])
+
+
 def test_predicate_alignment_features():
     align = v.predicate_alignment
     # (aligned, same polarity, negation flip, antonym, swapped comparison)
