@@ -444,6 +444,23 @@ def extract_claims(
     return merge_duplicates(claims, merge_similarity)
 
 
+def _similar_pairs(x, threshold: float, max_entries: int = 20_000_000):
+    """(row, col) index arrays of the pairs of rows of ``x`` (L2-normalised, sparse) whose
+    cosine is at least ``threshold``.  ``x @ x.T`` is computed a block of rows at a time:
+    claims share common words, so the full product is nearly dense (42k arXiv claims: ~22 GB),
+    while a block holds at most about ``max_entries`` values."""
+    n = x.shape[0]
+    block = max(1, max_entries // max(n, 1))
+    xt = x.T.tocsc()
+    rows, cols = [], []
+    for start in range(0, n, block):
+        part = (x[start:start + block] @ xt).tocoo()
+        hit = part.data >= threshold
+        rows.append(part.row[hit] + start)
+        cols.append(part.col[hit])
+    return np.concatenate(rows), np.concatenate(cols)
+
+
 def merge_duplicates(claims: pd.DataFrame, similarity: float = 0.85) -> pd.DataFrame:
     """Merge near-duplicate claims of *different* papers (tf-idf cosine >= ``similarity``).
 
@@ -455,13 +472,13 @@ def merge_duplicates(claims: pd.DataFrame, similarity: float = 0.85) -> pd.DataF
     if len(claims) > 1:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        x = TfidfVectorizer(analyzer=tokenize).fit_transform(claims["text"])
-        sim = (x @ x.T).tocoo()
+        x = TfidfVectorizer(analyzer=tokenize).fit_transform(claims["text"]).tocsr()
+        row, col = _similar_pairs(x, similarity)
         order = claims["score"].rank(ascending=False, method="first").to_numpy()
         papers = claims["paper_id"].to_numpy()
         keep = np.ones(len(claims), dtype=bool)
-        hit = (sim.data >= similarity) & (papers[sim.row] != papers[sim.col])
-        pairs = sorted(zip(sim.row[hit], sim.col[hit]), key=lambda t: order[t[0]])
+        hit = papers[row] != papers[col]
+        pairs = sorted(zip(row[hit], col[hit]), key=lambda t: order[t[0]])
         for i, j in pairs:
             if order[i] < order[j] and keep[i] and keep[j]:
                 keep[j] = False
@@ -537,6 +554,15 @@ _CHANGE_LIST = re.compile(r"(?:\s*(?:,|and)\s*\+?\d+(?:\.\d+)?\s?(?:\\?%|pp)?\s*
 _OTHER_SUBJECT = re.compile(rf"\b({_NAME}|[A-Z][A-Za-z0-9]+),?\s+which\s+(?:achieved|achieves|"
                             rf"reached|reaches|obtained|obtains|scored|scores|attained|had|has)"
                             rf"(?:\s+(?:an?|the))?(?:\s+(?:\w+\s+)?{_METRIC}\s+of)?\s*$")
+# the value is a compared system's, or not a level of its own: inside the parenthesis naming
+# it after "surpassing X (Y, F1 = ...)", in a contrasting clause about a baseline or humans ("..., whereas the
+# existing method recorded ..."), or the upper end of a range ("94% ~ 96%")
+_COMPARED_PAREN = re.compile(r"(?:surpass|outperform|exceed|beat|than|over|versus|vs\.?|"
+                             r"compared (?:to|with))\w*\s[^()]{0,60}\(\s*[A-Z][^()]*$")
+_OTHER_CLAUSE = re.compile(r"(?:\b(?:while|whereas|but)\b|;)(?![^;]*\b(?:while|whereas|but)\b)"
+                           r"[^;]*\b(?:existing|previous|prior|baselines?|competing|competitors?|"
+                           r"humans?|annotators|counterparts?)\b[^;]*$", re.IGNORECASE)
+_RANGE_END = re.compile(r"\d(?:\.\d+)?\s?\\?%?\s?[-–~]\s?$")
 _GENERIC_NAMES = frozenset({"LLM", "LLMs", "VLM", "VLMs", "MLLM", "MLLMs", "AI", "ML", "NLP", "GPU",
                             "GPUs", "CNN", "CNNs", "GNN", "GNNs", "RL", "API", "APIs", "DNN", "DNNs"})
 
@@ -561,6 +587,10 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
         for m in pattern.finditer(sentence):
             if re.search(r"(?:\+/-|±|\\pm)\s*$", sentence[:m.start("value")]):
                 continue  # "0.81 +/- 0.01 AUROC": the spread, not the value
+            before = sentence[:m.start("value")]
+            if _COMPARED_PAREN.search(before) or _OTHER_CLAUSE.search(before) \
+                    or _RANGE_END.search(before):
+                continue  # a compared system's value, or the end of a range
             if k == 0 and re.match(rf",?\s*(?:and\s+)?{_METRIC}", sentence[m.end():]):
                 continue  # "99.5%, 99.2% and 99.3% accuracy, precision and F1": pairing unwritten
             g = m.groupdict()

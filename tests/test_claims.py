@@ -177,6 +177,16 @@ def test_tuple_from_a_quantitative_claim() -> None:
     ("The classifier achieves 0.8123 +/- 0.0102 AUROC.", [("AUROC", "0.8123", "", "value", "")]),
     ("ELE-SAM beats the baseline with the average 16.8% mIoU and 20.6% mBIoU performance improvement.",
      [("mIoU", "16.8", "%", "change", "ELE-SAM")]),
+    # hand-check sample seed 10 (2026-11-26): a compared system's value, a range's upper end
+    (("Our method achieved an F1-score of 0.6226, whereas the existing method recorded an "
+      "F1-score of 0.0747."), [("F1-score", "0.6226", "", "value", "")]),
+    ("QUAD achieves 94% ~ 96% accuracy under W4A4 and 98% accuracy with W4A8.",
+     [("accuracy", "98", "%", "value", "QUAD")]),
+    (("Ker-VLJEPA-3B achieves a macro F1 of 0.429, surpassing the state-of-the-art "
+      "(U-VLM, macro F1 = 0.414) by 3.6%."), [("F1", "0.429", "", "value", "Ker-VLJEPA-3B")]),
+    ("Open-source models fail in the visual regime, while humans exceed 90% accuracy.", []),
+    (("The best closed model achieves only 64.2% accuracy, while the strongest open model "
+      "reaches just 46.8%."), [("accuracy", "64.2", "%", "value", "")]),
     # a value the sentence gives to the compared system belongs to it
     (("Thus MobileNetV2 achieved an accuracy of 90.8%, outperforming NASNetMobile, which "
       "achieved 89.5% accuracy."),
@@ -314,3 +324,17 @@ def test_mid_abstract_results_are_kept_without_position() -> None:
                      "InternVideo2 achieves 55.9 R@1 on MSR-VTT and 57.9 R@1 on DiDeMo."):
         assert s[table.index[table["text"] == sentence][0]] >= cut
     assert s[table.index[table["text"].str.startswith("Code is available")][0]] < cut
+
+
+def test_similar_pairs_by_blocks_equals_the_full_product() -> None:
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    from synth.claims import _similar_pairs
+
+    x = normalize(sp.random(300, 200, density=0.05, random_state=1, format="csr"))
+    full = (x @ x.T).tocoo()
+    hit = full.data >= 0.3
+    rows, cols = _similar_pairs(x, 0.3, max_entries=1_000)  # blocks of 3 rows
+    assert set(zip(rows, cols, strict=True)) == set(zip(full.row[hit], full.col[hit], strict=True))
+    assert len(rows) > 300  # the diagonal and some off-diagonal pairs
