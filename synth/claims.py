@@ -338,10 +338,11 @@ def _label_chunk(chunk: list[dict], cut: float) -> Iterator[dict]:
 # a method or model name, whole: "FollowIR-7B", "GPT-4o", "iSRL-Qwen2-VL", "xLSTM"
 _NAME = r"(?<![\w-])[a-z]?[A-Z][A-Za-z0-9]*(?:[A-Z0-9][A-Za-z0-9]*|[-+][A-Za-z0-9]+)(?:[-+.][A-Za-z0-9]+)*"
 _TITLE_NAME = re.compile(rf"^\s*({_NAME})\s*:")
-# "we propose X", "called X"; not the adjective in "the proposed approach: for COVID-19 ..."
+# "we propose X", "called X", "we term it X"; not the adjective in "the proposed approach: for
+# COVID-19 ...", nor the noun in "in terms of the main metric CIDEr"
 _PROPOSED_NAME = re.compile(
     rf"(?<!the\s)(?<!The\s)(?<!our\s)(?<!Our\s)(?<!this\s)(?<!This\s)"
-    rf"\b(?:propose|introduce|present|develop|call|name|dub|term)(?:s|d|ed|ing)?\b"
+    rf"\b(?:(?:propose|introduce|present|develop|call|name|dub)(?:s|d|ed|ing)?|term(?:ed)?)\b"
     rf"[^.;]{{0,80}}?\b({_NAME})\b")
 _PREPOSITIONS = frozenset((
     "for", "on", "in", "of", "from", "to", "with", "at", "by", "over", "across", "among",
@@ -643,8 +644,10 @@ _NOT_OWN_VALUE = tuple((reason, re.compile(pattern, flags)) for reason, pattern,
     ("trade-off", (r"\b(?:exchang\w*|sacrific\w*|trad\w* off|at the (?:cost|expense) of|"
                    r"los[est]\w*)\s+(?:(?:about|up to|only|just|a|an)\s+)?$"), 0),
 ))
+# families, modalities and words that are never the name of a paper's own method
 _GENERIC_NAMES = frozenset({"LLM", "LLMs", "VLM", "VLMs", "MLLM", "MLLMs", "AI", "ML", "NLP", "GPU",
-                            "GPUs", "CNN", "CNNs", "GNN", "GNNs", "RL", "API", "APIs", "DNN", "DNNs"})
+                            "GPUs", "CNN", "CNNs", "GNN", "GNNs", "RL", "API", "APIs", "DNN", "DNNs",
+                            "SOTA", "fMRI", "MRI", "EEG", "CT", "ECG", "LiDAR", "RGB"})
 
 
 # the previous item of a list of values: "21.1% recall or ", "35.3% pass@1, "

@@ -312,6 +312,9 @@ def test_a_plural_model_family_is_not_a_method_name() -> None:
         "We propose a deep learning framework for COVID-19 detection.",
         ("Experiments show the effectiveness of the proposed approach: for binary COVID-19 "
          "detection, the ensemble achieves 94.48% accuracy.")]) == ""
+    assert find_method_name("Zero-Shot Video Captioning", [
+        "We propose a novel textual prompting strategy for zero-shot video captioning.",
+        "It gives 5.7% improvements in terms of the main metric CIDEr on MSR-VTT."]) == ""
 
 
 @pytest.mark.parametrize("sentence", [
