@@ -184,8 +184,8 @@ def main() -> None:
     ap.add_argument("--tuples-only", action="store_true")
     ap.add_argument("--checks", type=Path, default=None,
                     help="print the precision of the hand checks in this JSONL file and stop")
-    ap.add_argument("--sample-seed", type=int, default=21,
-                    help="seed of the 30-tuple samples (seeds up to 20 are checked: "
+    ap.add_argument("--sample-seed", type=int, default=25,
+                    help="seed of the 30-tuple samples (seeds 12-24 are checked: "
                     "benchmarks/claims_tuple_checks.jsonl)")
     args = ap.parse_args()
     if args.checks:
