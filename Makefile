@@ -1,13 +1,19 @@
 # Set-up and the two everyday commands:
 #   make report   creates .venv, installs synth, runs `synth run` (arXiv, or CORPUS=path)
 #   make test     creates .venv, installs synth with test extras, runs the test suite
+# `make help` lists every target.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PARAMS ?= params/default.yaml
 QUESTION ?=
 CORPUS ?=
+DATA ?= ../shared/data
+BENCH_OUT ?= /tmp/synth-bench
 
-.PHONY: install report test lint notebooks clean-notebooks bench
+.PHONY: help install report test test-fast lint lab clean-notebooks bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,20 +22,33 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed ## create .venv and install synth with the test tools
 
-report: install
+report: install ## run the pipeline: QUESTION="..." CORPUS=path PARAMS=params/x.yaml (all optional)
 	$(VENV)/bin/synth run --params $(PARAMS) $(if $(QUESTION),--question "$(QUESTION)") $(if $(CORPUS),--corpus "$(CORPUS)")
 
-test: install
+test: install ## the whole test suite (offline; about 10 minutes on 2 cores)
 	$(VENV)/bin/pytest
 
-lint: install
-	$(VENV)/bin/ruff check synth tests benchmarks scripts
+test-fast: install ## the tests not marked slow (no whole pipelines)
+	$(VENV)/bin/pytest -m "not slow"
 
-notebooks: install
-	$(PY) scripts/make_notebooks.py
+lint: install ## ruff on the code, the tests, the benchmarks and the notebooks
+	$(VENV)/bin/ruff check synth tests benchmarks scripts notebooks
 
-bench: install
-	$(PY) -m pip install --quiet -e '.[bench]'
-	$(PY) benchmarks/run_all.py
+lab: install ## open the stage notebooks in JupyterLab
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean-notebooks: install ## clear outputs and execution counts of the committed notebooks
+	$(VENV)/bin/jupyter nbconvert --clear-output --inplace --log-level=WARN notebooks/*.ipynb
+
+bench: install ## every benchmark on DATA (default ../shared/data); figures in benchmarks/README.md
+	$(PY) -m pip install --quiet -e '.[bench,dense]'
+	$(PY) benchmarks/retrieval.py --data $(DATA) --dense --cache-dir $(BENCH_OUT)/minilm
+	$(PY) benchmarks/retrieval_ablations.py --data $(DATA) --cache-dir $(BENCH_OUT)/minilm
+	$(PY) benchmarks/claims.py --data $(DATA) --sample-out $(BENCH_OUT)/tuples.jsonl \
+		--api-sample-out $(BENCH_OUT)/tuples_api.jsonl
+	$(PY) benchmarks/verify.py --data $(DATA)/scifact
+	$(PY) benchmarks/verify.py --data $(DATA)/scifact --dense --cache-dir $(BENCH_OUT)/minilm --no-timing
+	$(PY) benchmarks/pipeline.py --listings $(DATA)/arxiv_daily_listings \
+		--sizes 1000 16000 100000 --out $(BENCH_OUT)/pipeline

@@ -45,14 +45,14 @@ def _write_lines(path: str | Path, lines: Iterable[str]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from synth.pipeline import make_request, run_pipeline
+    from synth.run import make_request, run_pipeline
 
     request = make_request(args.question, args.params, args.corpus)
     run_dir = run_pipeline(request, out=args.out, out_root=args.out_root,
                            progress=not args.quiet, in_process=args.no_notebooks,
                            log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr)))
     if args.pdf:
-        from synth.pipeline import export_pdf
+        from synth.run import export_pdf
 
         print(export_pdf(run_dir / "report.html"))
     print(run_dir / "report.html")
@@ -60,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from synth.pipeline import make_request, run_compare
+    from synth.run import make_request, run_compare
 
     if len(args.params) < 2:
         raise InputError("compare: give at least two params files")
@@ -119,8 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out-root", default="output", help="where new run folders go")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--no-notebooks", action="store_true",
-                     help="run stages 10-50 in this process (same code and tables, no executed "
-                          "notebooks kept; the report notebook still runs)")
+                     help="run stages 10-50 in this process through papermill's synth-inprocess "
+                          "engine (same code and tables; executed notebooks kept without "
+                          "outputs; the report notebook still runs on a kernel)")
     run.add_argument("--pdf", action="store_true",
                      help="also print report.html to report.pdf with headless Chromium")
     run.set_defaults(func=cmd_run)
@@ -178,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("synth: interrupted; run the same command to resume", file=sys.stderr)
         return 130
     except Exception as err:  # a stage failure: say where to look
-        from synth.pipeline import StageError
+        from synth.run import StageError
 
         if isinstance(err, StageError):
             print(f"synth: {err}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Head-to-head comparison of runs of the same question under different parameter sets.
 
-Every function takes the run folders (``pipeline.run_compare`` makes them) and returns a
+Every function takes the run folders (``synth.run.run_compare`` makes them) and returns a
 table, or draws one: papers included and their overlap, claims, verdicts by label, reviewer
 scores, stage timings.
 """

@@ -1,9 +1,9 @@
 """Parameters: the defaults of every stage, loading ``params/*.yaml`` and validating values.
 
-A params file has a ``shared:`` block (keys every stage notebook receives) and one block per
-stage (``search:``, ``screen:``, ...).  The keys and defaults below are the contract with the
-notebooks' ``parameters`` cells (a test checks that they agree), so a key that is unknown
-here is a typo and is rejected, never silently ignored.
+A params file has a ``shared:`` block (the question and the cache folder; which stage takes
+which is in ``synth.stages``) and one block per stage (``search:``, ``screen:``, ...). The
+keys and defaults below are the contract with the notebooks' ``parameters`` cells (a test
+checks that they agree), so an unknown key is a typo and is rejected, never ignored.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from synth.errors import InputError
-from synth.io import read_json, write_json
+from synth.io import write_json
+from synth.stages import STAGE, STAGE_NAMES, run_paths
 from synth.text import tokenize
 
 SEED_QUESTION = (
@@ -25,16 +26,16 @@ SEED_QUESTION = (
     "traditional sampling methods?"
 )
 
-STAGES: tuple[str, ...] = ("search", "screen", "claims", "verify", "review", "report")
-
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "shared": {"question": SEED_QUESTION},
+    "shared": {
+        "question": SEED_QUESTION,
+        "cache_dir": "",  # arXiv responses and embeddings; "" = <output root>/cache
+    },
     "search": {
         "corpus": "",  # local corpus path; "" searches arXiv
         "max_queries": 6,
         "max_results_per_query": 50,
         "delay_seconds": 3.0,
-        "cache_dir": "",  # "" = <output root>/cache
     },
     "screen": {
         "max_included": 20,
@@ -110,7 +111,7 @@ def load_params(path: str | Path | None) -> dict[str, dict[str, Any]]:
         if not isinstance(raw, dict):
             raise InputError(f"{p}: expected a mapping of blocks (shared:, search:, ...)")
     params = {}
-    for block in DEFAULTS:
+    for block in ("shared", *STAGE_NAMES):
         values = raw.get(block) or {}
         if not isinstance(values, dict):
             raise InputError(f"{origin}: block '{block}' must be a mapping")
@@ -132,27 +133,36 @@ def check_question(question: str, origin: str = "question") -> str:
     return q
 
 
+def notebook_parameters(params: Mapping[str, Mapping[str, Any]], stage: str,
+                        run_dir: str | Path) -> dict[str, Any]:
+    """What the runner injects into a stage notebook: ``run_dir``, the ``shared`` keys the
+    stage takes (``synth.stages``), the stage's own block and its fixed runner settings."""
+    shared = {k: params["shared"][k] for k in STAGE[stage].shared}
+    return {"run_dir": str(run_dir), **shared, **params[stage], **dict(STAGE[stage].fixed)}
+
+
 def resolve(stage: str, run_dir: str, **values: Any) -> dict[str, Any]:
-    """Validate a notebook's parameters: the ``shared`` keys plus the stage's own keys.
+    """Validate a notebook's parameters: the ``shared`` keys it takes plus its own block.
 
-    Returns a plain dict with ``run_dir`` as an absolute ``Path`` (created if missing) and
-    every value type-checked, and records it as ``params/<stage>.json`` in the run folder so
-    later stages and readers see the thresholds used. Notebooks call this right after their
-    ``parameters`` cell.
+    Returns a plain dict with ``run_dir`` as an absolute ``Path`` (created if missing), every
+    value type-checked and, for stages that take ``cache_dir``, ``paths`` (``RunPaths``). It
+    records the values as ``params/<stage>.json`` in the run folder so later stages and
+    readers see the settings used. Notebooks call this right after their parameters cell.
     """
+    origin = f"notebook {stage}"
     shared = {k: values.pop(k) for k in list(values) if k in DEFAULTS["shared"]}
-    out: dict[str, Any] = validate_block("shared", shared, f"notebook {stage}")
-    out.update(validate_block(stage, values, f"notebook {stage}"))
-    out["question"] = check_question(out["question"])
+    extra = set(shared) - set(STAGE[stage].shared)
+    if extra:
+        raise InputError(f"{origin}: unknown key {sorted(extra)[0]!r} (not a {stage} parameter)")
+    out: dict[str, Any] = {k: v for k, v in validate_block("shared", shared, origin).items()
+                           if k in STAGE[stage].shared}
+    out.update(validate_block(stage, values, origin))
+    if "question" in out:
+        out["question"] = check_question(out["question"])
     if not run_dir:
-        raise InputError(f"notebook {stage}: run_dir is empty (expected an output folder)")
+        raise InputError(f"{origin}: run_dir is empty (expected an output folder)")
+    write_json(Path(run_dir).expanduser().resolve() / "params" / f"{stage}.json", out)
     out["run_dir"] = Path(run_dir).expanduser().resolve()
-    out["run_dir"].mkdir(parents=True, exist_ok=True)
-    write_json(out["run_dir"] / "params" / f"{stage}.json", {k: v for k, v in out.items() if k != "run_dir"})
+    if "cache_dir" in out:
+        out["paths"] = run_paths(out["run_dir"], out["cache_dir"])
     return out
-
-
-def stage_params(run_dir: str | Path) -> dict[str, dict[str, Any]]:
-    """The parameters each finished stage recorded in ``run_dir/params``."""
-    folder = Path(run_dir) / "params"
-    return {p.stem: read_json(p) for p in sorted(folder.glob("*.json"))} if folder.is_dir() else {}

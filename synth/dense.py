@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from synth.io import atomic_path
+
 TOKENIZER_FILE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 MAX_TOKENS = 256
 
@@ -120,8 +122,8 @@ class Encoder:
             for key, vec in zip(missing, vectors, strict=True):
                 self._memory[key] = vec
                 if self.cache_dir:
-                    self.cache_dir.mkdir(parents=True, exist_ok=True)
-                    np.save(self.cache_dir / f"{key}.npy", vec)
+                    with atomic_path(self.cache_dir / f"{key}.npy") as tmp, open(tmp, "wb") as f:
+                        np.save(f, vec)
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         return np.stack([self._memory[k] for k in keys])

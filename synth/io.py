@@ -1,5 +1,6 @@
 """Reading and writing run artifacts atomically (temporary file in the same folder, then
-``os.replace``), so a killed run never leaves a half-written table behind."""
+``os.replace``), so a killed run never leaves a half-written table behind; ``Artifacts``
+reads and writes a stage's artifacts as the stage table (``synth.stages``) declares them."""
 
 from __future__ import annotations
 
@@ -9,12 +10,20 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from synth.errors import InputError
+from synth.stages import QUESTION, STAGE, writer_of
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
@@ -24,6 +33,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # what open() would give, not mkstemp's 0600
     try:
         yield Path(tmp)
         os.replace(tmp, target)
@@ -57,33 +67,75 @@ def _csv_ready(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(run_dir: str | Path, name: str, table: pd.DataFrame, csv: bool = True) -> Path:
-    """Write ``<name>.parquet`` (and ``<name>.csv`` when ``csv``) into ``run_dir`` atomically."""
-    run_dir = Path(run_dir)
-    with atomic_path(run_dir / f"{name}.parquet") as tmp:
-        table.to_parquet(tmp, index=False)
-    if csv:
-        with atomic_path(run_dir / f"{name}.csv") as tmp:
-            _csv_ready(table).to_csv(tmp, index=False)
-    return run_dir / f"{name}.parquet"
-
-
-def read_table(run_dir: str | Path, name: str, stage: str | None = None) -> pd.DataFrame:
-    """Read ``<name>.parquet`` from ``run_dir``; a missing file is an ``InputError`` that
-    says which stage writes it."""
-    path = Path(run_dir) / f"{name}.parquet"
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A parquet or CSV table; a missing file is an ``InputError`` naming it."""
+    path = Path(path)
     if not path.is_file():
-        hint = f" (run the {stage} stage first)" if stage else ""
-        raise InputError(f"{path}: missing artifact{hint}")
-    return pd.read_parquet(path)
+        raise InputError(f"{path}: missing table")
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
 
 
-def save_figure(fig: Any, run_dir: str | Path, name: str) -> Path:
-    """Save a matplotlib figure as ``figures/<name>.png`` in the run folder."""
-    path = Path(run_dir) / "figures" / f"{name}.png"
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    return path
+@dataclass(frozen=True)
+class Artifacts:
+    """The run folder as one stage sees it: reads and writes only what ``synth.stages``
+    declares for ``stage`` (anything else is an ``AssertionError``: the table is wrong or the
+    notebook is), atomically. A missing input names the stage that writes it."""
+
+    run_dir: Path
+    stage: str
+
+    def _declared(self, name: str, kind: str) -> Path:
+        listed = STAGE[self.stage].reads if kind == "read" else STAGE[self.stage].outputs
+        if name not in listed:
+            raise AssertionError(f"stage {self.stage} {kind}s {name}, which synth.stages "
+                                 f"does not list among its {kind}s")
+        path = Path(self.run_dir) / name
+        if kind == "read" and not path.is_file():
+            raise InputError(f"{path}: missing artifact (run the {writer_of(name)} stage first)")
+        return path
+
+    def table(self, name: str) -> pd.DataFrame:
+        """``<name>.parquet`` (or ``name`` itself when it ends in ``.csv``)."""
+        file = name if name.endswith(".csv") else f"{name}.parquet"
+        return read_table(self._declared(file, "read"))
+
+    def record(self, name: str) -> Any:
+        """A JSON artifact, e.g. ``search.json`` or ``params/screen.json``."""
+        return read_json(self._declared(name, "read"))
+
+    def question(self) -> str:
+        """The research question the search stage recorded for this run."""
+        return str(self.record(QUESTION)["question"])
+
+    def write_table(self, name: str, table: pd.DataFrame,
+                    formats: tuple[str, ...] = ("parquet", "csv")) -> pd.DataFrame:
+        """Write ``<name>.parquet`` and/or ``<name>.csv``; return the table."""
+        for fmt in formats:
+            with atomic_path(self._declared(f"{name}.{fmt}", "write")) as tmp:
+                if fmt == "parquet":
+                    table.to_parquet(tmp, index=False)
+                else:
+                    _csv_ready(table).to_csv(tmp, index=False)
+        return table
+
+    def write_record(self, name: str, data: Any) -> Any:
+        """Write a JSON artifact; return ``data``."""
+        write_json(self._declared(name, "write"), data)
+        return data
+
+    def write_text(self, name: str, text: str) -> Path:
+        return write_text(self._declared(name, "write"), text)
+
+    def save_figure(self, fig: Any, name: str) -> Path:
+        """Save a matplotlib figure as ``figures/<name>.png``."""
+        path = self._declared(f"figures/{name}.png", "write")
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+        return path
+
+    def missing_outputs(self) -> list[str]:
+        """Declared outputs of the stage that are not in the run folder."""
+        return [n for n in STAGE[self.stage].outputs if not (Path(self.run_dir) / n).is_file()]
 
 
 def file_sha256(path: str | Path) -> str:

@@ -1,8 +1,8 @@
 """Review stage: independent reviewers score the synthesis 0-10, each with its own rubric
 over the run's tables, and a one-sentence reason that cites the figure it used.
 
-Each reviewer is a pure function ``RunTables -> Review``; ``review_run`` runs them all and
-reports the mean (``overall``) and the spread (max - min) as a measure of agreement.
+Each reviewer is a pure function ``RunTables -> (score, reason)``; ``review_run`` runs them
+all and reports the mean (``overall``) and the spread (max - min) as a measure of agreement.
 """
 
 from __future__ import annotations
@@ -47,67 +47,61 @@ def _clip(x: float) -> float:
     return float(np.clip(round(x, 1), 0.0, 10.0))
 
 
-def review_relevance(run: RunTables) -> Review:
+def review_relevance(run: RunTables) -> tuple[float, str]:
     """Do the included papers address the question and its named entities?"""
     inc = run.papers[run.papers["included"]]
     n_ent = int(run.search.get("n_entities", 0))
     if inc.empty:
-        return Review("relevance", 0.0, "No paper passed screening, so nothing addresses the question.")
+        return 0.0, "No paper passed screening, so nothing addresses the question."
     on_topic = (inc["entity_matches"] > 0) if n_ent else (inc["coverage"] >= 0.3)
     share = float(on_topic.mean())
     cov = float(inc["coverage"].mean())
     score = 10 * (0.6 * share + 0.4 * min(1.0, cov / 0.4))
     what = "mention a named entity of the question" if n_ent else "cover 30% of its terms"
-    return Review(
-        "relevance",
-        _clip(score),
+    return score, (
         f"{int(on_topic.sum())} of {len(inc)} included papers ({share:.0%}) {what}; "
-        f"mean term coverage {cov:.2f}.",
+        f"mean term coverage {cov:.2f}."
     )
 
 
-def review_evidence(run: RunTables) -> Review:
+def review_evidence(run: RunTables) -> tuple[float, str]:
     """How much of the synthesis is checked against independent evidence, and how surely?"""
     v = run.verdicts
     if v.empty:
-        return Review("evidence", 0.0, "No claim was extracted, so nothing could be verified.")
+        return 0.0, "No claim was extracted, so nothing could be verified."
     verified = v["label"].isin(VERIFIED)
     share = float(verified.mean())
     conf = float(v["confidence"].mean())
     n_con = int((v["label"] == "CONTRADICTED").sum())
     score = 10 * (0.55 * min(1.0, share / 0.5) + 0.35 * conf + 0.1 * (n_con > 0 or share > 0))
-    return Review(
-        "evidence",
-        _clip(score),
+    return score, (
         f"{int(verified.sum())} of {len(v)} claims ({share:.0%}) have independent evidence "
-        f"({n_con} contradicted), mean verdict confidence {conf:.2f}.",
+        f"({n_con} contradicted), mean verdict confidence {conf:.2f}."
     )
 
 
-def review_coverage(run: RunTables) -> Review:
+def review_coverage(run: RunTables) -> tuple[float, str]:
     """Number of papers, spread of authors and years, and sources searched."""
     inc = run.papers[run.papers["included"]]
     target = int(run.params.get("target_papers", 15))
     if inc.empty:
-        return Review("coverage", 0.0, f"0 papers included against a target of {target}.")
+        return 0.0, f"0 papers included against a target of {target}."
     first = inc["authors"].fillna("").str.split(";").str[0].str.strip()
     distinct = first.replace("", np.nan).nunique() / len(inc)
     years = inc["year"].dropna()
     span = int(years.max() - years.min()) + 1 if len(years) else 0
     score = 10 * (0.55 * min(1.0, len(inc) / target) + 0.25 * distinct + 0.2 * min(1.0, span / 3))
-    return Review(
-        "coverage",
-        _clip(score),
+    return score, (
         f"{len(inc)} papers included (target {target}), {distinct:.0%} distinct first authors, "
-        f"publication years spanning {span} year(s).",
+        f"publication years spanning {span} year(s)."
     )
 
 
-def review_claims(run: RunTables) -> Review:
+def review_claims(run: RunTables) -> tuple[float, str]:
     """Claims are whole sentences, atomic, quantitative where possible, not duplicated."""
     c = run.claims
     if c.empty:
-        return Review("claim quality", 0.0, "No claim was extracted from the included papers.")
+        return 0.0, "No claim was extracted from the included papers."
     text = c["text"].astype(str).str.strip()
     whole = text.str.match(r"^[\"'(\[]?[A-Z0-9$\\]") & text.str.contains(r"[.!?][\"')\]]?$")
     words = text.str.split().str.len()
@@ -116,15 +110,13 @@ def review_claims(run: RunTables) -> Review:
     unique = 1 - text.str.lower().duplicated().mean()
     score = 10 * (0.4 * whole.mean() + 0.25 * sized.mean() + 0.15 * min(1.0, quant.mean() / 0.4)
                   + 0.2 * unique)
-    return Review(
-        "claim quality",
-        _clip(score),
+    return score, (
         f"{whole.mean():.0%} of {len(c)} claims are whole sentences, {quant.mean():.0%} are "
-        f"quantitative, {unique:.0%} are unique.",
+        f"quantitative, {unique:.0%} are unique."
     )
 
 
-def review_transparency(run: RunTables) -> Review:
+def review_transparency(run: RunTables) -> tuple[float, str]:
     """Queries logged and complete, thresholds recorded, inputs reproducible from cache."""
     q = run.queries
     checks = {
@@ -139,25 +131,26 @@ def review_transparency(run: RunTables) -> Review:
     passed = [k for k, ok in checks.items() if ok]
     failed = [k for k, ok in checks.items() if not ok]
     detail = f"failed: {', '.join(failed)}" if failed else "all checks passed"
-    return Review(
-        "transparency",
-        _clip(10 * len(passed) / len(checks)),
-        f"{len(passed)} of {len(checks)} reproducibility checks passed ({detail}).",
+    return 10 * len(passed) / len(checks), (
+        f"{len(passed)} of {len(checks)} reproducibility checks passed ({detail})."
     )
 
 
-REVIEWERS: tuple[Callable[[RunTables], Review], ...] = (
-    review_relevance,
-    review_evidence,
-    review_coverage,
-    review_claims,
-    review_transparency,
-)
+Reviewer = Callable[[RunTables], tuple[float, str]]
+REVIEWERS: dict[str, Reviewer] = {
+    "relevance": review_relevance,
+    "evidence": review_evidence,
+    "coverage": review_coverage,
+    "claim quality": review_claims,
+    "transparency": review_transparency,
+}
 
 
-def review_run(run: RunTables, reviewers=REVIEWERS) -> dict:
-    """Run every reviewer: ``{"reviewers": [{name, score, rationale}], "overall", "spread"}``."""
-    reviews = [asdict(r(run)) for r in reviewers]
+def review_run(run: RunTables, reviewers: dict[str, Reviewer] = REVIEWERS) -> dict:
+    """Run every reviewer: ``{"reviewers": [{name, score, rationale}], "overall", "spread"}``
+    (scores rounded to 0.1 and clipped to 0-10)."""
+    reviews = [asdict(Review(name, _clip(score), reason))
+               for name, (score, reason) in ((n, r(run)) for n, r in reviewers.items())]
     scores = np.array([r["score"] for r in reviews], dtype=float)
     return {
         "reviewers": reviews,

@@ -113,14 +113,15 @@ def score_queries(
     encoder: object | None = None,
     coverage_weight: float = COVERAGE_WEIGHT,
     dense_texts: Sequence[str] | None = None,
+    title_index: BM25Index | None = None,
 ) -> np.ndarray:
     """Relevance of every paper to every query: (queries x papers) array.
 
     ``(BM25(title + abstract) + (title_weight - 1) * BM25(title)) * (1 - c + c * coverage)``,
     coverage being the idf-weighted share of the query's terms the paper contains and ``c``
     the ``coverage_weight`` (a paper matching every aspect of a question beats one repeating
-    a single aspect).  Pass ``index`` (built by ``build_bm25`` over the same papers) to
-    reuse it.  With ``encoder`` (a
+    a single aspect).  Pass ``index`` and ``title_index`` (``build_indexes`` over the same
+    papers) to reuse them across calls.  With ``encoder`` (a
     ``synth.dense.Encoder``, optional extra) the lexical top ``DENSE_TOP`` are re-scored by
     ``fuse_dense`` against ``dense_texts`` (one plain text per query; default: the query's
     terms joined) and scores become ``lexical / best lexical + DENSE_WEIGHT * cosine +
@@ -130,7 +131,7 @@ def score_queries(
     q = index.query_matrix(queries)
     scores = np.asarray((q @ index.weights.T).todense(), dtype=np.float32)
     if title_weight != 1.0 and len(papers):
-        titles = build_bm25(papers["title"].fillna("").tolist())
+        titles = title_index or build_bm25(papers["title"].fillna("").tolist())
         scores = scores + (title_weight - 1.0) * titles.score(queries)
     if coverage_weight and len(papers):
         scores = scores * _coverage_factor(index, q, coverage_weight)
@@ -155,17 +156,25 @@ def _presence(index: BM25Index, terms: Sequence[str]) -> np.ndarray:
     return out
 
 
+def build_indexes(papers: pd.DataFrame) -> tuple[BM25Index, BM25Index]:
+    """The BM25 indexes ranking uses (title + abstract, title alone), to build once for
+    many questions over the same papers."""
+    return build_bm25(_doc_texts(papers)), build_bm25(papers["title"].fillna("").tolist())
+
+
 def rank_papers(
     papers: pd.DataFrame,
     terms: pd.DataFrame,
     title_weight: float = TITLE_WEIGHT,
     encoder: object | None = None,
     question: str | None = None,
+    indexes: tuple[BM25Index, BM25Index] | None = None,
 ) -> pd.DataFrame:
     """Rank candidates for the question's ``terms`` (from ``search.extract_key_terms``).
 
     With ``encoder`` (dense extra), the lexical top is re-scored by the encoder's similarity
     to ``question`` (the research question as typed; default: its terms joined).
+    ``indexes``: from ``build_indexes(papers)``, to rank many questions over one corpus.
 
     Adds ``score`` (BM25), ``relevance`` (score / best score, 0-1), ``coverage`` (weighted
     share of the question's terms mentioned), ``entity_matches`` (how many of the question's
@@ -176,10 +185,10 @@ def rank_papers(
     from synth.search import weighted_query
 
     query = weighted_query(terms)
-    index = build_bm25(_doc_texts(papers))
+    index, title_index = indexes or (build_bm25(_doc_texts(papers)), None)
     dense_texts = [question] if question else None
     score = score_queries(papers, [query], title_weight, index=index, encoder=encoder,
-                          dense_texts=dense_texts)[0]
+                          dense_texts=dense_texts, title_index=title_index)[0]
     present = _presence(index, terms["term"].tolist())
     weights = terms["weight"].to_numpy(dtype=float)
     coverage = present @ weights / weights.sum() if weights.sum() else np.zeros(len(papers))

@@ -197,11 +197,6 @@ def plot_term_hits(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
     return ax
 
 
-def resolve_cache_dir(cache_dir: str, run_dir: Path) -> Path:
-    """The arXiv response cache: ``cache_dir`` or ``<run folder's parent>/cache/arxiv``."""
-    return Path(cache_dir).expanduser().resolve() if cache_dir else run_dir.parent / "cache" / "arxiv"
-
-
 @dataclass(frozen=True)
 class SearchResult:
     """What the search stage found.

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from conftest import ROOT
-from corpus import write_corpus
+import pytest
 
 from synth.cli import main
 
+from conftest import ROOT
+from corpus import write_corpus
 
+
+@pytest.mark.slow
 def test_compare_runs_both_param_sets_and_renders_the_comparison(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "corpus.jsonl")
     narrow = tmp_path / "narrow.yaml"

@@ -6,12 +6,13 @@ import pytest
 
 from synth import config
 from synth.errors import InputError
+from synth.stages import STAGE_NAMES, STAGES
 
 
 def test_defaults_carry_the_seed_question():
     params = config.load_params(None)
     assert params["shared"]["question"] == config.SEED_QUESTION
-    assert set(params) == {"shared", *config.STAGES}
+    assert set(params) == {"shared", *STAGE_NAMES}
 
 
 def test_repo_params_files_are_valid():
@@ -56,11 +57,21 @@ def test_int_is_accepted_for_float_and_converted(tmp_path):
 
 
 def test_resolve_checks_and_records_stage_params(tmp_path):
-    p = config.resolve("screen", run_dir=str(tmp_path / "run"), question="Does X-1 beat Y?",
+    p = config.resolve("screen", run_dir=str(tmp_path / "run"), cache_dir="",
                        max_included=5, min_relative_score=0.2, min_entity_match=1, title_weight=2.0)
     assert p["run_dir"].is_dir() and p["max_included"] == 5
+    assert p["paths"].embeddings_cache == tmp_path / "cache" / "embeddings"
     recorded = json.loads((tmp_path / "run" / "params" / "screen.json").read_text())
-    assert recorded["max_included"] == 5 and recorded["question"] == "Does X-1 beat Y?"
-    assert config.stage_params(tmp_path / "run")["screen"]["min_relative_score"] == 0.2
+    assert recorded["max_included"] == 5 and recorded["min_relative_score"] == 0.2
     with pytest.raises(InputError, match="unknown key 'screen.top_k'"):
-        config.resolve("screen", run_dir=str(tmp_path), question="Does X-1 beat Y?", top_k=3)
+        config.resolve("screen", run_dir=str(tmp_path), cache_dir="", top_k=3)
+    with pytest.raises(InputError, match="unknown key 'question'"):  # only search takes it
+        config.resolve("screen", run_dir=str(tmp_path), question="Does X-1 beat Y?")
+
+
+def test_only_the_search_notebook_takes_the_question():
+    assert [s.name for s in STAGES if "question" in s.shared] == ["search"]
+    params = config.load_params(None)
+    for stage in STAGES:
+        injected = config.notebook_parameters(params, stage.name, "/tmp/run")
+        assert ("question" in injected) == (stage.name == "search")

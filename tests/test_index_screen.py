@@ -6,12 +6,13 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
-from corpus import OFF_TOPIC, ON_TOPIC
 
 from synth import screen, search
 from synth.index import build_bm25, count_terms
 from synth.sources import dedupe_papers, make_papers
 from synth.text import tokenize
+
+from corpus import OFF_TOPIC, ON_TOPIC
 
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
 

@@ -10,14 +10,17 @@ from pathlib import Path
 
 import bibtexparser
 import matplotlib.pyplot as plt
+import nbformat
 import pandas as pd
 import pytest
+
+from synth.cli import main
+from synth.report import md_escape, sections_in
+from synth.stages import REPORT_FILES, STAGES
+
 from arxiv_server import FakeArxivServer, make_entry
 from conftest import ROOT
 from corpus import OFF_TOPIC, ON_TOPIC, write_corpus
-
-from synth.cli import main
-from synth.report import sections_in
 
 SMOKE = str(ROOT / "params" / "smoke.yaml")
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
@@ -45,6 +48,40 @@ def test_run_folder_holds_every_artifact(run):
                         "50_review.ipynb", "60_report.ipynb"]
     assert {"prisma.png", "relevance.png", "verdicts.png", "reviews.png"} <= {
         p.name for p in (run / "figures").glob("*.png")}
+
+
+def test_run_folder_holds_exactly_what_the_stage_table_declares(run):
+    declared = {a for s in STAGES for a in s.outputs} | set(REPORT_FILES) | {"run.json"}
+    found = {str(p.relative_to(run)) for p in run.rglob("*") if p.is_file()}
+    extra = {f for f in found - declared
+             if not f.startswith(("notebooks/", "report_files/", "cache/"))}
+    assert not extra, f"written but not in synth.stages: {sorted(extra)}"
+    assert declared <= found, f"declared but not written: {sorted(declared - found)}"
+    manifest = json.loads((run / "run.json").read_text())
+    for stage in STAGES:  # resume hashes every declared output
+        assert set(stage.outputs) <= set(manifest["stages"][stage.name]["outputs"])
+
+
+@pytest.mark.slow
+def test_notebooks_run_by_hand_give_the_report_with_the_edited_question(run, tmp_path):
+    """As in JupyterLab: each notebook run on its own (cwd notebooks/), the question edited in
+    10_search only, the report rendered by the report notebook's last cell."""
+    import papermill as pm
+
+    corpus = json.loads((run / "run.json").read_text())["corpus"]
+    question = "Does temporal modelling improve text-video retrieval on DiDeMo?"
+    run_dir = tmp_path / "by-hand"
+    for stage in STAGES:
+        params = {"run_dir": str(run_dir)}
+        if stage.name == "search":
+            params.update(question=question, corpus=corpus, delay_seconds=0.0)
+        nb = ROOT / "notebooks" / f"{stage.notebook}.ipynb"
+        pm.execute_notebook(str(nb), str(tmp_path / nb.name), parameters=params,
+                            progress_bar=False, cwd=str(nb.parent), kernel_name="python3")
+    assert json.loads((run_dir / "question.json").read_text())["question"] == question
+    html = (run_dir / "report.html").read_text()
+    assert f"<title>{question}</title>" in html and sections_in((run_dir / "report.md").read_text())
+    assert (run_dir / "report.md").read_text().startswith("# " + md_escape(question))
 
 
 def test_papers_are_ranked_and_screened_on_topic(run):
@@ -216,6 +253,7 @@ def test_report_renders_in_a_real_browser(run, tmp_path):
     assert non_white > 0.01 and pixels.std() > 0.05
 
 
+@pytest.mark.slow
 def test_arxiv_path_end_to_end_on_the_loopback_server(tmp_path, monkeypatch):
     """No --corpus: the real arxiv.Client queries the loopback server; the rerun is offline."""
     entries = [make_entry(r["id"] if "v" in r["id"][5:] else r["id"] + "v1", r["title"],
@@ -246,7 +284,7 @@ def test_arxiv_path_end_to_end_on_the_loopback_server(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
 def test_pdf_export_prints_the_report(run, tmp_path):
-    from synth.pipeline import export_pdf
+    from synth.run import export_pdf
 
     copy = tmp_path / "report.html"
     copy.write_text((run / "report.html").read_text())
@@ -263,7 +301,11 @@ def test_no_notebooks_mode_gives_identical_tables(run, tmp_path):
     for name in ("papers", "claims", "tuples", "verdicts"):
         assert pd.read_parquet(out / f"{name}.parquet").equals(pd.read_parquet(run / f"{name}.parquet")), name
     assert json.loads((out / "review.json").read_text()) == json.loads((run / "review.json").read_text())
-    assert [p.name for p in (out / "notebooks").glob("*.ipynb")] == ["60_report.ipynb"]
+    executed = sorted(p.name for p in (out / "notebooks").glob("*.ipynb"))
+    assert executed == [f"{s.notebook}.ipynb" for s in STAGES]  # kept, without outputs
+    search_nb = nbformat.read(out / "notebooks" / "10_search.ipynb", as_version=4)
+    assert not any(c.get("outputs") for c in search_nb.cells)
+    assert search_nb.metadata["papermill"]["parameters"]["run_dir"] == str(out)
     assert (out / "report.html").is_file()
 
 
@@ -280,7 +322,7 @@ def test_dense_params_rank_and_verify_with_the_encoder(run, tmp_path):
                       + "verify:\n  dense: true\n", encoding="utf-8")
     out = tmp_path / "root" / "dense"
     assert main(["run", "--params", str(params), "--corpus", corpus, "--out", str(out), "--quiet",
-                 "--no-notebooks"]) == 0
+                 "--no-notebooks", "--out-root", str(tmp_path / "root")]) == 0
     recorded = json.loads((out / "params" / "screen.json").read_text())
     assert recorded["dense"] is True and json.loads((out / "params" / "verify.json").read_text())["dense"]
     cached = list((tmp_path / "root" / "cache" / "embeddings").glob("*.npy"))

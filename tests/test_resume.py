@@ -20,12 +20,15 @@ from pathlib import Path
 import pandas as pd
 import psutil
 import pytest
-from conftest import ROOT
-from corpus import write_corpus
 
 from synth.errors import InputError
 from synth.io import file_sha256, write_json
-from synth.pipeline import OUTPUTS, make_request, open_run, stage_is_done
+from synth.run.folder import open_run, stage_is_done
+from synth.run.request import make_request
+from synth.stages import STAGE
+
+from conftest import ROOT
+from corpus import write_corpus
 
 SMOKE = str(ROOT / "params" / "smoke.yaml")
 TABLES = ("papers", "claims", "tuples", "verdicts")
@@ -111,9 +114,7 @@ def _kill_during(corpus: Path, out: Path, cwd: Path, stage: str, sig: signal.Sig
 
 
 def _notebook(stage: str) -> str:
-    from synth.pipeline import NOTEBOOKS
-
-    return NOTEBOOKS[stage]
+    return STAGE[stage].notebook
 
 
 def _hashes(out: Path, stages: tuple[str, ...]) -> dict[str, str]:
@@ -262,18 +263,19 @@ def test_new_run_folders_never_collide(request_, tmp_path):
 
 
 def test_stage_is_done_checks_status_expected_outputs_and_hashes(tmp_path):
-    for name in OUTPUTS["screen"]:
+    for name in STAGE["screen"].outputs:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(name)
     record = {"status": "done",
-              "outputs": {n: file_sha256(tmp_path / n) for n in OUTPUTS["screen"]}}
+              "outputs": {n: file_sha256(tmp_path / n) for n in STAGE["screen"].outputs}}
     write_json(tmp_path / "run.json", record)
-    assert stage_is_done(tmp_path, record, OUTPUTS["screen"])
-    assert not stage_is_done(tmp_path, {**record, "status": "running"}, OUTPUTS["screen"])
+    assert stage_is_done(tmp_path, record, STAGE["screen"].outputs)
+    assert not stage_is_done(tmp_path, {**record, "status": "running"}, STAGE["screen"].outputs)
     assert not stage_is_done(tmp_path, {**record, "status": "interrupted"})
     assert not stage_is_done(tmp_path, None)
     partial = {"status": "done", "outputs": {"papers.csv": record["outputs"]["papers.csv"]}}
-    assert stage_is_done(tmp_path, partial) and not stage_is_done(tmp_path, partial, OUTPUTS["screen"])
+    assert stage_is_done(tmp_path, partial) and not stage_is_done(tmp_path, partial, STAGE["screen"].outputs)
     (tmp_path / "papers.csv").write_text("edited by hand")
-    assert not stage_is_done(tmp_path, record, OUTPUTS["screen"])
+    assert not stage_is_done(tmp_path, record, STAGE["screen"].outputs)
     (tmp_path / "papers.csv").unlink()
     assert not stage_is_done(tmp_path, record)

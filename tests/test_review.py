@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from corpus import OFF_TOPIC, ON_TOPIC
 
 from synth import claims, review, screen, search, verify
 from synth.sources import dedupe_papers, make_papers
+
+from corpus import OFF_TOPIC, ON_TOPIC
 
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
 
@@ -77,4 +78,4 @@ def test_claim_reviewer_penalises_cut_and_duplicated_claims():
         "text": ["FollowIR-7B has a parameter count of 50.7K and it improv",
                  "FollowIR-7B has a parameter count of 50.7K and it improv"]}),
         base.verdicts, base.queries)
-    assert review.review_claims(base).score - review.review_claims(bad).score >= 3
+    assert review.review_claims(base)[0] - review.review_claims(bad)[0] >= 3

@@ -1,0 +1,186 @@
+"""Running the stages in order (or resuming a run), and the same question under several
+parameter sets side by side. Reads like papermill's ``execute_notebook``: open the run
+folder, then for each stage of ``synth.stages`` reuse or execute it and record it."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from synth.config import notebook_parameters
+from synth.errors import InputError
+from synth.io import read_json, write_text
+from synth.run.engines import INPROCESS, StageError, execute_stage, shared_kernel
+from synth.run.folder import (
+    finish,
+    new_run_dir,
+    now,
+    open_run,
+    output_hashes,
+    record_stage,
+    stage_is_done,
+)
+from synth.run.render import render_report, report_only, to_html
+from synth.run.request import RunRequest
+from synth.stages import (
+    COMPARE_NOTEBOOK,
+    QUESTION,
+    REPORT_FILES,
+    STAGES,
+    Stage,
+    project_notebooks,
+    run_paths,
+)
+
+Log = Callable[[str], None]
+
+
+def stage_outputs(stage: Stage) -> tuple[str, ...]:
+    """What a finished stage leaves: its declared outputs, and the rendered report files."""
+    return stage.outputs + (REPORT_FILES if stage.name == "report" else ())
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises ``KeyboardInterrupt`` (in the main thread), so a stopped run is recorded
+    as interrupted and can be resumed."""
+    def on_sigterm(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_sigterm) if in_main else None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def render_run_report(run_dir: str | Path, notebooks: Path | None = None,
+                      progress: bool = False) -> dict[str, Path]:
+    """Execute the report notebook on ``run_dir`` and render ``report.html`` / ``report.md``:
+    the report stage of ``synth run``, for a run made notebook by notebook in JupyterLab."""
+    run_dir = Path(run_dir).expanduser().resolve()
+    stage = STAGES[-1]
+    notebook = (notebooks or project_notebooks()) / f"{stage.notebook}.ipynb"
+    executed = run_dir / "notebooks" / notebook.name
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    params = {"run_dir": str(run_dir), **dict(stage.fixed)}
+    execute_stage(stage.name, notebook, executed, params, progress=progress)
+    return render_report(executed, read_json(run_dir / QUESTION)["question"], run_dir)
+
+
+def _run_stage(stage: Stage, run_dir: Path, manifest: dict, params: dict, notebooks: Path,
+               engine: str | None, km: Any, progress: bool) -> None:
+    started = time.perf_counter()
+    record_stage(run_dir, manifest, stage.name, status="running", started=now())
+    executed = run_dir / "notebooks" / f"{stage.notebook}.ipynb"
+    execute_stage(stage.name, notebooks / f"{stage.notebook}.ipynb", executed,
+                  notebook_parameters(params, stage.name, run_dir), engine=engine, km=km,
+                  progress=progress)
+    if stage.name == "report":
+        render_report(executed, read_json(run_dir / QUESTION)["question"], run_dir)
+    missing = [n for n in stage_outputs(stage) if not (run_dir / n).is_file()]
+    if missing:
+        raise StageError(f"stage {stage.name} finished without writing {', '.join(missing)}; "
+                         f"the executed notebook is {executed}")
+    record_stage(run_dir, manifest, stage.name, status="done",
+                 outputs=output_hashes(run_dir, stage_outputs(stage)),
+                 seconds=round(time.perf_counter() - started, 2))
+
+
+def _record_failure(err: BaseException, stage: Stage, run_dir: Path, manifest: dict,
+                    log: Log) -> None:
+    interrupted = isinstance(err, KeyboardInterrupt)
+    record_stage(run_dir, manifest, stage.name,
+                 status="interrupted" if interrupted else "failed",
+                 error=" ".join(f"{type(err).__name__}: {err}".split()),
+                 notebook=str(run_dir / "notebooks" / f"{stage.notebook}.ipynb"))
+    if interrupted:
+        log(f"[{stage.name}] interrupted; run the same command again to resume ({run_dir})")
+
+
+def run_pipeline(request: RunRequest, out: str | Path | None = None,
+                 out_root: str | Path = "output", notebooks: Path | None = None,
+                 progress: bool = True, log: Log = lambda s: None, shared: bool = True,
+                 in_process: bool = False) -> Path:
+    """Run (or resume) every stage and render the report; return the run folder.
+
+    Stages run one after another on one kernel (``shared``; namespace reset between them),
+    or each on its own kernel, or (``in_process``) in this process through the
+    ``synth-inprocess`` papermill engine, the report excepted (it needs a kernel's displays).
+    Resuming reuses each finished stage whose outputs still hash as recorded in ``run.json``;
+    from the first stage that has to run, every later stage runs again. A stage's status is
+    ``running``, then ``done`` (output hashes, seconds), ``failed`` (error, notebook) or
+    ``interrupted`` (SIGTERM or Ctrl-C; the folder is kept for resuming). A run that fails on
+    bad input before any stage finished leaves no folder behind.
+    """
+    notebooks = notebooks or project_notebooks()
+    fresh = out is None or not Path(out).expanduser().resolve().exists()
+    run_dir, manifest = open_run(request, out, Path(out_root))
+    log(f"run folder: {run_dir}")
+    cache = run_paths(run_dir, request.params["shared"]["cache_dir"], out_root).cache
+    params = {**request.params, "shared": {**request.params["shared"], "cache_dir": str(cache)}}
+    stage, rerun = None, False
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(sigterm_as_interrupt())
+        km = None
+        try:
+            for stage in STAGES:
+                if not rerun and stage_is_done(run_dir, manifest["stages"].get(stage.name),
+                                               stage_outputs(stage)):
+                    log(f"[{stage.name}] reused (outputs unchanged)")
+                    continue
+                rerun = True
+                inline = in_process and stage.name != "report"
+                if km is None and shared and not inline:
+                    km = stack.enter_context(shared_kernel(notebooks))
+                log(f"[{stage.name}] running {stage.notebook}.ipynb")
+                _run_stage(stage, run_dir, manifest, params, notebooks,
+                           INPROCESS if inline else None, km if shared and not inline else None,
+                           progress)
+        except BaseException as err:
+            done = any(r.get("status") == "done" for r in manifest["stages"].values())
+            if isinstance(err, InputError) and fresh and not done:
+                shutil.rmtree(run_dir, ignore_errors=True)
+                raise
+            if stage is not None:
+                _record_failure(err, stage, run_dir, manifest, log)
+            raise
+    finish(run_dir, manifest)
+    return run_dir
+
+
+def run_compare(requests: list[RunRequest], out_root: str | Path = "output",
+                notebooks: Path | None = None, progress: bool = True,
+                log: Log = lambda s: None) -> Path:
+    """Run the pipeline once per request (sharing one cache), then execute the comparison
+    notebook and render ``compare.html``. Returns the comparison folder."""
+    notebooks = notebooks or project_notebooks()
+    out_root = Path(out_root).resolve()
+    folder = new_run_dir(out_root, "compare")
+    stems = [Path(r.params_file).stem if r.params_file else "default" for r in requests]
+    if len(set(stems)) != len(stems):
+        raise InputError("compare: give parameter files with different names")
+    run_dirs = []
+    for request, stem in zip(requests, stems, strict=True):
+        if not request.params["shared"]["cache_dir"]:
+            request.params["shared"]["cache_dir"] = str(out_root / "cache")
+        log(f"== {stem}")
+        run_dirs.append(run_pipeline(request, out=folder / stem, out_root=folder,
+                                     notebooks=notebooks, progress=progress, log=log))
+    executed = folder / "compare.ipynb"
+    execute_stage("compare", notebooks / f"{COMPARE_NOTEBOOK}.ipynb", executed,
+                  {"run_dirs": [str(r) for r in run_dirs], "question": requests[0].question},
+                  progress=progress)
+    nb = report_only(nbformat.read(executed, as_version=4))
+    write_text(folder / "compare.html", to_html(nb, f"Comparison: {requests[0].question}"))
+    return folder

@@ -1,0 +1,79 @@
+"""What defines a run: the question, the validated parameters and the corpus, checked before
+anything is written (``make_request``), and the versions and input hashes recorded with it."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from synth.config import check_question, load_params
+from synth.errors import InputError
+from synth.io import file_sha256
+
+PACKAGES = ("synth", "papermill", "nbconvert", "pandas", "numpy", "scikit-learn", "arxiv",
+            "matplotlib", "nupunkt", "PyStemmer", "pypdf")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything that defines a run: same request, same results."""
+
+    question: str
+    params: dict[str, dict[str, Any]]
+    params_file: str | None
+    corpus: str
+
+    def fingerprint(self) -> str:
+        blob = json.dumps([self.question, self.params, self.corpus], sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def make_request(question: str | None, params_file: str | Path | None,
+                 corpus: str | Path | None) -> RunRequest:
+    """Load and validate params, apply the command-line question and corpus, check inputs.
+
+    A corpus named in a params file is relative to that file. Raises ``InputError`` before
+    anything is written.
+    """
+    params = load_params(params_file)
+    if question is not None:
+        params["shared"]["question"] = check_question(question, "--question")
+    if corpus is not None:
+        params["search"]["corpus"] = str(corpus)
+    elif params["search"]["corpus"] and params_file:
+        params["search"]["corpus"] = str(Path(params_file).parent / params["search"]["corpus"])
+    corpus_path = params["search"]["corpus"]
+    if corpus_path:
+        p = Path(corpus_path).expanduser()
+        if not p.exists():
+            raise InputError(f"{corpus_path}: corpus not found (expected a file or folder of "
+                             "JSONL, CSV, BibTeX, RIS or PDF records)")
+        params["search"]["corpus"] = str(p.resolve())
+    return RunRequest(params["shared"]["question"], params,
+                      str(params_file) if params_file else None, params["search"]["corpus"])
+
+
+def package_versions() -> dict[str, str]:
+    """Python's and the main packages' versions, for the manifest."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def input_hashes(request: RunRequest) -> dict[str, str]:
+    """SHA-256 of the params file and of the corpus (file, or every file of a folder)."""
+    hashes = {}
+    if request.params_file:
+        hashes["params"] = file_sha256(request.params_file)
+    if request.corpus:
+        hashes["corpus"] = file_sha256(request.corpus)
+    return hashes
