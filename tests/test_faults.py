@@ -31,7 +31,8 @@ from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from synth.cli import main
 from synth.errors import SearchError
 from synth.search import build_arxiv_queries, extract_key_terms
-from synth.sources.arxiv import CACHE_FILE, make_client, make_retry, search_arxiv
+from synth.sources.arxiv import CACHE_FILE, make_client, search_arxiv
+from synth.sources.fetch import make_retry
 
 SMOKE = str(ROOT / "params" / "smoke.yaml")
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +15,7 @@ import pytest
 from arxiv_server import (
     FakeArxivServer,
     arxiv_server_fixture,  # noqa: F401 - registers the arxiv_server fixture
+    feed_xml,
     make_entry,
 )
 
@@ -152,11 +158,12 @@ def test_cached_pages_are_replayed_with_the_server_stopped(tmp_path):
 def test_expired_pages_are_served_when_the_network_fails(tmp_path):
     from datetime import timedelta
 
-    from synth.sources.arxiv import PoliteAdapter, make_retry, make_session
+    from synth.sources.arxiv import is_cacheable
+    from synth.sources.fetch import PoliteAdapter, make_retry, make_session
 
     def client(url: str) -> CachingClient:
         adapter = PoliteAdapter(make_retry(1, 0.0, 0.0), delay_seconds=0)
-        session = make_session(tmp_path, adapter, expire_after=timedelta(seconds=0.3))
+        session = make_session(adapter, tmp_path / CACHE_FILE, timedelta(seconds=0.3), is_cacheable)
         return CachingClient(session, adapter, url, page_size=5, num_retries=1)
 
     with FakeArxivServer(_entries(3)) as server:
@@ -301,11 +308,61 @@ def test_plain_arxiv_client_also_works(arxiv_server):
 
 
 def test_retry_after_is_honoured(arxiv_server, tmp_path, monkeypatch):
-    import synth.sources.arxiv as module
-
     slept: list[float] = []
-    monkeypatch.setattr(module.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)  # urllib3's wait, not done for real
     arxiv_server.entries = _entries(1)
     arxiv_server.fail_next(1, status=503, retry_after=7)
     papers, _ = search_arxiv(["q"], 1, _client(arxiv_server, tmp_path))
     assert len(papers) == 1 and 7.0 in slept
+
+
+@contextlib.contextmanager
+def _fixed_answer(body: bytes, gap: float = 0.0, **headers: str) -> Iterator[str]:
+    """A loopback API answering every GET with ``body`` (headers at once), one byte every
+    ``gap`` seconds when ``gap`` is set; yields its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            for key, value in {"Content-Length": str(len(body)), **headers}.items():
+                self.send_header(key.replace("_", "-"), value)
+            self.end_headers()
+            step = 1 if gap else max(1, len(body))
+            try:
+                for i in range(0, len(body), step):
+                    self.wfile.write(body[i : i + step])
+                    time.sleep(gap)
+            except OSError:
+                pass
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                     daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/api/query"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_an_answer_trickling_in_is_cut_at_its_deadline(tmp_path):
+    body = feed_xml(_entries(3), 3, 0, "q").encode()  # ~3 kB: 150 s at one byte per 50 ms
+    with _fixed_answer(body, gap=0.05) as url:
+        client = make_client(tmp_path, base_url=url, delay_seconds=0, timeout_seconds=0.5)
+        started = time.monotonic()
+        with pytest.raises(SearchError, match=r"'q'.*ReadTimeout: .*over 1 s"):
+            search_arxiv(["q"], 3, client)
+        elapsed = time.monotonic() - started
+    assert 1.0 <= elapsed < 3, elapsed  # twice the read timeout, and not retried
+    assert client.requests_made == 1 and cached_pages(tmp_path) == 0
+
+
+def test_a_gzip_answer_is_decoded_and_cached(tmp_path):
+    body = gzip.compress(feed_xml(_entries(3), 3, 0, "q").encode())
+    with _fixed_answer(body, Content_Encoding="gzip") as url:
+        papers, _ = search_arxiv(["q"], 3, make_client(tmp_path, base_url=url, delay_seconds=0))
+    assert len(papers) == 3 and cached_pages(tmp_path) == 1

@@ -1,21 +1,15 @@
 """Search live arXiv through the ``arxiv`` client, with retries and a response cache.
 
-``make_client`` builds a ``CachingClient``: the ``arxiv.Client`` paging pointed at a
-configurable API URL, whose requests session does the network work with libraries:
-urllib3's ``Retry`` (mounted on the session) retries HTTP 408/425/429/5xx answers, timeouts and
-dropped connections with exponential backoff and the server's ``Retry-After``; a failed
-connection (DNS lookup, refused) is retried once only, then fails with one line naming the
-cause and the fix. ``requests-cache`` keeps every good page of results in one SQLite file in
-the cache folder, so a rerun (or one with the network down) is served from disk with no
-request and no politeness delay. A page that arrives broken (not a well-formed Atom feed, cut
-short, unexpectedly empty) is never cached and is requested again by the client's own short
-loop. A query is either fetched completely or ``search_arxiv`` raises ``SearchError``.
+``make_client`` builds a ``CachingClient`` on a session from ``sources.fetch`` (urllib3
+retries, a politeness delay, good pages kept in a ``requests-cache`` SQLite file), so a rerun,
+or one with the network down, is served from disk. A page that arrives broken is requested
+again and never cached; an API that cannot be reached fails at once with one line saying so.
+A query is either fetched completely or ``search_arxiv`` raises ``SearchError`` naming it.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -24,26 +18,26 @@ from typing import Any
 import arxiv
 import pandas as pd
 import requests
-import requests_cache
 from arxiv import _feed
 from lxml import etree
-from requests.adapters import HTTPAdapter
-from urllib3 import exceptions as u3
-from urllib3.util.retry import Retry
 
 from synth.errors import InputError, SearchError
 from synth.sources import PAPER_COLUMNS, dedupe_papers, make_papers
+from synth.sources.fetch import (
+    PoliteAdapter,
+    describe_error,
+    make_retry,
+    make_session,
+    unreachable_reason,
+)
 from synth.sources.local import parse_arxiv_id
 
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 ENV_API_URL = "SYNTH_ARXIV_API_URL"
 QUERY_LOG_COLUMNS = ["query", "returned", "complete", "from_cache", "error"]
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 CACHE_FILE = "pages.sqlite"
 CACHE_EXPIRY = timedelta(days=30)
-MAX_RETRY_AFTER = 60  # seconds: a longer Retry-After is cut to this
 CONNECT_TIMEOUT = 5.0  # seconds: arXiv answers a connection within a second
-QUICK_RETRY_SECONDS = 1.0  # wait before the one retry of a failed connection
 OFFLINE_HINT = "run offline with --corpus PATH"
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -52,52 +46,6 @@ _BROKEN_BODY = (requests.exceptions.ChunkedEncodingError, requests.exceptions.Co
 
 class MalformedFeedError(arxiv.ArxivError):
     """A page that is not a usable Atom feed (truncated, HTML error page, empty, ...)."""
-
-
-class PageRetry(Retry):
-    """urllib3 ``Retry`` that waits ``backoff_factor * 2**(n-1)`` before retry ``n`` (urllib3
-    retries the first time at once), at most ``QUICK_RETRY_SECONDS`` after a failed
-    connection, and falls back to that backoff when ``Retry-After`` is unreadable."""
-
-    def get_backoff_time(self) -> float:
-        if not self.history:
-            return 0.0
-        wait = min(self.backoff_factor * 2 ** (len(self.history) - 1), self.backoff_max)
-        if self._is_connection_error(self.history[-1].error):
-            return min(wait, QUICK_RETRY_SECONDS)
-        return wait
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        try:
-            return super().parse_retry_after(retry_after)
-        except u3.InvalidHeader:
-            return 0.0
-
-
-class PoliteAdapter(HTTPAdapter):
-    """Transport adapter that keeps ``delay_seconds`` between the requests it sends (pages
-    served from the cache never reach it) and counts them and their retries."""
-
-    def __init__(self, retry: Retry, delay_seconds: float) -> None:
-        super().__init__(max_retries=retry)
-        self.delay_seconds = delay_seconds
-        self.requests_made = 0
-        self.retries_made = 0
-        self._last: float | None = None
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        if self._last is not None:
-            wait = self.delay_seconds - (time.monotonic() - self._last)
-            if wait > 0:
-                time.sleep(wait)
-        self.requests_made += 1
-        try:
-            response = super().send(request, *args, **kwargs)
-        finally:
-            self._last = time.monotonic()
-        retries = getattr(response.raw, "retries", None)
-        self.retries_made += len(retries.history) if retries is not None else 0
-        return response
 
 
 def page_problem(body: bytes) -> str | None:
@@ -120,51 +68,6 @@ def page_problem(body: bytes) -> str | None:
 def is_cacheable(response: requests.Response) -> bool:
     """Only a 200 answer holding a usable page of results is cached."""
     return response.status_code == 200 and page_problem(response.content) is None
-
-
-def make_session(
-    cache_dir: Path | None, adapter: HTTPAdapter, expire_after: timedelta = CACHE_EXPIRY
-) -> requests.Session:
-    """A requests session sending through ``adapter``; with ``cache_dir``, a
-    ``requests_cache.CachedSession`` on ``<cache_dir>/pages.sqlite`` that keeps good pages for
-    ``expire_after`` and serves an expired page when the network fails."""
-    if cache_dir is None:
-        session = requests.Session()
-    else:
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        session = requests_cache.CachedSession(
-            str(Path(cache_dir) / CACHE_FILE),
-            backend="sqlite",
-            expire_after=expire_after,
-            allowable_codes=(200,),
-            allowable_methods=("GET",),
-            stale_if_error=True,
-            filter_fn=is_cacheable,
-        )
-    session.headers["User-Agent"] = f"synth (arxiv.py {arxiv.__version__})"
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
-def unreachable_reason(err: requests.exceptions.ConnectionError) -> str | None:
-    """Why no connection to the server could be made (DNS, refused, ...), or None when the
-    connection was made and failed later."""
-    reason = getattr(err.args[0] if err.args else None, "reason", None)
-    if isinstance(reason, u3.NameResolutionError):
-        return "DNS lookup failed"
-    if isinstance(reason, u3.NewConnectionError):
-        return str(getattr(reason.__cause__, "strerror", None) or "no connection").lower()
-    if isinstance(reason, u3.ConnectTimeoutError):
-        return "connection timed out"
-    return None
-
-
-def describe_error(err: Exception) -> str:
-    """One line for a failed page request: the urllib3 cause rather than the whole chain."""
-    reason = getattr(err.args[0] if err.args else None, "reason", None)
-    text = f"{type(err).__name__}: {reason if reason is not None else err}"
-    return " ".join(text.split())
 
 
 class CachingClient(arxiv.Client):
@@ -249,21 +152,6 @@ def api_url_from_env(environ: Mapping[str, str] | None = None) -> str:
     return (env.get(ENV_API_URL) or "").strip() or DEFAULT_API_URL
 
 
-def make_retry(num_retries: int, backoff_seconds: float, max_backoff_seconds: float) -> Retry:
-    """The retry policy of the session (see ``PageRetry``): ``num_retries`` retries of
-    HTTP ``RETRY_STATUSES``, timeouts and dropped connections, one of a failed connection."""
-    return PageRetry(
-        total=num_retries,
-        connect=min(1, num_retries),
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=frozenset({"GET"}),
-        backoff_factor=backoff_seconds,
-        backoff_max=max_backoff_seconds,
-        retry_after_max=MAX_RETRY_AFTER,
-        raise_on_status=False,
-    )
-
-
 def make_client(
     cache_dir: Path | None,
     base_url: str | None = None,
@@ -279,7 +167,8 @@ def make_client(
     ``cache_dir=None`` disables the cache. Keep ``delay_seconds`` at 3 for the real arXiv
     (its terms of use); tests against a loopback server use 0. ``backoff_seconds`` is the
     wait before the first retry (doubling after each, at most ``max_backoff_seconds``;
-    ``None``: ``delay_seconds``).
+    ``None``: ``delay_seconds``). ``timeout_seconds`` bounds each read; a whole answer body
+    must arrive within twice that. Good pages are cached for ``CACHE_EXPIRY``.
     """
     backoff = delay_seconds if backoff_seconds is None else backoff_seconds
     if (page_size < 1 or num_retries < 0 or delay_seconds < 0 or timeout_seconds <= 0
@@ -288,8 +177,10 @@ def make_client(
                          f"{num_retries}, delay_seconds={delay_seconds}, timeout_seconds="
                          f"{timeout_seconds}, backoff_seconds={backoff_seconds}, "
                          f"max_backoff_seconds={max_backoff_seconds}")
-    adapter = PoliteAdapter(make_retry(num_retries, backoff, max_backoff_seconds), delay_seconds)
-    session = make_session(cache_dir, adapter)
+    retry = make_retry(num_retries, backoff, max_backoff_seconds)
+    adapter = PoliteAdapter(retry, delay_seconds, body_seconds=2 * timeout_seconds)
+    cache_file = None if cache_dir is None else Path(cache_dir) / CACHE_FILE
+    session = make_session(adapter, cache_file, CACHE_EXPIRY, is_cacheable)
     url = base_url or api_url_from_env()
     return CachingClient(session, adapter, url, page_size, num_retries, timeout_seconds)
 
