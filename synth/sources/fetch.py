@@ -7,6 +7,7 @@ session on one SQLite file, and one-line descriptions of network failures.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Collection
 from datetime import timedelta
@@ -128,6 +129,9 @@ def make_session(
         session = requests.Session()
     else:
         Path(cache_file).parent.mkdir(parents=True, exist_ok=True)
+        logger = logging.getLogger("requests_cache")
+        if not logger.handlers:  # its warnings (with tracebacks) go to the app's logging only
+            logger.addHandler(logging.NullHandler())
         session = requests_cache.CachedSession(
             str(cache_file),
             backend="sqlite",
