@@ -3,7 +3,7 @@ Retry-After, rate limiting, timeouts, connection resets, truncated bodies, malfo
 empty pages, first for the client (``search_arxiv``) and then for a whole ``synth run``.
 
 Semantics under test (docs/robustness.md has the table): transient faults are retried with
-exponential backoff (or the server's Retry-After when longer); after the last retry the query
+exponential backoff (or the server's Retry-After when it gives one); after the last retry the query
 fails with a ``SearchError`` naming it; nothing of a failed page is cached; a query is either
 fetched completely or the search fails, so a truncated search is never recorded as complete;
 ``synth run`` then exits 1 with one line naming the query and writes no report.
@@ -11,9 +11,11 @@ fetched completely or the search fails, so a truncated search is never recorded 
 
 from __future__ import annotations
 
+import email.utils
 import json
 import socket
 import struct
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,11 +25,14 @@ import pandas as pd
 import pytest
 from arxiv_server import FakeArxivServer, make_entry
 from conftest import ROOT
+from test_sources_arxiv import cached_pages
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from synth.cli import main
 from synth.errors import SearchError
 from synth.search import build_arxiv_queries, extract_key_terms
-from synth.sources.arxiv import _retry_after_seconds, make_client, search_arxiv
+from synth.sources.arxiv import CACHE_FILE, make_client, search_arxiv
+from synth.sources.fetch import make_retry
 
 SMOKE = str(ROOT / "params" / "smoke.yaml")
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
@@ -63,8 +68,6 @@ class FaultyArxivServer(FakeArxivServer):
     def start(self) -> FaultyArxivServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _faulty_handler(self))
         self._httpd.daemon_threads = True
-        import threading
-
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -132,6 +135,22 @@ def server():
         yield s
 
 
+@pytest.fixture
+def slept(monkeypatch) -> list[float]:
+    """The waits (``time.sleep``) of the test's own thread: urllib3's backoff and
+    Retry-After waits and the client's politeness delay; the server threads are left out."""
+    waits: list[float] = []
+    real_sleep, me = time.sleep, threading.get_ident()
+
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() == me:
+            waits.append(round(seconds, 3))
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    return waits
+
+
 def _clean_result(server: FakeArxivServer, queries: list[str], tmp_path: Path) -> pd.DataFrame:
     """What the same search returns from a fresh cache with no faults."""
     with FakeArxivServer(server.entries) as clean:
@@ -143,16 +162,16 @@ def _clean_result(server: FakeArxivServer, queries: list[str], tmp_path: Path) -
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
-def test_transient_http_errors_are_retried_then_recover(server, tmp_path, status):
+def test_transient_http_errors_are_retried_then_recover(server, tmp_path, status, slept):
     server.fail_next(2, status=status, retry_after=None)
     client = _client(server, tmp_path)
     papers, log = search_arxiv(["q"], 6, client)
     assert len(papers) == 6 and bool(log.loc[0, "complete"])
     assert len(server.requests) == 3 and client.retries_made == 2
-    assert client.slept == [0.01, 0.02]  # exponential backoff from backoff_seconds
+    assert slept == [0.01, 0.02]  # exponential backoff from backoff_seconds
 
 
-def test_persistent_500_names_the_query_caches_nothing(server, tmp_path):
+def test_persistent_500_names_the_query_caches_nothing(server, tmp_path, slept):
     server.fail_next(100, status=500)
     client = _client(server, tmp_path, num_retries=3, backoff_seconds=0.01,
                      max_backoff_seconds=0.03)
@@ -161,8 +180,8 @@ def test_persistent_500_names_the_query_caches_nothing(server, tmp_path):
     message = str(info.value)
     assert message.startswith("arXiv query 'ti:\"text video\"' failed")
     assert "HTTP 500" in message and "\n" not in message
-    assert len(server.requests) == 4 and client.slept == [0.01, 0.02, 0.03]  # capped
-    assert not list(tmp_path.rglob("*.xml"))
+    assert len(server.requests) == 4 and slept == [0.01, 0.02, 0.03]  # capped
+    assert cached_pages(tmp_path) == 0
 
 
 @pytest.mark.parametrize("status", [400, 404])
@@ -173,21 +192,50 @@ def test_client_errors_are_not_retried(server, tmp_path, status):
     assert len(server.requests) == 1
 
 
-def test_rate_limit_retry_after_is_waited_for_real(server, tmp_path):
+def test_rate_limit_retry_after_is_waited_for_real(server, tmp_path, slept):
     server.fail_next(1, status=429, retry_after=1)
     client = _client(server, tmp_path)
     started = time.monotonic()
     papers, _ = search_arxiv(["q"], 6, client)
     assert time.monotonic() - started >= 0.95
-    assert len(papers) == 6 and client.slept == [1.0]
+    assert len(papers) == 6 and slept == [1.0]
 
 
-def test_503_retry_after_longer_than_backoff_wins_and_is_capped():
-    assert _retry_after_seconds("7") == 7.0
-    assert _retry_after_seconds("3600") == 60.0
-    assert _retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
-    assert _retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490.0) == 0.0
-    assert _retry_after_seconds("soon") is None and _retry_after_seconds("") is None
+def test_retry_after_is_capped_and_unreadable_values_fall_back_to_backoff(server, slept):
+    retry = make_retry(3, backoff_seconds=3.0, max_backoff_seconds=30.0)
+    assert retry.parse_retry_after("7") == 7.0
+    assert retry.parse_retry_after("3600") == 60.0  # capped
+    in_ten = email.utils.formatdate(time.time() + 10, usegmt=True)
+    assert 8.0 <= retry.parse_retry_after(in_ten) <= 10.0
+    assert retry.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert retry.parse_retry_after("soon") == 0.0  # then the backoff applies
+    server.fail_next(1, status=503, retry_after=None)
+    client = _client(server, None, backoff_seconds=0.05)
+    with pytest.MonkeyPatch.context() as mp:  # a 503 whose Retry-After cannot be read
+        mp.setattr(server, "respond", _with_header(server.respond, "Retry-After", "soon"))
+        papers, _ = search_arxiv(["q"], 6, client)
+    assert len(papers) == 6 and slept == [0.05]
+
+
+def _with_header(respond, name: str, value: str):
+    def wrapped(path: str):
+        status, headers, body, delay = respond(path)
+        return status, ({**headers, name: value} if status != 200 else headers), body, delay
+    return wrapped
+
+
+def test_backoff_doubles_from_the_first_retry_and_a_failed_connection_waits_briefly():
+    retry = make_retry(3, backoff_seconds=3.0, max_backoff_seconds=10.0)
+    waits = []
+    for _ in range(3):
+        retry = retry.increment("GET", "/api/query", error=ReadTimeoutError(None, "/", "slow"))
+        waits.append(retry.get_backoff_time())
+    assert waits == [3.0, 6.0, 10.0]
+    refused = NewConnectionError(None, "Failed to establish a new connection: refused")
+    retry = make_retry(3, 3.0, 10.0).increment("GET", "/api/query", error=refused)
+    assert retry.get_backoff_time() == 1.0
+    with pytest.raises(Exception, match="Max retries"):  # only one retry of a connection
+        retry.increment("GET", "/api/query", error=refused)
 
 
 def test_timeouts_are_retried_then_fail_naming_the_query(server, tmp_path):
@@ -219,7 +267,7 @@ def test_body_cut_short_is_retried_and_never_cached(server, tmp_path):
     server.truncate_next(10)
     with pytest.raises(SearchError, match="'cut again'"):
         search_arxiv(["cut again"], 6, _client(server, tmp_path / "other"))
-    assert not list((tmp_path / "other").rglob("*.xml"))
+    assert cached_pages(tmp_path / "other") == 0
 
 
 def test_malformed_xml_is_retried_then_fails_and_is_never_cached(server, tmp_path):
@@ -231,7 +279,7 @@ def test_malformed_xml_is_retried_then_fails_and_is_never_cached(server, tmp_pat
     cache = tmp_path / "c2"
     with pytest.raises(SearchError, match="'broken'.*Atom"):
         search_arxiv(["broken"], 6, _client(server, cache))
-    assert not list(cache.rglob("*.xml"))
+    assert cached_pages(cache) == 0
     papers, _ = search_arxiv(["broken"], 6, _client(server, cache))  # fault over: recovers
     assert len(papers) == 6
 
@@ -251,7 +299,7 @@ def test_persistent_empty_page_fails_query_and_resumes_from_cached_pages(server,
     server.empty_next(100, start=4)  # pages at start 0 and 2 are fine, start 4 stays empty
     with pytest.raises(SearchError, match="'q'.*empty"):
         search_arxiv(["q"], 6, _client(server, tmp_path, page_size=2))
-    assert len(list(tmp_path.glob("*.xml"))) == 2  # the two good pages, not the empty one
+    assert cached_pages(tmp_path) == 2  # the two good pages, not the empty one
     server.empty_next(0)
     server.requests.clear()
     client = _client(server, tmp_path, page_size=2)
@@ -312,6 +360,7 @@ def failed_run(tmp_path_factory):
         result["files_after_failure"] = sorted(
             p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         result["manifest_after_failure"] = json.loads((out / "run.json").read_text())
+        result["pages_after_failure"] = cached_pages(out / "cache" / "arxiv")
         result["notebook_after_failure"] = json.loads(
             (out / "notebooks" / "10_search.ipynb").read_text())
         server.failing_queries.clear()
@@ -357,8 +406,9 @@ def test_failed_search_writes_no_report_and_keeps_the_notebook(failed_run):
 def test_failed_search_kept_completed_pages_in_the_run_folder_only(failed_run):
     files = failed_run["files_after_failure"]
     assert all(f.startswith("elsewhere/run/") for f in files), files  # nothing outside
-    pages = [f for f in files if f.startswith("elsewhere/run/cache/arxiv/")]
-    assert len(pages) == 1 and pages[0].endswith(".xml")  # query 1's page, nothing of query 2
+    cache = [f for f in files if f.startswith("elsewhere/run/cache/arxiv/")]
+    assert cache == [f"elsewhere/run/cache/arxiv/{CACHE_FILE}"]
+    assert failed_run["pages_after_failure"] == 1  # query 1's page, nothing of query 2
     assert not [f for f in files if f.endswith(".tmp")]
 
 

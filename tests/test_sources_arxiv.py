@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -9,12 +15,14 @@ import pytest
 from arxiv_server import (
     FakeArxivServer,
     arxiv_server_fixture,  # noqa: F401 - registers the arxiv_server fixture
+    feed_xml,
     make_entry,
 )
 
 from synth.errors import InputError, SearchError
 from synth.sources import PAPER_COLUMNS
 from synth.sources.arxiv import (
+    CACHE_FILE,
     DEFAULT_API_URL,
     QUERY_LOG_COLUMNS,
     CachingClient,
@@ -22,6 +30,8 @@ from synth.sources.arxiv import (
     make_client,
     search_arxiv,
 )
+
+UNRESOLVABLE = "http://arxiv.invalid/api/query"  # .invalid never resolves (RFC 2606)
 
 
 def _entries(n: int, prefix: str = "2401") -> list[dict]:
@@ -41,6 +51,19 @@ def _client(server: FakeArxivServer, cache: Path | None, **kw) -> CachingClient:
     kw.setdefault("delay_seconds", 0)
     kw.setdefault("num_retries", 2)
     return make_client(cache, base_url=server.url, **kw)
+
+
+def cached_pages(cache: Path) -> int:
+    """How many responses the cache folder's SQLite file holds (0 when there is none)."""
+    import requests_cache
+
+    path = cache / CACHE_FILE
+    return len(requests_cache.SQLiteCache(path).responses) if path.exists() else 0
+
+
+def _closed_port_url() -> str:
+    with FakeArxivServer() as server:
+        return server.url  # nothing listens there once the server is stopped
 
 
 def test_parses_results_into_papers_table(arxiv_server, tmp_path):
@@ -109,12 +132,48 @@ def test_cached_rerun_makes_no_requests_and_is_identical(arxiv_server, tmp_path)
     arxiv_server.requests.clear()
     arxiv_server.fail_next(100, status=500)  # any request would now fail
     client = _client(arxiv_server, tmp_path, page_size=5, delay_seconds=30)
+    started = time.monotonic()
     second, log2 = search_arxiv(["q1", "q2"], 12, client)
+    assert time.monotonic() - started < 5  # no 30 s politeness delay for cached pages
     assert arxiv_server.requests == []
     assert client.requests_made == 0 and client.pages_from_cache == 6
     pd.testing.assert_frame_equal(first, second)
     assert not log1["from_cache"].any() and log2["from_cache"].all()
-    assert list(tmp_path.glob("*.xml")) and not list(tmp_path.glob(".page-*"))
+    assert [p.name for p in tmp_path.iterdir()] == [CACHE_FILE] and cached_pages(tmp_path) == 6
+
+
+def test_cached_pages_are_replayed_with_the_server_stopped(tmp_path):
+    with FakeArxivServer(_entries(7)) as server:
+        first, _ = search_arxiv(["q"], 7, _client(server, tmp_path, page_size=5))
+        url = server.url
+    client = make_client(tmp_path, base_url=url, page_size=5, delay_seconds=30)
+    started = time.monotonic()
+    second, log = search_arxiv(["q"], 7, client)
+    assert time.monotonic() - started < 5
+    assert client.requests_made == 0 and client.pages_from_cache == 2
+    pd.testing.assert_frame_equal(first, second)
+    assert bool(log.loc[0, "from_cache"]) and bool(log.loc[0, "complete"])
+
+
+def test_expired_pages_are_served_when_the_network_fails(tmp_path):
+    from datetime import timedelta
+
+    from synth.sources.arxiv import is_cacheable
+    from synth.sources.fetch import PoliteAdapter, make_retry, make_session
+
+    def client(url: str) -> CachingClient:
+        adapter = PoliteAdapter(make_retry(1, 0.0, 0.0), delay_seconds=0)
+        session = make_session(adapter, tmp_path / CACHE_FILE, timedelta(seconds=0.3), is_cacheable)
+        return CachingClient(session, adapter, url, page_size=5, num_retries=1)
+
+    with FakeArxivServer(_entries(3)) as server:
+        first, _ = search_arxiv(["q"], 3, client(server.url))
+        url = server.url
+    time.sleep(0.4)  # the page has expired; the server is gone
+    stale = client(url)
+    second, _ = search_arxiv(["q"], 3, stale)
+    pd.testing.assert_frame_equal(first, second)
+    assert stale.pages_from_cache == 1 and stale.requests_made == 1  # tried, then the cache
 
 
 def test_dedupe_across_queries_keeps_first_query_and_latest_version(tmp_path):
@@ -154,7 +213,7 @@ def test_http_failure_after_retries_raises_search_error(arxiv_server, tmp_path):
     message = str(info.value)
     assert "'cat:cs.IR'" in message and "HTTP 500" in message and "\n" not in message
     assert len(arxiv_server.requests) == 3
-    assert list(tmp_path.glob("*.xml")) == []
+    assert cached_pages(tmp_path) == 0
 
 
 def test_503_then_success_recovers(arxiv_server, tmp_path):
@@ -170,7 +229,7 @@ def test_malformed_xml_raises_search_error_and_is_not_cached(arxiv_server, tmp_p
     arxiv_server.malformed_next(3)
     with pytest.raises(SearchError, match="'broken'.*Atom"):
         search_arxiv(["broken"], 3, _client(arxiv_server, tmp_path))
-    assert list(tmp_path.glob("*.xml")) == []
+    assert len(arxiv_server.requests) == 3 and cached_pages(tmp_path) == 0
     papers, _ = search_arxiv(["broken"], 3, _client(arxiv_server, tmp_path))
     assert len(papers) == 3
 
@@ -194,12 +253,22 @@ def test_slow_response_times_out_then_raises(arxiv_server, tmp_path):
         )
 
 
-def test_connection_refused_raises_search_error(tmp_path):
-    with FakeArxivServer() as server:
-        url = server.url
-    client = make_client(tmp_path, base_url=url, delay_seconds=0, num_retries=0)
-    with pytest.raises(SearchError, match="'q'.*ConnectionError"):
-        search_arxiv(["q"], 1, client)
+@pytest.mark.parametrize(
+    ("url", "cause"), [(UNRESOLVABLE, "DNS lookup failed"), (None, "connection refused")]
+)
+def test_unreachable_api_fails_fast_with_one_line(tmp_path, url, cause):
+    url = url or _closed_port_url()
+    client = make_client(tmp_path, base_url=url, delay_seconds=3.0, num_retries=3)
+    started = time.monotonic()
+    with pytest.raises(SearchError) as info:
+        search_arxiv(["q1", "q2"], 5, client)
+    elapsed = time.monotonic() - started
+    assert str(info.value) == (
+        f"cannot reach the arXiv API at {url} ({cause}); run offline with --corpus PATH"
+    )
+    # one retry after 1 s, not three after 3, 6 and 12 s (the 503 backoff)
+    assert 0.9 <= elapsed < 5, elapsed
+    assert client.requests_made == 1
 
 
 def test_no_results_and_bad_input(arxiv_server, tmp_path):
@@ -239,11 +308,61 @@ def test_plain_arxiv_client_also_works(arxiv_server):
 
 
 def test_retry_after_is_honoured(arxiv_server, tmp_path, monkeypatch):
-    import synth.sources.arxiv as module
-
     slept: list[float] = []
-    monkeypatch.setattr(module.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)  # urllib3's wait, not done for real
     arxiv_server.entries = _entries(1)
     arxiv_server.fail_next(1, status=503, retry_after=7)
     papers, _ = search_arxiv(["q"], 1, _client(arxiv_server, tmp_path))
     assert len(papers) == 1 and 7.0 in slept
+
+
+@contextlib.contextmanager
+def _fixed_answer(body: bytes, gap: float = 0.0, **headers: str) -> Iterator[str]:
+    """A loopback API answering every GET with ``body`` (headers at once), one byte every
+    ``gap`` seconds when ``gap`` is set; yields its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            for key, value in {"Content-Length": str(len(body)), **headers}.items():
+                self.send_header(key.replace("_", "-"), value)
+            self.end_headers()
+            step = 1 if gap else max(1, len(body))
+            try:
+                for i in range(0, len(body), step):
+                    self.wfile.write(body[i : i + step])
+                    time.sleep(gap)
+            except OSError:
+                pass
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                     daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/api/query"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_an_answer_trickling_in_is_cut_at_its_deadline(tmp_path):
+    body = feed_xml(_entries(3), 3, 0, "q").encode()  # ~3 kB: 150 s at one byte per 50 ms
+    with _fixed_answer(body, gap=0.05) as url:
+        client = make_client(tmp_path, base_url=url, delay_seconds=0, timeout_seconds=0.5)
+        started = time.monotonic()
+        with pytest.raises(SearchError, match=r"'q'.*ReadTimeout: .*over 1 s"):
+            search_arxiv(["q"], 3, client)
+        elapsed = time.monotonic() - started
+    assert 1.0 <= elapsed < 3, elapsed  # twice the read timeout, and not retried
+    assert client.requests_made == 1 and cached_pages(tmp_path) == 0
+
+
+def test_a_gzip_answer_is_decoded_and_cached(tmp_path):
+    body = gzip.compress(feed_xml(_entries(3), 3, 0, "q").encode())
+    with _fixed_answer(body, Content_Encoding="gzip") as url:
+        papers, _ = search_arxiv(["q"], 3, make_client(tmp_path, base_url=url, delay_seconds=0))
+    assert len(papers) == 3 and cached_pages(tmp_path) == 1

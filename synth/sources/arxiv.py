@@ -1,27 +1,17 @@
-"""Search live arXiv through the ``arxiv`` client, with an on-disk page cache.
+"""Search live arXiv through the ``arxiv`` client, with retries and a response cache.
 
-``make_client`` builds a ``CachingClient``: the real ``arxiv.Client`` (its paging and
-politeness delay) pointed at a configurable API URL, which stores the raw bytes of every
-successful page under ``cache_dir``. A cached page is parsed from disk with no request and
-no delay, so a rerun is offline and returns identical results.
-
-Retries (``CachingClient.fetch_page``): transient failures (HTTP 408/425/429/5xx, connection
-errors and resets, timeouts, a body that is not a well-formed Atom feed, an unexpectedly
-empty page) are retried up to ``num_retries`` times, waiting ``backoff_seconds * 2**(n-1)``
-before retry ``n`` (capped at ``max_backoff_seconds``) or the server's ``Retry-After`` when
-that is longer (capped at 60 s). Other HTTP errors (400, 404, ...) are not retried. When the
-last try fails the error propagates and ``search_arxiv`` raises ``SearchError`` naming the
-query: a query is either fetched completely or the search fails, never silently truncated.
+``make_client`` builds a ``CachingClient`` on a session from ``sources.fetch`` (urllib3
+retries, a politeness delay, good pages kept in a ``requests-cache`` SQLite file), so a rerun,
+or one with the network down, is served from disk. A page that arrives broken is requested
+again and never cached; an API that cannot be reached fails at once with one line saying so.
+A query is either fetched completely or ``search_arxiv`` raises ``SearchError`` naming it.
 """
 
 from __future__ import annotations
 
-import email.utils
-import hashlib
 import os
-import tempfile
-import time
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,192 +23,127 @@ from lxml import etree
 
 from synth.errors import InputError, SearchError
 from synth.sources import PAPER_COLUMNS, dedupe_papers, make_papers
+from synth.sources.fetch import (
+    PoliteAdapter,
+    describe_error,
+    make_retry,
+    make_session,
+    unreachable_reason,
+)
 from synth.sources.local import parse_arxiv_id
 
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 ENV_API_URL = "SYNTH_ARXIV_API_URL"
 QUERY_LOG_COLUMNS = ["query", "returned", "complete", "from_cache", "error"]
-_ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
-_MAX_RETRY_AFTER = 60.0
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-_TRANSIENT = (
-    arxiv.UnexpectedEmptyPageError,
-    requests.exceptions.ConnectionError,  # includes resets, refused, connect/read timeouts
-    requests.exceptions.Timeout,
-    requests.exceptions.ChunkedEncodingError,  # connection dropped mid-body
-    requests.exceptions.ContentDecodingError,
-)
+CACHE_FILE = "pages.sqlite"
+CACHE_EXPIRY = timedelta(days=30)
+CONNECT_TIMEOUT = 5.0  # seconds: arXiv answers a connection within a second
+OFFLINE_HINT = "run offline with --corpus PATH"
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
+_BROKEN_BODY = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 
 
 class MalformedFeedError(arxiv.ArxivError):
-    """A page that is not a well-formed Atom feed (truncated, HTML error page, ...)."""
+    """A page that is not a usable Atom feed (truncated, HTML error page, empty, ...)."""
 
 
-def _retry_after_seconds(value: str, now: float | None = None) -> float | None:
-    """``Retry-After`` as seconds (delta-seconds or an HTTP date), capped at 60; else None."""
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), _MAX_RETRY_AFTER)
+def page_problem(body: bytes) -> str | None:
+    """Why ``body`` is not a usable page of results, or None: it must parse strictly as an
+    Atom ``<feed>`` and hold entries unless the result set ends before its start index."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None or when.tzinfo is None:
-        return None
-    delta = when.timestamp() - (time.time() if now is None else now)
-    return min(max(delta, 0.0), _MAX_RETRY_AFTER)
+        root = etree.fromstring(body, parser=parser) if body else None
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None or root.tag != f"{_ATOM}feed":
+        return "page is not a well-formed Atom feed"
+    numbers = [root.findtext(f"{_OPENSEARCH}{n}") or "0" for n in ("totalResults", "startIndex")]
+    total, start = (int(n) if n.strip().isdigit() else 0 for n in numbers)
+    if root.find(f"{_ATOM}entry") is None and total > start:
+        return "page of results is unexpectedly empty"
+    return None
 
 
-class _TimeoutSession(requests.Session):
-    """A session with a default timeout; a read timeout counts as a connection error,
-    so the client's retry loop handles it."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self.timeout = timeout
-
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self.timeout)
-        try:
-            return super().request(*args, **kwargs)
-        except requests.exceptions.ReadTimeout as err:
-            raise requests.exceptions.ConnectionError(f"read timed out: {err}") from err
+def is_cacheable(response: requests.Response) -> bool:
+    """Only a 200 answer holding a usable page of results is cached."""
+    return response.status_code == 200 and page_problem(response.content) is None
 
 
 class CachingClient(arxiv.Client):
-    """``arxiv.Client`` with a configurable API URL and a disk cache of raw pages.
+    """``arxiv.Client`` paging over a session with retries and a response cache.
 
-    Counters ``requests_made``, ``retries_made`` and ``pages_from_cache`` say how each page
-    was obtained; ``slept`` lists the retry waits in seconds; ``last_total_results`` is the
-    ``opensearch:totalResults`` of the last first page. ``backoff_seconds=None`` uses
-    ``delay_seconds`` (3 s for the real arXiv: waits of 3, 6, 12 s).
+    ``requests_made`` counts page requests sent to the network (a retry is not a new
+    request) and ``retries_made`` their retries (of requests that got an answer) and the
+    re-requests of broken pages; ``pages_from_cache`` the pages served from the cache;
+    ``last_total_results`` is the ``opensearch:totalResults`` of the last first page.
     """
 
     def __init__(
         self,
-        cache_dir: Path | None,
+        session: requests.Session,
+        adapter: PoliteAdapter,
         base_url: str = DEFAULT_API_URL,
         page_size: int = 100,
-        delay_seconds: float = 3.0,
         num_retries: int = 3,
         timeout_seconds: float = 30.0,
-        backoff_seconds: float | None = None,
-        max_backoff_seconds: float = 30.0,
     ) -> None:
-        super().__init__(page_size=page_size, delay_seconds=delay_seconds, num_retries=num_retries)
-        self.backoff_seconds = delay_seconds if backoff_seconds is None else backoff_seconds
-        self.max_backoff_seconds = max_backoff_seconds
-        self.query_url_format = base_url + "?{}"
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        super().__init__(page_size, adapter.delay_seconds, num_retries)
         self._session.close()
-        self._session = _TimeoutSession(timeout_seconds)
-        self._session.hooks["response"].append(self._remember_response)
-        self._last_body: bytes | None = None
-        self._retry_after = 0.0
-        self.requests_made = 0
-        self.retries_made = 0
+        self._session, self.adapter = session, adapter
+        self.api_url = base_url
+        self.query_url_format = base_url + "?{}"
+        self.timeout = (min(CONNECT_TIMEOUT, timeout_seconds), timeout_seconds)
+        self.broken_pages = 0
         self.pages_from_cache = 0
         self.last_total_results = 0
-        self.slept: list[float] = []
 
-    def _remember_response(self, resp: requests.Response, *args: Any, **kwargs: Any) -> None:
-        """Response hook: count requests, keep the last good body, note Retry-After.
+    @property
+    def requests_made(self) -> int:
+        return self.adapter.requests_made
 
-        A 200 response that is not a well-formed Atom feed raises ``MalformedFeedError``
-        here, before the arxiv parser (which recovers silently or fails obscurely) sees it.
-        """
-        self.requests_made += 1
-        self._last_body = None
-        if resp.status_code == 200:
-            if not _is_atom_feed(resp.content):
-                raise MalformedFeedError(resp.url, 0, "Page is not a well-formed Atom feed")
-            self._last_body = resp.content
-        retry_after = _retry_after_seconds(resp.headers.get("Retry-After", ""))
-        if resp.status_code in RETRY_STATUSES and retry_after is not None:
-            self._retry_after = retry_after
-
-    def cache_path(self, url: str) -> Path | None:
-        """Where the page for ``url`` is cached (sha256 of the full page URL)."""
-        if self.cache_dir is None:
-            return None
-        return self.cache_dir / f"{hashlib.sha256(url.encode()).hexdigest()}.xml"
-
-    def retry_delay(self, retry: int) -> float:
-        """Seconds to wait before retry number ``retry`` (1, 2, ...): exponential backoff,
-        or the last ``Retry-After`` when that is longer."""
-        backoff = min(self.backoff_seconds * 2 ** (retry - 1), self.max_backoff_seconds)
-        return max(backoff, self._retry_after)
+    @property
+    def retries_made(self) -> int:
+        return self.adapter.retries_made + self.broken_pages
 
     def _parse_feed(
         self, url: str, first_page: bool = True, _try_index: int = 0
     ) -> _feed.ParsedFeed:
-        feed = self._read_cache(url)
-        if feed is None:
-            feed = self.fetch_page(url, first_page)
-            if self._last_body is not None:
-                self._write_cache(url, self._last_body)
-        else:
-            self.pages_from_cache += 1
+        """One page from the cache or the network. HTTP errors were retried by the session;
+        a page that arrives broken is requested again, up to ``num_retries`` times."""
+        for attempt in range(self.num_retries + 1):
+            try:
+                response = self._get(url)
+            except _BROKEN_BODY:
+                if attempt == self.num_retries:
+                    raise
+                self.broken_pages += 1
+                continue
+            if response.status_code != 200:
+                raise arxiv.HTTPError(url, attempt, response.status_code)
+            problem = page_problem(response.content)
+            if problem is None:
+                break
+            if attempt == self.num_retries:
+                raise MalformedFeedError(url, attempt, problem)
+            self.broken_pages += 1
+        self.pages_from_cache += bool(getattr(response, "from_cache", False))
+        feed = _feed.parse(response.content)
         if first_page:
             self.last_total_results = feed.header.total_results
         return feed
 
-    def fetch_page(self, url: str, first_page: bool = True) -> _feed.ParsedFeed:
-        """One page from the API, retrying transient failures (see the module docstring);
-        the last failure propagates (``arxiv.ArxivError`` or ``requests`` exception)."""
-        for attempt in range(self.num_retries + 1):
-            if attempt:
-                wait = self.retry_delay(attempt)
-                self._retry_after = 0.0
-                self.retries_made += 1
-                self.slept.append(wait)
-                time.sleep(wait)
-            self._last_body = None
-            try:
-                # _try_index=num_retries: the base class makes exactly one try, no retries
-                feed = super()._parse_feed(url, first_page=first_page, _try_index=self.num_retries)
-                if first_page and not feed.results and feed.header.total_results > 0:
-                    raise arxiv.UnexpectedEmptyPageError(url, attempt, feed)
-                return feed
-            except arxiv.HTTPError as err:
-                if err.status not in RETRY_STATUSES or attempt == self.num_retries:
-                    raise
-            except (MalformedFeedError, *_TRANSIENT):
-                if attempt == self.num_retries:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _read_cache(self, url: str) -> _feed.ParsedFeed | None:
-        path = self.cache_path(url)
-        if path is None or not path.is_file():
-            return None
-        body = path.read_bytes()
-        return _feed.parse(body) if _is_atom_feed(body) else None
-
-    def _write_cache(self, url: str, body: bytes) -> None:
-        path = self.cache_path(url)
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".page-", suffix=".tmp")
+    def _get(self, url: str) -> requests.Response:
+        """GET ``url``; a connection that cannot be made at all raises ``SearchError``."""
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(body)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-def _is_atom_feed(body: bytes) -> bool:
-    """True when ``body`` parses strictly as XML with an Atom ``<feed>`` root."""
-    if not body:
-        return False
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    try:
-        return etree.fromstring(body, parser=parser).tag == _ATOM_FEED
-    except etree.XMLSyntaxError:
-        return False
+            return self._session.get(url, timeout=self.timeout)
+        except requests.exceptions.ConnectionError as err:
+            reason = unreachable_reason(err)
+            if reason is None:
+                raise
+            raise SearchError(
+                f"cannot reach the arXiv API at {self.api_url} ({reason}); {OFFLINE_HINT}"
+            ) from err
 
 
 def api_url_from_env(environ: Mapping[str, str] | None = None) -> str:
@@ -241,27 +166,23 @@ def make_client(
 
     ``cache_dir=None`` disables the cache. Keep ``delay_seconds`` at 3 for the real arXiv
     (its terms of use); tests against a loopback server use 0. ``backoff_seconds`` is the
-    wait before the first retry (doubling after each; ``None``: ``delay_seconds``).
+    wait before the first retry (doubling after each, at most ``max_backoff_seconds``;
+    ``None``: ``delay_seconds``). ``timeout_seconds`` bounds each read; a whole answer body
+    must arrive within twice that. Good pages are cached for ``CACHE_EXPIRY``.
     """
     backoff = delay_seconds if backoff_seconds is None else backoff_seconds
     if (page_size < 1 or num_retries < 0 or delay_seconds < 0 or timeout_seconds <= 0
             or backoff < 0 or max_backoff_seconds < 0):
-        raise InputError(
-            f"arXiv client: bad settings page_size={page_size}, "
-            f"num_retries={num_retries}, delay_seconds={delay_seconds}, "
-            f"timeout_seconds={timeout_seconds}, backoff_seconds={backoff_seconds}, "
-            f"max_backoff_seconds={max_backoff_seconds}"
-        )
-    return CachingClient(
-        cache_dir,
-        base_url or api_url_from_env(),
-        page_size,
-        delay_seconds,
-        num_retries,
-        timeout_seconds,
-        backoff_seconds,
-        max_backoff_seconds,
-    )
+        raise InputError(f"arXiv client: bad settings page_size={page_size}, num_retries="
+                         f"{num_retries}, delay_seconds={delay_seconds}, timeout_seconds="
+                         f"{timeout_seconds}, backoff_seconds={backoff_seconds}, "
+                         f"max_backoff_seconds={max_backoff_seconds}")
+    retry = make_retry(num_retries, backoff, max_backoff_seconds)
+    adapter = PoliteAdapter(retry, delay_seconds, body_seconds=2 * timeout_seconds)
+    cache_file = None if cache_dir is None else Path(cache_dir) / CACHE_FILE
+    session = make_session(adapter, cache_file, CACHE_EXPIRY, is_cacheable)
+    url = base_url or api_url_from_env()
+    return CachingClient(session, adapter, url, page_size, num_retries, timeout_seconds)
 
 
 def result_to_row(result: arxiv.Result, query: str) -> dict[str, Any]:
@@ -311,7 +232,7 @@ def _run_query(
         etree.LxmlError,
         ValueError,
     ) as err:
-        cause = " ".join(f"{type(err).__name__}: {err}".split())
+        cause = describe_error(err)
         raise SearchError(f"arXiv query {query!r} failed: {cause}") from err
     requests_made = getattr(client, "requests_made", 0) - before[0]
     cached = getattr(client, "pages_from_cache", 0) - before[1]
