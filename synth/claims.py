@@ -240,7 +240,7 @@ def extract_claims(
     return merge_duplicates(claims, merge_similarity)
 
 
-def _similar_pairs(x, threshold: float, max_entries: int = 20_000_000):
+def similar_pairs(x, threshold: float, max_entries: int = 20_000_000):
     """(row, col) index arrays of the pairs of rows of ``x`` (L2-normalised, sparse) whose
     cosine is at least ``threshold``.  ``x @ x.T`` is computed a block of rows at a time:
     claims share common words, so the full product is nearly dense (42k arXiv claims: ~22 GB),
@@ -269,7 +269,7 @@ def merge_duplicates(claims: pd.DataFrame, similarity: float = 0.85) -> pd.DataF
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         x = TfidfVectorizer(analyzer=tokenize).fit_transform(claims["text"]).tocsr()
-        row, col = _similar_pairs(x, similarity)
+        row, col = similar_pairs(x, similarity)
         order = claims["score"].rank(ascending=False, method="first").to_numpy()
         papers = claims["paper_id"].to_numpy()
         keep = np.ones(len(claims), dtype=bool)

@@ -223,11 +223,11 @@ def test_similar_pairs_by_blocks_equals_the_full_product() -> None:
     import scipy.sparse as sp
     from sklearn.preprocessing import normalize
 
-    from synth.claims import _similar_pairs
+    from synth.claims import similar_pairs
 
     x = normalize(sp.random(300, 200, density=0.05, random_state=1, format="csr"))
     full = (x @ x.T).tocoo()
     hit = full.data >= 0.3
-    rows, cols = _similar_pairs(x, 0.3, max_entries=1_000)  # blocks of 3 rows
+    rows, cols = similar_pairs(x, 0.3, max_entries=1_000)  # blocks of 3 rows
     assert set(zip(rows, cols, strict=True)) == set(zip(full.row[hit], full.col[hit], strict=True))
     assert len(rows) > 300  # the diagonal and some off-diagonal pairs

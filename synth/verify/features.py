@@ -267,7 +267,7 @@ def stance_table(
     for col in POLARITY_FEATURES:
         out[col] = pol[col].to_numpy()
     # the chosen sentence states the claim itself: every stem and word pair of the claim, as
-    # many negations, and no reversed predicate (``synth.verify.restatement_rule``)
+    # many negations, and no reversed predicate (``synth.verify.model.restatement_rule``)
     same = (top["s_cover"] >= 0.999) & (top["s_bigram"] >= 0.999)
     neg_equal = top["e_neg"].reindex(idx, fill_value=-1).to_numpy() == out["c_neg"].to_numpy()
     out["restates"] = (same.reindex(idx, fill_value=False).to_numpy() & neg_equal
