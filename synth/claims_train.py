@@ -108,8 +108,6 @@ def build_training_table(
     return table[table["text"].str.len() > 0].reset_index(drop=True)
 
 
-
-
 def weak_positives(cues: str = WEAK_POSITIVES) -> tuple[re.Pattern[str], ...]:
     """The patterns of the comma-separated ``CUES`` names that make a weak positive."""
     return tuple(re.compile(CUES[k]) for k in cues.split(",") if k)

@@ -117,6 +117,7 @@ def save_model(model: VerifyModel, path: Path) -> None:
     tmp.write_text(json.dumps(model.to_json(), indent=1), encoding="utf-8")
     tmp.replace(path)
 
+
 @dataclass(frozen=True)
 class Verifier:
     """A verify model and the encoder its features need: the one place the dense switch lives.
