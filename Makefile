@@ -34,7 +34,7 @@ test-fast: install ## the tests not marked slow (no whole pipelines)
 	$(VENV)/bin/pytest -m "not slow"
 
 lint: install ## ruff on the code, the tests, the benchmarks and the notebooks
-	$(VENV)/bin/ruff check synth tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff check synth tests benchmarks notebooks
 
 lab: install ## open the stage notebooks in JupyterLab
 	$(VENV)/bin/jupyter lab notebooks/

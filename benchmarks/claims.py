@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import importlib.util
 import json
 import time
 import xml.etree.ElementTree as ET
@@ -36,26 +35,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from synth.claims import (
-    extract_claims,
-    extract_tuples,
-    load_model,
-    score_claims,
-    sentence_table,
-)
+from synth.claims import extract_claims, load_model, score_claims, sentence_table
+from synth.claims_train import load_biomed, load_cs_dev
 from synth.text import split_sentences
-
-
-def _training_script():
-    """The claim model's training script, whose loaders the benchmark shares."""
-    path = Path(__file__).resolve().parent.parent / "scripts" / "train_claim_model.py"
-    spec = importlib.util.spec_from_file_location("train_claim_model", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-load_biomed = _training_script().load_biomed
+from synth.tuples import extract_tuples
 
 
 def prf(y: np.ndarray, pred: np.ndarray) -> dict:
@@ -63,17 +46,6 @@ def prf(y: np.ndarray, pred: np.ndarray) -> dict:
     p = tp / max(pred.sum(), 1)
     r = tp / max((y == 1).sum(), 1)
     return {"P": round(p, 3), "R": round(r, 3), "F1": round(2 * p * r / max(p + r, 1e-9), 3)}
-
-
-def load_cs_dev(path: Path) -> pd.DataFrame:
-    """``arxiv_claims_dev.jsonl``: one row per sentence, with its ``split`` (tune | heldout)."""
-    rows = []
-    for rec in map(json.loads, path.read_text().splitlines()):
-        for i, (s, lab) in enumerate(zip(rec["sentences"], rec["labels"])):
-            rows.append({"paper_id": rec["paper_id"], "sentence_index": i, "section": "abstract",
-                         "text": s, "title": rec["title"], "label": int(lab),
-                         "split": rec["split"]})
-    return pd.DataFrame(rows)
 
 
 def _split_rows(dataset: str, split: str, table: pd.DataFrame, model: dict) -> list[dict]:
@@ -174,7 +146,8 @@ def tuple_check_table(path: Path) -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    ap.add_argument("--data", type=Path,
+                    default=Path(__file__).resolve().parents[2] / "shared" / "data")
     ap.add_argument("--sample-out", type=Path, default=Path("benchmarks/claims_tuple_sample.jsonl"))
     ap.add_argument("--api-sample-out", type=Path,
                     default=Path("benchmarks/claims_tuple_sample_api.jsonl"))

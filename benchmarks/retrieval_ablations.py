@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synth import screen
+from synth import dense, screen
 from synth.index import build_bm25
 from synth.search import extract_key_terms, weighted_query
 from synth.sources.local import load_corpus
@@ -70,8 +70,8 @@ def main() -> None:
         pool = np.zeros(lex.shape, bool)
         np.put_along_axis(pool, k, True, 1)
         score = (lex / lex.max(axis=1, keepdims=True)
-                 + screen.DENSE_WEIGHT * np.maximum(dense_cos, 0)
-                 + screen.DENSE_SENTENCE_WEIGHT * np.maximum(best_sentence, 0) + extra)
+                 + dense.DENSE_WEIGHT * np.maximum(dense_cos, 0)
+                 + dense.DENSE_SENTENCE_WEIGHT * np.maximum(best_sentence, 0) + extra)
         return np.where(pool & (lex > 0), score, -100 + lex)
 
     def row(name, score):

@@ -14,7 +14,6 @@ Data credit: SciFact, claims CC BY 4.0, abstracts (S2ORC) ODC-By 1.0.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import time
 from pathlib import Path
@@ -25,17 +24,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from synth import verify as v
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _trainer():
-    spec = importlib.util.spec_from_file_location(
-        "train_verify_model", ROOT / "scripts" / "train_verify_model.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from synth.verify import model as vm
+from synth.verify import train as trainer
+from synth.verify.features import stance_table
 
 
 def subset(pairs: pd.DataFrame, sents: pd.DataFrame, rows: np.ndarray):
@@ -85,7 +76,6 @@ def scifact_metrics(pred: dict, gold: dict) -> dict[str, float]:
 
 def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None,
                    augment: bool = True) -> tuple[dict, pd.DataFrame]:
-    trainer = _trainer()
     papers, claims = trainer.load_scifact(data)
     docs, texts, pairs, sents, pair_y, sent_y, _ = trainer.build_training_set(
         papers, claims, encoder=encoder)
@@ -109,16 +99,16 @@ def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None,
         )
         tp, ts, keep_test = subset(pairs, sents, test)
         tclaims = [texts[i] for i in test]
-        table = v.stance_table(
+        table = stance_table(
             tclaims,
             tp,
             ts,
-            v.rationale_probability(model.rationale, ts),
+            vm.rationale_probability(model.rationale, ts),
             docs,
             model.rationale_ratio,
         )
-        probs = v.stance_probability(model.stance, table)
-        stance, _, conf = v.decide(model, probs)
+        probs = vm.stance_probability(model.stance, table)
+        stance, _, conf = vm.decide(model, probs)
         diagnosis.append(pd.DataFrame({"gold": pair_y[keep_test], "pred": stance,
                                        "p_contradict": probs[:, 1] / probs[:, :2].sum(axis=1)}))
         for j in np.flatnonzero(stance < 2):
@@ -150,27 +140,29 @@ def stance_diagnosis(d: pd.DataFrame, n_gold: int) -> dict[str, float]:
     p, r = tp_oracle / max(n_pred, 1), tp_oracle / max(n_gold, 1)
     return {
         "gold_pairs_retrieved": len(evidence),
-        "stance_auc_support_vs_contradict": roc_auc_score(evidence["gold"], evidence["p_contradict"]),
+        "stance_auc_support_vs_contradict": roc_auc_score(
+            evidence["gold"], evidence["p_contradict"]
+        ),
         "stance_accuracy_emitted_evidence": float((emitted["pred"] == emitted["gold"]).mean()),
         "always_support_accuracy_emitted_evidence": float((emitted["gold"] == 0).mean()),
         "label_only_F1_with_perfect_stance": 2 * p * r / (p + r) if p + r else 0.0,
     }
 
 
-def time_corpus(data: Path, n_claims: int = 300, encoder=None) -> float:
+def time_corpus(data: Path, n_claims: int = 300, verifier: v.Verifier | None = None) -> float:
     """Wall time of ``verify_corpus`` (shipped model) for n claims against the corpus."""
-    trainer = _trainer()
     papers, claims = trainer.load_scifact(data)
     batch = [{"id": c["id"], "claim": c["claim"]} for c in claims[:n_claims]]
     start = time.perf_counter()
-    lines = list(v.verify_corpus(papers, batch, encoder=encoder))
+    lines = list(v.verify_corpus(papers, batch, verifier))
     assert len(lines) == len(batch)
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact")
+    default_data = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
+    parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--dense", action="store_true",
                         help="the dense-extra verifier (MiniLM features; needs the extra)")
@@ -181,17 +173,13 @@ def main() -> None:
     parser.add_argument("--no-augment", action="store_true",
                         help="train the stance model without the counter-claim copies")
     args = parser.parse_args()
-    encoder = None
-    if args.dense:
-        from synth.dense import Encoder
-
-        encoder = Encoder(cache_dir=args.cache_dir)
+    verifier = v.load_verifier(args.dense, args.cache_dir, "--dense")
     start = time.perf_counter()
-    metrics, table = cross_validate(args.data, args.folds, args.seed, encoder,
+    metrics, table = cross_validate(args.data, args.folds, args.seed, verifier.encoder,
                                     augment=not args.no_augment)
     metrics["cv_wall_s"] = time.perf_counter() - start
     if not args.no_timing:
-        metrics["time_300_claims_s"] = time_corpus(args.data, encoder=encoder)
+        metrics["time_300_claims_s"] = time_corpus(args.data, verifier=verifier)
     print(json.dumps({k: round(float(x), 4) for k, x in metrics.items()}, indent=1))
     print(table.round(3).to_string(index=False))
 

@@ -44,13 +44,17 @@ def _write_lines(path: str | Path, lines: Iterable[str]) -> None:
         handle.writelines(line + "\n" for line in lines)
 
 
+def _logger(quiet: bool):
+    return (lambda s: None) if quiet else (lambda s: print(s, file=sys.stderr))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from synth.run import make_request, run_pipeline
 
     request = make_request(args.question, args.params, args.corpus)
     run_dir = run_pipeline(request, out=args.out, out_root=args.out_root,
                            progress=not args.quiet, in_process=args.no_notebooks,
-                           log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr)))
+                           log=_logger(args.quiet))
     if args.pdf:
         from synth.run import export_pdf
 
@@ -66,7 +70,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise InputError("compare: give at least two params files")
     requests = [make_request(args.question, p, args.corpus) for p in args.params]
     folder = run_compare(requests, out_root=args.out_root, progress=not args.quiet,
-                         log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr)))
+                         log=_logger(args.quiet))
     print(folder / "compare.html")
     return 0
 
@@ -95,14 +99,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from synth.dense import encoder_for
     from synth.sources.local import load_corpus
-    from synth.verify import verify_corpus
+    from synth.verify import load_verifier, verify_corpus
 
     papers = load_corpus(args.corpus).papers
     claims = list(_read_jsonl(args.claims, "claims"))
-    encoder = encoder_for(args.dense, args.cache_dir, "--dense")
-    _write_lines(args.out, (json.dumps(r) for r in verify_corpus(papers, claims, encoder=encoder)))
+    verifier = load_verifier(args.dense, args.cache_dir, "--dense")
+    _write_lines(args.out, (json.dumps(r) for r in verify_corpus(papers, claims, verifier)))
     return 0
 
 
@@ -140,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--top", type=int, default=100)
     rank.add_argument("--tag", default="synth")
     rank.add_argument("--dense", action="store_true",
-                      help="fuse MiniLM similarity over the lexical top 200 (needs the 'dense' extra)")
+                      help="fuse MiniLM similarity over the lexical top 200 "
+                           "(needs the 'dense' extra)")
     rank.add_argument("--cache-dir", type=Path, default=None,
                       help="keep embeddings here (one .npy per text) for later runs")
     rank.add_argument("--out", required=True)

@@ -21,6 +21,11 @@ from synth.io import atomic_path
 
 TOKENIZER_FILE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 MAX_TOKENS = 256
+# Dense fusion weights, shared by screening and evidence retrieval (chosen on the tune half of
+# the SciFact training claims, see benchmarks/README.md): score = lexical / best lexical
+# + DENSE_WEIGHT * cos(query, paper) + DENSE_SENTENCE_WEIGHT * best cos(query, sentence).
+DENSE_WEIGHT = 2.0
+DENSE_SENTENCE_WEIGHT = 1.0
 
 
 def _package_dir(name: str) -> Path:
@@ -84,7 +89,9 @@ class Encoder:
         model, tokenizer = model_files()
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
-        self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(model), options, providers=["CPUExecutionProvider"]
+        )
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")

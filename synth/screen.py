@@ -3,10 +3,10 @@
 Ranking is BM25 (``synth.index``) over title + abstract plus a title-only BM25 boost, scaled
 by how much of the query a paper covers, optionally fused with a dense encoder
 (``synth.dense``, the ``dense`` extra) over the lexical top 200; the same ``score_queries``
-serves the pipeline (``rank_papers``) and ``synth rank`` (``rank_queries``).  Each paper also gets its *term
-coverage* (share of the question's weighted terms it mentions, 0-1) and the number of the
-question's named entities it mentions; the include decision uses all three and writes the
-reason for every exclusion.
+serves the pipeline (``rank_papers``) and ``synth rank`` (``rank_queries``).  Each paper also
+gets its *term coverage* (share of the question's weighted terms it mentions, 0-1) and the
+number of the question's named entities it mentions; the include decision uses all three and
+writes the reason for every exclusion.
 """
 
 from __future__ import annotations
@@ -18,16 +18,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from synth.dense import DENSE_SENTENCE_WEIGHT, DENSE_WEIGHT
 from synth.index import BM25Index, build_bm25
 from synth.text import split_sentences, tokenize
 
 TITLE_WEIGHT = 1.25  # tuned on half of the SciFact training claims (benchmarks/retrieval.py)
 COVERAGE_WEIGHT = 0.5  # share of the score scaled by the query's idf-weighted token coverage
-# Dense fusion (``dense`` extra), weights chosen on the tune half of the SciFact training claims
-# (benchmarks/README.md): score = lexical / best lexical + DENSE_WEIGHT * cos(query, paper)
-# + DENSE_SENTENCE_WEIGHT * max over the paper's sentences of cos(query, sentence).
-DENSE_WEIGHT = 2.0
-DENSE_SENTENCE_WEIGHT = 1.0
 DENSE_TOP = 200  # papers per query the dense encoder re-scores (the lexical top)
 
 
@@ -45,7 +41,8 @@ def _sentences(papers: pd.DataFrame) -> list[list[str]]:
     out = []
     for pre, abstract, title in zip(given, papers["abstract"].fillna(""),
                                     papers["title"].fillna(""), strict=True):
-        sents = list(pre) if isinstance(pre, list | tuple | np.ndarray) else split_sentences(abstract)
+        given_list = isinstance(pre, list | tuple | np.ndarray)
+        sents = list(pre) if given_list else split_sentences(abstract)
         out.append([s for s in sents if str(s).strip()] or [title])
     return out
 
@@ -148,7 +145,8 @@ def _presence(index: BM25Index, terms: Sequence[str]) -> np.ndarray:
     present = (index.weights > 0).tocsc()
     out = np.zeros((index.n_docs, len(terms)), dtype=bool)
     for j, term in enumerate(terms):
-        spellings = {tuple(tokenize(term.replace("-", " "))), tuple(tokenize(term.replace("-", "")))}
+        spellings = {tuple(tokenize(term.replace("-", " "))),
+                     tuple(tokenize(term.replace("-", "")))}
         for toks in spellings:
             if toks and all(t in vocab for t in toks):
                 cols = sorted({vocab[t] for t in toks})
@@ -233,7 +231,8 @@ def screen_papers(
         elif score <= 0:
             reason = "no question term in title or abstract"
         elif score < min_relative_score * best:
-            reason = f"below threshold (score {score:.2f} < {min_relative_score:.2f} x best {best:.2f})"
+            reason = (f"below threshold (score {score:.2f} < {min_relative_score:.2f} "
+                      f"x best {best:.2f})")
         elif ents < need_entities:
             reason = f"mentions none of the question's {n_entities} named entities"
         elif n_in >= max_included:
@@ -320,7 +319,8 @@ def rank_queries(papers: pd.DataFrame, queries: Sequence[tuple[str, str]], top: 
     and goes through ``score_queries``, exactly as ``rank_papers`` does for the question."""
     from synth.search import extract_key_terms, weighted_query
 
-    weighted = [weighted_query(extract_key_terms(text)) if text.strip() else {} for _, text in queries]
+    weighted = [weighted_query(extract_key_terms(text)) if text.strip() else {}
+                for _, text in queries]
     scores = score_queries(papers, weighted, title_weight, encoder=encoder,
                            dense_texts=[text for _, text in queries])
     ids = papers["paper_id"].to_numpy()

@@ -25,20 +25,22 @@ _COMPOUND = re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+)+")
 
 
 @lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
+def stemmer() -> Stemmer.Stemmer:
+    """The English Snowball stemmer (one shared instance)."""
     return Stemmer.Stemmer("english")
 
 
 def raw_tokens(text: str) -> list[str]:
     """Lower-cased word parts, then hyphenated compounds joined; no stop word removal."""
     low = text.lower()
-    return _PART.findall(low) + [c.replace("-", "").replace("_", "") for c in _COMPOUND.findall(low)]
+    compounds = [c.replace("-", "").replace("_", "") for c in _COMPOUND.findall(low)]
+    return _PART.findall(low) + compounds
 
 
 def tokenize(text: str, stem: bool = True) -> list[str]:
     """Index terms of ``text``: raw tokens minus stop words and 1-letter tokens, stemmed."""
     words = [w for w in raw_tokens(text) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
-    return _stemmer().stemWords(words) if stem else words
+    return stemmer().stemWords(words) if stem else words
 
 
 # --- sentences ---------------------------------------------------------------------------------

@@ -10,6 +10,10 @@ import pandas as pd
 import pytest
 
 from synth import verify as v
+from synth.verify.features import stance_table
+from synth.verify.model import featurize, rationale_probability, restatement_rule
+from synth.verify.polarity import counter_claim, predicate_alignment
+from synth.verify.retrieval import corpus_docs
 
 matplotlib.use("Agg")
 
@@ -28,8 +32,9 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def model() -> v.VerifyModel:
-    return v.load_model()
+def model() -> v.Verifier:
+    """The shipped lexical verifier (``model.model`` is its ``VerifyModel``)."""
+    return v.load_verifier()
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +160,7 @@ def test_ece_perfect_and_overconfident():
 
 
 def test_model_round_trip_and_shipped_calibration(model, tmp_path):
+    model = model.model
     path = tmp_path / "m.json"
     v.save_model(model, path)
     again = v.load_model(path)
@@ -289,19 +295,19 @@ def test_restatement_rule_needs_the_same_negations():
     docs = pd.DataFrame({"paper_id": ["x", "y"], "sentences": [[sentences[0]], [sentences[1]]]})
     docs["text"] = docs["sentences"].map(" ".join)
     model = v.load_model()
-    pairs, sents = v.featurize(claims, docs, 5)
-    table = v.stance_table(claims, pairs, sents, v.rationale_probability(model.rationale, sents),
-                           docs, model.rationale_ratio)
+    pairs, sents = featurize(claims, docs, 5)
+    table = stance_table(claims, pairs, sents, rationale_probability(model.rationale, sents),
+                         docs, model.rationale_ratio)
     restates = dict(zip(pairs["doc_row"], table["restates"], strict=True))
     assert restates == {0: 0.0, 1: 1.0}
     probs = np.array([[0.3, 0.6, 0.1], [0.3, 0.6, 0.1]])
-    after = v.restatement_rule(probs, table.iloc[[list(pairs["doc_row"]).index(d) for d in (0, 1)]])
+    after = restatement_rule(probs, table.iloc[[list(pairs["doc_row"]).index(d) for d in (0, 1)]])
     assert after[0].tolist() == [0.3, 0.6, 0.1]
     assert after[1].tolist() == pytest.approx([0.9, 0.0, 0.1])
 
 
 def test_predicate_alignment_features():
-    align = v.predicate_alignment
+    align = predicate_alignment
     # (aligned, same polarity, negation flip, antonym, swapped comparison)
     assert align(MSR_CLAIM, NEGATED) == (1.0, 0.0, 1.0, 0.0, 0.0)
     same = align(MSR_CLAIM, "Temporal modelling improves retrieval.")
@@ -334,7 +340,7 @@ def test_predicate_alignment_features():
     ],
 )
 def test_counter_claim_reverses_the_main_assertion_with_one_edit(claim, counter):
-    assert v.counter_claim(claim) == counter
+    assert counter_claim(claim) == counter
 
 
 def test_shipped_stance_models_were_trained_with_counter_claims():
@@ -346,10 +352,18 @@ def test_shipped_stance_models_were_trained_with_counter_claims():
 
 def test_dense_model_needs_an_encoder():
     dense_model = v.load_model(dense=True)
-    assert dense_model.meta["dense"] and "s_dense" in dense_model.meta["sentence_features"]
-    docs = v.corpus_docs(pd.DataFrame({"paper_id": ["B"], "title": [""], "abstract": [SENTENCES[2][2]]}))
+    assert dense_model.dense and "s_dense" in dense_model.meta["sentence_features"]
     with pytest.raises(ValueError, match="encoder"):
-        v.predict_pairs(dense_model, [SENTENCES[1][2]], docs)
+        v.Verifier(dense_model)
+    with pytest.raises(ValueError, match="encoder"):
+        v.Verifier(v.load_model(), encoder=object())
+    assert not v.load_verifier(dense=False).dense
+
+
+def test_corpus_docs_without_titles():
+    docs = corpus_docs(pd.DataFrame({"paper_id": ["B"], "abstract": [SENTENCES[2][2]]}))
+    assert docs.loc[0, "text"] == ". " + SENTENCES[2][2]
+    assert docs.loc[0, "sentences"] == [SENTENCES[2][2]]
 
 
 def test_dense_verifier_gives_the_same_verdicts_on_the_clear_cases(sentences):
@@ -360,7 +374,7 @@ def test_dense_verifier_gives_the_same_verdicts_on_the_clear_cases(sentences):
     claims = pd.DataFrame({"claim_id": ["support", "contradict", "unrelated"],
                            "paper_id": ["A", "F", "F"],
                            "text": [SENTENCES[1][2], SENTENCES[8][2], SENTENCES[9][2]]})
-    out = v.verify_claims(claims, sentences, encoder=dense.Encoder()).set_index("claim_id")
+    out = v.verify_claims(claims, sentences, v.load_verifier(dense=True)).set_index("claim_id")
     assert out.loc["support", "label"] == "SUPPORTED"
     assert out.loc["support", "evidence_paper_id"] == "B"
     assert out.loc["contradict", "label"] == "CONTRADICTED"
@@ -373,10 +387,11 @@ def test_dense_verifier_does_not_call_a_close_paraphrase_contradicted():
 
     if not dense.available():
         pytest.skip("dense extra not installed")
+    paraphrase = "In diabetic patients, metformin lowered the risk of colorectal cancer."
     sents = pd.DataFrame([("A", 0, "Metformin reduces the risk of colorectal cancer."),
-                          ("B", 0, "In diabetic patients, metformin lowered the risk of colorectal cancer."),
+                          ("B", 0, paraphrase),
                           ("C", 0, "Exercise reduced hippocampal volume.")],
                          columns=["paper_id", "sentence_index", "text"])
     claims = pd.DataFrame({"claim_id": ["a"], "paper_id": ["A"], "text": [sents.loc[0, "text"]]})
-    out = v.verify_claims(claims, sents, encoder=dense.Encoder())
+    out = v.verify_claims(claims, sents, v.load_verifier(dense=True))
     assert out.loc[0, "label"] == "SUPPORTED" and out.loc[0, "evidence_paper_id"] == "B"

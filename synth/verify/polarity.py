@@ -1,16 +1,11 @@
-"""Predicate polarity: does an evidence sentence keep or reverse the claim's main predicate?
+"""Predicate polarity and the cue lexicons of the claim verifier.
 
-The claim's main predicate (a direction or effect word such as "improves", "reduces",
-"outperforms", "is associated with") is aligned with the same stem, a same-direction synonym
-or an antonym in an evidence sentence, and the polarity of both is compared: negation scope
-("does not improve", "no improvement", "fails to", "has no effect"), opposite direction
-("degrades") and, for comparisons, swapped arguments ("B outperforms A", "A is outperformed
-by B").  ``predicate_alignment`` scores one claim-sentence pair and ``polarity_table`` builds
-the ``POLARITY_FEATURES`` that ``synth.verify.polarity_rule`` acts on.
-
-The cue lexicons (negation, up/down direction, null effect, hedging) live here too: the
-predicates are built from the direction words, and ``synth.verify_features`` uses all of
-them for its cue features.
+``predicate_alignment`` aligns a claim's main predicate ("improves", "outperforms", "is
+associated with") with the same stem, a synonym or an antonym in an evidence sentence and
+compares their polarity (negation scope, opposite direction, swapped comparison arguments);
+``polarity_table`` turns that into ``POLARITY_FEATURES``.  ``counter_claim`` reverses a
+claim's main assertion.  The cue lexicons (``NEG``, ``UP``, ``DOWN``, ``NULL``, ``HEDGE``:
+space-separated words) are public: ``synth.verify.features`` builds its cue features on them.
 """
 
 from __future__ import annotations
@@ -20,13 +15,13 @@ from functools import lru_cache
 
 import pandas as pd
 
-from synth.text import STOP_WORDS, _stemmer
+from synth.text import STOP_WORDS, stemmer
 
-_NEG = (
+NEG = (
     "not no never without lack lacks lacking fail fails failed absence absent neither nor "
     "cannot unable none non unaffected unrelated doesn didn isn aren wasn weren don nothing"
 )
-_UP = (
+UP = (
     "increase increases increased increasing higher elevate elevated elevation enhance "
     "enhances enhanced improve improves improved improvement promote promotes promoted "
     "stimulate stimulates activate activates activation induce induces induced upregulate "
@@ -36,7 +31,7 @@ _UP = (
     "promoting enhancing improving inducing stimulated stimulating activated exacerbate "
     "exacerbates exacerbated"
 )
-_DOWN = (
+DOWN = (
     "decrease decreases decreased decreasing reduce reduces reduced reduction lower "
     "inhibit inhibits inhibited inhibition suppress suppresses suppressed impair impairs "
     "impaired attenuate attenuates attenuated diminish diminishes diminished decline declines "
@@ -47,11 +42,11 @@ _DOWN = (
     "worsen worsens aggravate harm harmful detrimental ineffective insufficient dispensable "
     "unnecessary disrupt disrupts abrogate abrogates"
 )
-_NULL = (
+NULL = (
     "similar comparable unchanged unaffected equivalent independent insignificant "
     "nonsignificant neutral indistinguishable irrespective regardless"
 )
-_HEDGE = (
+HEDGE = (
     "may might could suggest suggests suggested possibly possible potential potentially "
     "likely appear appears seem seems perhaps unclear whether hypothesis hypothesize"
 )
@@ -111,11 +106,11 @@ _POLARITY_WINDOW = 4
 @lru_cache(maxsize=1)
 def _predicates() -> dict[str, int]:
     """Predicate stem -> direction (+1 up, -1 down, 0 effect without direction)."""
-    stem, out = _stemmer().stemWord, {}
+    stem, out = stemmer().stemWord, {}
     for words, sign in (
         (_PRED_NEUTRAL, 0),
-        (f"{_UP} {_PRED_UP_EXTRA}", 1),
-        (f"{_DOWN} {_PRED_DOWN_EXTRA}", -1),
+        (f"{UP} {_PRED_UP_EXTRA}", 1),
+        (f"{DOWN} {_PRED_DOWN_EXTRA}", -1),
     ):
         out.update({stem(w): sign for w in words.split() if w not in _PRED_SKIP})
     return out
@@ -125,7 +120,7 @@ def _predicates() -> dict[str, int]:
 def _parse(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Ordered lower-case tokens (words and clause punctuation) and their stems."""
     toks = tuple(re.findall(r"[a-z0-9]+|[.,;:()]", text.lower()))
-    return toks, tuple(_stemmer().stemWords(list(toks)))
+    return toks, tuple(stemmer().stemWords(list(toks)))
 
 
 def _negated(toks: tuple[str, ...], i: int) -> bool:
@@ -142,7 +137,9 @@ def _negated(toks: tuple[str, ...], i: int) -> bool:
 def _args(toks, stems, i: int) -> tuple[set[str], set[str]]:
     """Content stems left (clause start .. i) and right (i .. first preposition) of token i;
     swapped for a passive comparison ("A is outperformed by B")."""
-    content = lambda j: toks[j] not in STOP_WORDS and len(toks[j]) > 1 and toks[j].isalnum()
+    def content(j: int) -> bool:
+        return toks[j] not in STOP_WORDS and len(toks[j]) > 1 and toks[j].isalnum()
+
     left: set[str] = set()
     for j in range(i - 1, -1, -1):
         if toks[j] in _SCOPE_BREAK and toks[j] != "than":
@@ -248,7 +245,7 @@ def polarity_table(claims: list[str], docs: pd.DataFrame, sel: pd.DataFrame) -> 
     """
     rows = [
         predicate_alignment(claims[c], docs["sentences"].iloc[d][s])
-        for c, d, s in zip(sel["claim_row"], sel["doc_row"], sel["sentence_index"])
+        for c, d, s in zip(sel["claim_row"], sel["doc_row"], sel["sentence_index"], strict=True)
     ]
     out = pd.DataFrame(rows, columns=list(POLARITY_FEATURES[:5]), index=sel.index, dtype=float)
     if out.empty:

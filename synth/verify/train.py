@@ -1,20 +1,17 @@
-"""Train the shipped claim verifier (synth/data/verify_model.json) on SciFact train claims.
+"""Training the shipped claim verifier (``synth/data/verify_model*.json``) on SciFact.
 
-    .venv/bin/python scripts/train_verify_model.py [--data /work/shared/data/scifact]
-        [--out synth/data/verify_model.json] [--seed 0]
-
-Data: SciFact (Wadden et al., "Fact or Fiction: Verifying Scientific Claims", EMNLP 2020):
-claims and annotations CC BY 4.0, abstracts (S2ORC) ODC-By 1.0.  Only claims_train.jsonl is
-used; the dev split is held out.  Deterministic: grouped folds with a fixed seed, lbfgs
-logistic regressions, isotonic calibration on out-of-fold predictions.  The predicate polarity
-rule (``synth.verify.polarity_rule``, ``flip_cover``) is stored in the stance parameters and
-applied inside every out-of-fold prediction, so threshold and calibration are fitted with it.
+``python -m synth.verify.train [--data DIR] [--out FILE] [--seed 0] [--dense --cache-dir D]``
+writes the model.  ``load_scifact`` / ``build_training_set`` / ``fit_verify_model`` are what
+``benchmarks/verify.py`` cross-validates.  Only ``claims_train.jsonl`` is used (the dev split
+is held out); deterministic: grouped folds with a fixed seed, lbfgs logistic regressions,
+calibration on out-of-fold predictions with the polarity rule applied inside every fold.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +21,22 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from synth import verify as v
-from synth.polarity import counter_claim
+from synth.verify.calibration import expected_calibration_error, reliability_table
+from synth.verify.features import hashed_matrix, sentence_table, stance_table
+from synth.verify.model import (
+    STANCES,
+    VerifyModel,
+    featurize,
+    rationale_probability,
+    save_model,
+    sentence_features,
+    stance_features,
+    stance_probability,
+)
+from synth.verify.polarity import counter_claim
+from synth.verify.retrieval import corpus_docs
 
-ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CREDIT = (
     "SciFact (Wadden et al., EMNLP 2020): claims CC BY 4.0, abstracts from S2ORC "
     "ODC-By 1.0; trained on claims_train.jsonl only"
@@ -58,13 +67,16 @@ def gold_labels(
     for i, c in enumerate(claims):
         for doc_id, sets in c["evidence"].items():
             d = row_of[str(doc_id)]
-            label[(i, d)] = v.STANCES.index(sets[0]["label"])
+            label[(i, d)] = STANCES.index(sets[0]["label"])
             rationale |= {(i, d, s) for e in sets for s in e["sentences"]}
-    pair_y = np.array([label.get((c, d), 2) for c, d in zip(pairs["claim_row"], pairs["doc_row"])])
+    pair_y = np.array([label.get((c, d), 2)
+                       for c, d in zip(pairs["claim_row"], pairs["doc_row"], strict=True)])
     sent_y = np.array(
         [
             (c, d, s) in rationale
-            for c, d, s in zip(sents["claim_row"], sents["doc_row"], sents["sentence_index"])
+            for c, d, s in zip(
+                sents["claim_row"], sents["doc_row"], sents["sentence_index"], strict=True
+            )
         ],
         dtype=int,
     )
@@ -117,7 +129,10 @@ def _iso(x: np.ndarray, y: np.ndarray, increasing: bool = True) -> tuple[np.ndar
     grid = np.linspace(0.0, 1.0, 201)
     if len(np.unique(y)) < 2:
         return grid, np.full(len(grid), float(np.mean(y)) if len(y) else 0.5)
-    logit = lambda p: np.log(np.clip(p, 1e-4, 1 - 1e-4) / (1 - np.clip(p, 1e-4, 1 - 1e-4)))
+
+    def logit(p):
+        return np.log(np.clip(p, 1e-4, 1 - 1e-4) / (1 - np.clip(p, 1e-4, 1 - 1e-4)))
+
     lr = LogisticRegression(C=100.0).fit(logit(x)[:, None], y)
     values = lr.predict_proba(logit(grid)[:, None])[:, 1]
     iso = IsotonicRegression(y_min=0, y_max=1, increasing=increasing, out_of_bounds="clip")
@@ -139,6 +154,88 @@ def claim_outcomes(
     return out
 
 
+@dataclass(frozen=True)
+class StanceData:
+    """Stance features of the training pairs: ``x`` (dense), ``hashed`` (sparse words, or
+    None), gold ``y``; ``counter`` the same for each pair's counter-claim (or None)."""
+
+    x: np.ndarray
+    hashed: sp.csr_matrix | None
+    y: np.ndarray
+    counter: StanceData | None = None
+
+
+def _stance_data(table: pd.DataFrame, y: np.ndarray, dense: bool, hash_scale: float):
+    x = table[stance_features(dense)].to_numpy(float)
+    return StanceData(x, hashed_matrix(table["hashed"]) if hash_scale > 0 else None, y)
+
+
+def fit_stance(data: StanceData, rows: np.ndarray, c: float, hash_scale: float,
+               flip_cover: float | None, dense: bool) -> dict[str, np.ndarray]:
+    """Stance model on the pairs ``rows`` (and their counter-claims when ``data`` has them)."""
+    h = data.hashed
+    xs, ys, hs = data.x[rows], data.y[rows], None if h is None else h[rows]
+    if data.counter is not None:
+        cf = data.counter
+        xs, ys = np.vstack([xs, cf.x[rows]]), np.concatenate([ys, cf.y[rows]])
+        hs = None if h is None else sp.vstack([hs, cf.hashed[rows]]).tocsr()
+    params = fit_logistic(xs, ys, c, hs, hash_scale)
+    if flip_cover is not None:  # polarity rule after the model, inside every OOF fit
+        params["flip_cover"] = np.asarray(flip_cover, dtype=float)
+    params["dense"] = np.asarray(float(dense))
+    return params
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Out-of-fold decisions and calibration of a stance model (``calibrate``)."""
+
+    threshold: float
+    claim_threshold: float
+    maps: dict[str, np.ndarray]  # emit_x/y, nei_x/y
+    conf_claim: np.ndarray
+    ok_claim: np.ndarray
+    conf_emit: np.ndarray
+    emitted_ok: np.ndarray  # per pair: argmax(S, C) is the gold stance
+    on: np.ndarray  # per pair: a verdict was emitted
+    cv_label_f1: float
+
+
+def calibrate(probs: np.ndarray, pair_y: np.ndarray, n_gold: int, groups: np.ndarray,
+              folds: list, n_claims: int) -> Calibration:
+    """Emit threshold (best label F1), claim threshold, calibration maps and out-of-fold
+    confidences from out-of-fold stance probabilities ``probs``."""
+    emit, sc = probs[:, :2].max(axis=1), probs[:, :2].argmax(axis=1)
+    grid = np.round(np.arange(0.10, 0.80, 0.01), 2)
+    threshold = float(grid[np.argmax([label_f1(emit, sc, pair_y, n_gold, t) for t in grid])])
+    stance = np.where(emit >= threshold, sc, 2)
+    ex, ey = _iso(emit, (sc == pair_y).astype(float))
+    first = claim_outcomes(groups, emit, stance, pair_y, n_claims)
+    nx, ny = _iso(first["emit"].to_numpy(), first["nei_ok"].to_numpy(float), False)
+    beats = np.flatnonzero(np.interp(ex, nx, ny) <= ey)
+    claim_threshold = float(max(threshold, ex[beats[0]] if len(beats) else 1.0))
+    claims_out = claim_outcomes(
+        groups, emit, np.where(emit >= claim_threshold, sc, 2), pair_y, n_claims
+    )
+    conf_claim, conf_emit = _crossfit_confidence(emit, sc, pair_y, groups, claims_out, folds)
+    ok_claim = np.where(claims_out["stance"] < 2, claims_out["verdict_ok"], claims_out["nei_ok"])
+    return Calibration(
+        threshold, claim_threshold, {"emit_x": ex, "emit_y": ey, "nei_x": nx, "nei_y": ny},
+        conf_claim, ok_claim.astype(float), conf_emit, sc == pair_y, stance < 2,
+        label_f1(emit, sc, pair_y, n_gold, threshold),
+    )
+
+
+def _emitted_meta(cal: Calibration) -> dict:
+    """Calibration of the emitted verdicts and the cross-validated label F1, for ``meta``."""
+    conf, ok = cal.conf_emit[cal.on], cal.emitted_ok[cal.on]
+    return {
+        "ece_emitted": expected_calibration_error(conf, ok),
+        "reliability_emitted": reliability_table(conf, ok).to_dict(orient="list"),
+        "cv_label_f1": cal.cv_label_f1,
+    }
+
+
 def fit_verify_model(
     claims: list[str],
     docs: pd.DataFrame,
@@ -155,92 +252,47 @@ def fit_verify_model(
     flip_cover: float | None = 0.2,
     dense: bool = False,
     augment: bool = True,
-):
+) -> VerifyModel:
     """Fit rationale + stance models; threshold, calibration and reliability out-of-fold.
 
-    ``pairs``/``sents`` come from ``synth.verify.featurize`` (no own documents); ``pair_y``
-    is the gold stance index per pair, ``sent_y`` the gold rationale flag per sentence row.
+    ``pairs``/``sents`` come from ``synth.verify.model.featurize`` (no own documents);
+    ``pair_y`` is the gold stance index per pair, ``sent_y`` the gold rationale flag per
+    sentence row.  With ``augment`` the stance model also sees every pair for the claim's
+    counter-claim (``counter_claim``) with SUPPORT and CONTRADICT swapped.
     """
-    rationale = fit_logistic(sents[v.sentence_features(dense)].to_numpy(float), sent_y, 1.0)
+    rationale = fit_logistic(sents[sentence_features(dense)].to_numpy(float), sent_y, 1.0)
     rationale["dense"] = np.asarray(float(dense))
-    prob = v.rationale_probability(rationale, sents)
-    table = v.stance_table(claims, pairs, sents, prob, docs, ratio)
-    x = table[v.stance_features(dense)].to_numpy(float)
-    h = v.hashed_matrix(table["hashed"]) if hash_scale > 0 else None
+    prob = rationale_probability(rationale, sents)
+    table = stance_table(claims, pairs, sents, prob, docs, ratio)
+    data = _stance_data(table, pair_y, dense, hash_scale)
     if augment:
-        # Every pair again for the claim's counter-claim (``polarity.counter_claim``: negation
-        # dropped, direction word swapped, or auxiliary negated): SUPPORT and CONTRADICT swap,
-        # NEI stays NEI (so the class balance, and with it the emit threshold, is unchanged).
-        # The rationale sentences are the original claim's; their lexical features and the
-        # cues are recomputed for the counter-claim.
+        # Rationale sentences are the original claim's; their lexical features and the cues
+        # are recomputed for the counter-claim; NEI stays NEI (class balance unchanged).
         counter = [counter_claim(t) for t in claims]
-        sents_cf = v.sentence_table(counter, docs, pairs)
-        table_cf = v.stance_table(counter, pairs, sents_cf, prob, docs, ratio)
-        x_cf = table_cf[v.stance_features(dense)].to_numpy(float)
-        h_cf = v.hashed_matrix(table_cf["hashed"]) if hash_scale > 0 else None
-        y_cf = np.array([1, 0, 2])[pair_y]
-
-    def fit(rows: np.ndarray) -> dict[str, np.ndarray]:
-        xs, ys, hs = x[rows], pair_y[rows], None if h is None else h[rows]
-        if augment:
-            xs, ys = np.vstack([xs, x_cf[rows]]), np.concatenate([ys, y_cf[rows]])
-            hs = None if h is None else sp.vstack([hs, h_cf[rows]]).tocsr()
-        params = fit_logistic(xs, ys, c, hs, hash_scale)
-        if flip_cover is not None:  # polarity rule after the model, inside every OOF fit
-            params["flip_cover"] = np.asarray(flip_cover, dtype=float)
-        params["dense"] = np.asarray(float(dense))
-        return params
-
+        table_cf = stance_table(counter, pairs, sentence_table(counter, docs, pairs), prob,
+                                docs, ratio)
+        cf = _stance_data(table_cf, np.array([1, 0, 2])[pair_y], dense, hash_scale)
+        data = StanceData(data.x, data.hashed, data.y, cf)
     groups = pairs["claim_row"].to_numpy()
-    folds = list(GroupKFold(5, shuffle=True, random_state=seed).split(x, pair_y, groups))
-    probs = np.zeros((len(x), 3))
+    folds = list(GroupKFold(5, shuffle=True, random_state=seed).split(data.x, pair_y, groups))
+    probs = np.zeros((len(data.x), 3))
     for train, test in folds:
-        probs[test] = v.stance_probability(fit(train), table.iloc[test])
-    emit, sc = probs[:, :2].max(axis=1), probs[:, :2].argmax(axis=1)
-    grid = np.round(np.arange(0.10, 0.80, 0.01), 2)
-    threshold = float(grid[np.argmax([label_f1(emit, sc, pair_y, n_gold, t) for t in grid])])
-    stance = np.where(emit >= threshold, sc, 2)
-    ex, ey = _iso(emit, (sc == pair_y).astype(float))
-    first = claim_outcomes(groups, emit, stance, pair_y, len(claims))
-    nx, ny = _iso(first["emit"].to_numpy(), first["nei_ok"].to_numpy(float), False)
-    beats = np.flatnonzero(np.interp(ex, nx, ny) <= ey)
-    claim_threshold = float(max(threshold, ex[beats[0]] if len(beats) else 1.0))
-    claims_out = claim_outcomes(
-        groups, emit, np.where(emit >= claim_threshold, sc, 2), pair_y, len(claims)
-    )
-    conf_claim, conf_emit = _crossfit_confidence(emit, sc, pair_y, groups, claims_out, folds)
-    ok_claim = np.where(claims_out["stance"] < 2, claims_out["verdict_ok"], claims_out["nei_ok"])
-    on = stance < 2
-    stance_model = fit(np.arange(len(x)))
+        fold_model = fit_stance(data, train, c, hash_scale, flip_cover, dense)
+        probs[test] = stance_probability(fold_model, table.iloc[test])
+    cal = calibrate(probs, pair_y, n_gold, groups, folds, len(claims))
     meta = {
-        "credit": CREDIT,
-        "seed": seed,
-        "C": c,
-        "n_claims": len(claims),
-        "n_pairs": len(x),
-        "hash_scale": hash_scale,
-        "flip_cover": flip_cover,
-        "stance_features": v.stance_features(dense),
-        "sentence_features": v.sentence_features(dense),
-        "dense": dense,
-        "augment_counter_claims": augment,
-        "ece_emitted": v.expected_calibration_error(conf_emit[on], (sc == pair_y)[on]),
-        "reliability_emitted": v.reliability_table(conf_emit[on], (sc == pair_y)[on]).to_dict(
-            orient="list"
-        ),
-        "cv_label_f1": label_f1(emit, sc, pair_y, n_gold, threshold),
+        "credit": CREDIT, "seed": seed, "C": c, "n_claims": len(claims), "n_pairs": len(data.x),
+        "hash_scale": hash_scale, "flip_cover": flip_cover,
+        "stance_features": stance_features(dense), "sentence_features": sentence_features(dense),
+        "dense": dense, "augment_counter_claims": augment, **_emitted_meta(cal),
     }
-    return v.VerifyModel(
+    return VerifyModel(
         rationale=rationale,
-        stance=stance_model,
-        threshold=threshold,
-        rationale_ratio=ratio,
-        claim_threshold=claim_threshold,
-        top_k=top_k,
-        calibration={"emit_x": ex, "emit_y": ey, "nei_x": nx, "nei_y": ny},
-        reliability=v.reliability_table(conf_claim, ok_claim.astype(float)),
-        ece=v.expected_calibration_error(conf_claim, ok_claim.astype(float)),
-        meta=meta,
+        stance=fit_stance(data, np.arange(len(data.x)), c, hash_scale, flip_cover, dense),
+        threshold=cal.threshold, rationale_ratio=ratio, claim_threshold=cal.claim_threshold,
+        top_k=top_k, calibration=cal.maps,
+        reliability=reliability_table(cal.conf_claim, cal.ok_claim),
+        ece=expected_calibration_error(cal.conf_claim, cal.ok_claim), meta=meta,
     )
 
 
@@ -265,15 +317,15 @@ def _crossfit_confidence(emit, sc, pair_y, groups, claims_out, folds):
 
 def build_training_set(papers: pd.DataFrame, claims: list[dict], top_k: int = 5, encoder=None):
     """docs, claim texts, pairs, sentence rows and gold labels for ``fit_verify_model``."""
-    docs = v.corpus_docs(papers)
+    docs = corpus_docs(papers)
     texts = [c["claim"] for c in claims]
-    pairs, sents = v.featurize(texts, docs, top_k, encoder=encoder)
+    pairs, sents = featurize(texts, docs, top_k, encoder=encoder)
     pair_y, sent_y, n_gold = gold_labels(claims, docs, pairs, sents)
     return docs, texts, pairs, sents, pair_y, sent_y, n_gold
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Train the shipped claim verifier.")
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data/scifact"))
     parser.add_argument("--out", type=Path, default=None,
                         help="default: synth/data/verify_model.json (_dense with --dense)")
@@ -284,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="embedding cache")
     args = parser.parse_args(argv)
     name = "verify_model_dense.json" if args.dense else "verify_model.json"
-    args.out = args.out or ROOT / "synth" / "data" / name
+    args.out = args.out or DATA_DIR / name
     encoder = None
     if args.dense:
         from synth.dense import Encoder
@@ -299,7 +351,7 @@ def main(argv: list[str] | None = None) -> None:
         dense=args.dense,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    v.save_model(model, args.out)
+    save_model(model, args.out)
     print(
         f"wrote {args.out}: threshold={model.threshold:.2f} ece={model.ece:.3f} "
         f"ece_emitted={model.meta['ece_emitted']:.3f} cv_f1={model.meta['cv_label_f1']:.3f}"

@@ -1,12 +1,10 @@
-"""Feature tables of the claim verifier (``synth.verify``).
+"""Feature tables of the claim verifier.
 
-Candidate retrieval (``retrieve_candidates``: BM25 over title + abstract, optionally
-re-ranked by a dense encoder), per-sentence rationale features (``sentence_table``), cue
-features (``cue_table``: negation, direction, hedging, numbers), per-pair stance features
-(``stance_table``, which adds the predicate polarity features of ``synth.polarity``) and
-hashed stance words (``hashed_terms``, ``hashed_matrix``), and the feature name lists of
-the two models (``SENTENCE_FEATURES``, ``STANCE_FEATURES`` and their dense additions).  The
-models that consume these tables are in ``synth.verify``.
+Per (claim, candidate sentence): rationale features (``sentence_table``); per text: cue
+features (``cue_table``: negation, direction, hedging, null effect, numbers); per candidate
+pair: stance features (``stance_table``, with the predicate polarity features) and hashed
+stance words (``hashed_terms``, ``hashed_matrix``).  The feature name lists of the two models
+are here too (``SENTENCE_FEATURES``, ``STANCE_FEATURES`` and their dense additions).
 """
 
 from __future__ import annotations
@@ -23,8 +21,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
 from synth.index import build_bm25
-from synth.polarity import _DOWN, _HEDGE, _NEG, _NULL, _UP, POLARITY_FEATURES, polarity_table
 from synth.text import raw_tokens, tokenize
+from synth.verify.polarity import DOWN, HEDGE, NEG, NULL, POLARITY_FEATURES, UP, polarity_table
+from synth.verify.retrieval import rowdot
 
 HASH_DIM = 4096
 _NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w-]|\.\d)")
@@ -49,7 +48,6 @@ DENSE_SENTENCE_FEATURES = ("s_dense",)  # cosine(claim, sentence); dense model o
 # supported ones, so a model trained there learns "very similar abstract -> CONTRADICT", which
 # turned plain paraphrases into contradictions.  Dense features serve retrieval and rationale only.
 DENSE_STANCE_FEATURES: tuple[str, ...] = ()
-DENSE_POOL = 50  # lexical candidates per claim re-ranked by the encoder
 STANCE_FEATURES = (
     "d_rank",
     "d_norm",
@@ -90,11 +88,11 @@ STANCE_FEATURES = (
 @lru_cache(maxsize=1)
 def _lexicons() -> dict[str, frozenset[str]]:
     return {
-        "neg": frozenset(_NEG.split()),
-        "up": frozenset(_UP.split()),
-        "down": frozenset(_DOWN.split()),
-        "hedge": frozenset(_HEDGE.split()),
-        "null": frozenset(_NULL.split()),
+        "neg": frozenset(NEG.split()),
+        "up": frozenset(UP.split()),
+        "down": frozenset(DOWN.split()),
+        "hedge": frozenset(HEDGE.split()),
+        "null": frozenset(NULL.split()),
     }
 
 
@@ -124,105 +122,18 @@ def _binary(texts: list[str], analyzer, vocab_texts: list[str]) -> tuple[sp.csr_
     return sp.csr_matrix(vec.transform(texts))
 
 
+def _numbers(cues: pd.DataFrame) -> list[list[str]]:
+    """The ``numbers`` column of a ``cue_table``, a placeholder where a text has none."""
+    return cues["numbers"].map(lambda x: x or ["\0"]).tolist()
+
+
+def _identity(x):
+    return x
+
+
 def _bigrams(text: str) -> list[str]:
     toks = tokenize(text)
     return [f"{a} {b}" for a, b in pairwise(toks)] or ["\0"]
-
-
-def _rowdot(a: sp.csr_matrix, ia: np.ndarray, b: sp.csr_matrix, ib: np.ndarray) -> np.ndarray:
-    """Row-wise dot products a[ia[i]] . b[ib[i]] without a Python loop."""
-    if len(ia) == 0:
-        return np.zeros(0)
-    return np.asarray(a[ia].multiply(b[ib]).sum(axis=1)).ravel()
-
-
-# ----------------------------------------------------------------------------- candidates
-def _dense_order(
-    claims: list[str], docs: pd.DataFrame, scores: np.ndarray, encoder: object
-) -> np.ndarray:
-    """Per claim, the lexical top ``DENSE_POOL`` (finite, > 0) re-ordered by
-    ``BM25 / best + DENSE_WEIGHT * max(cosine, 0)``; documents outside it follow in lexical
-    order.  Returns the (claims x documents) order."""
-    from synth.screen import DENSE_WEIGHT
-
-    pool = min(DENSE_POOL, scores.shape[1])
-    lexical_order = np.argsort(-scores, axis=1, kind="stable")
-    cand = lexical_order[:, :pool]
-    cand_scores = np.take_along_axis(scores, cand, axis=1)
-    ok = np.isfinite(cand_scores) & (cand_scores > 0)
-    need = np.unique(cand[ok])
-    vecs = encoder.encode(docs["text"].iloc[need].tolist()) if len(need) else np.zeros((0, 384))
-    q = encoder.encode(list(claims))
-    position = np.full(scores.shape[1], 0)
-    position[need] = np.arange(len(need))
-    cos = np.einsum("qd,qkd->qk", q, vecs[position[cand]]) if len(need) else np.zeros(cand.shape)
-    best = np.where(ok[:, :1], cand_scores[:, :1], 1.0)
-    fused = np.where(ok, cand_scores / best + DENSE_WEIGHT * np.maximum(cos, 0.0), -np.inf)
-    rest = lexical_order[:, pool:]
-    head = np.take_along_axis(cand, np.argsort(-fused, axis=1, kind="stable"), axis=1)
-    return np.hstack([head, rest])
-
-
-def retrieve_candidates(
-    claims: list[str],
-    docs: pd.DataFrame,
-    top_k: int,
-    own: np.ndarray | None = None,
-    encoder: object | None = None,
-) -> pd.DataFrame:
-    """Top-k documents per claim by BM25 over ``docs.text``; own documents excluded.
-
-    ``own[i]`` is the row of claim i's own document (or -1).  Returns claim_row, doc_row,
-    d_score, d_rank, d_norm, d_rel, d_margin, d_cover, is_own (own pairs appended).  With
-    ``encoder`` the lexical top ``DENSE_POOL`` is re-ranked by similarity (``_dense_order``)
-    (the stance model has no similarity feature, see ``DENSE_STANCE_FEATURES``).
-    """
-    index = build_bm25(docs["text"].tolist())
-    scores = index.score(claims)
-    qbin = index.query_matrix(claims)
-    idf_sum = np.asarray(qbin @ index.idf).ravel() + 1e-9
-    own = np.full(len(claims), -1) if own is None else np.asarray(own)
-    has_own = own >= 0
-    own_scores = np.where(has_own, scores[np.arange(len(claims)), np.maximum(own, 0)], 0.0)
-    scores[has_own, own[has_own]] = -np.inf
-    k = min(top_k, scores.shape[1])
-    if encoder is not None and k:
-        top = _dense_order(claims, docs, scores, encoder)[:, :k]
-    else:
-        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    top_scores = np.take_along_axis(scores, top, axis=1)
-    finite = np.where(np.isfinite(top_scores), top_scores, 0.0)
-    best = np.maximum(finite[:, 0], 1e-9) if k else np.ones(len(claims))
-    second = finite[:, 1] if k > 1 else np.zeros(len(claims))
-    pairs = pd.DataFrame(
-        {
-            "claim_row": np.repeat(np.arange(len(claims)), k),
-            "doc_row": top.ravel(),
-            "d_score": top_scores.ravel(),
-            "d_rank": np.tile(np.arange(k), len(claims)),
-            "is_own": False,
-        }
-    )
-    own_pairs = pd.DataFrame(
-        {
-            "claim_row": np.flatnonzero(has_own),
-            "doc_row": own[has_own],
-            "d_score": own_scores[has_own],
-            "d_rank": 0,
-            "is_own": True,
-        }
-    )
-    pairs = pd.concat([pairs, own_pairs], ignore_index=True)
-    pairs = pairs[pairs["d_score"] > 0].reset_index(drop=True)
-    c = pairs["claim_row"].to_numpy()
-    pairs["d_norm"] = pairs["d_score"] / idf_sum[c]
-    pairs["d_rel"] = np.minimum(pairs["d_score"] / best[c], 1.0)
-    pairs["d_margin"] = np.clip((best - second) / idf_sum, 0, None)[c]
-    dbin = index.weights.copy()
-    dbin.data = np.ones_like(dbin.data)
-    cover = _rowdot(qbin.multiply(index.idf[None, :]).tocsr(), c, dbin, pairs["doc_row"].to_numpy())
-    pairs["d_cover"] = cover / idf_sum[c]
-    return pairs
 
 
 def sentence_table(
@@ -245,51 +156,63 @@ def sentence_table(
     c = pairs["claim_row"].to_numpy()[pair_id]
     used, inv = np.unique(glob, return_inverse=True)
     used_text = [flat[i] for i in used]
-    index = build_bm25(used_text or [""])
-    qbin = index.query_matrix(claims)
-    idf_sum = np.asarray(qbin @ index.idf).ravel() + 1e-9
-    sbin = index.weights.copy()
-    sbin.data = np.ones_like(sbin.data)
     out = pd.DataFrame(
         {"pair": pair_id, "claim_row": c, "doc_row": d[pair_id], "sentence_index": offset}
     )
-    out["s_bm25"] = _rowdot(qbin, c, index.weights, inv)
-    out["s_norm"] = out["s_bm25"] / idf_sum[c]
-    grp = out.groupby("pair")["s_bm25"]
-    out["s_rel"] = out["s_bm25"] / np.maximum(grp.transform("max"), 1e-9)
-    out["s_rank"] = np.minimum(grp.rank(ascending=False, method="first") - 1, 5)
-    out["s_cover"] = _rowdot(qbin.multiply(index.idf[None, :]).tocsr(), c, sbin, inv) / idf_sum[c]
-    n_claim = np.asarray(qbin.sum(axis=1)).ravel()
-    n_sent_terms = np.asarray(sbin.sum(axis=1)).ravel()
-    inter = _rowdot(qbin, c, sbin, inv)
-    out["s_jacc"] = inter / np.maximum(n_claim[c] + n_sent_terms[inv] - inter, 1)
-    cb = _binary(claims, _bigrams, claims)
-    sb = _binary(used_text, _bigrams, claims)
-    out["s_bigram"] = _rowdot(cb, c, sb, inv) / np.maximum(np.asarray(cb.sum(1)).ravel()[c], 1)
+    _add_overlap(out, claims, used_text, inv)
     total = n_sent[d[pair_id]]
     out["s_pos"] = offset / np.maximum(total - 1, 1)
     out["s_first"] = (offset == 0).astype(float)
     out["s_last"] = (offset == total - 1).astype(float)
-    cues, ccues = cue_table(used_text), cue_table(claims)
-    out["s_len"] = np.log1p(cues["n_tokens"].to_numpy()[inv])
-    numbers = lambda t: t["numbers"].map(lambda x: x or ["\0"]).tolist()
-    cn, sn = ccues["numbers"].tolist(), numbers(cues)
-    ident = lambda x: x
-    cnum = _binary(numbers(ccues), ident, numbers(ccues))
-    snum = _binary(sn, ident, numbers(ccues))
-    has_c = np.array([len(x) > 0 for x in cn])[c]
-    has_s = cues["numbers"].map(len).to_numpy()[inv] > 0
-    agree = (_rowdot(cnum, c, snum, inv) > 0) & has_c & has_s
-    out["num_agree"] = agree.astype(float)
-    out["num_conflict"] = (has_c & has_s & ~agree).astype(float)
-    for col in ("neg", "up", "down", "hedge", "null"):
-        out[f"e_{col}"] = cues[col].to_numpy()[inv]
+    _add_cues(out, claims, used_text, inv)
     for col in ("d_rank", "d_norm", "d_rel"):
         out[col] = pairs[col].to_numpy()[pair_id]
     if encoder is not None:
         q, sv = encoder.encode(list(claims)), encoder.encode(used_text)
         out["s_dense"] = (q[c] * sv[inv]).sum(axis=1) if len(c) else np.zeros(0)
     return out
+
+
+def _add_overlap(out: pd.DataFrame, claims: list[str], used_text: list[str], inv: np.ndarray):
+    """Lexical overlap columns of ``out`` (s_bm25, s_norm, s_rel, s_rank, s_cover, s_jacc,
+    s_bigram); ``inv`` maps each row to its sentence in ``used_text``."""
+    c = out["claim_row"].to_numpy()
+    index = build_bm25(used_text or [""])
+    qbin = index.query_matrix(claims)
+    idf_sum = np.asarray(qbin @ index.idf).ravel() + 1e-9
+    sbin = index.weights.copy()
+    sbin.data = np.ones_like(sbin.data)
+    out["s_bm25"] = rowdot(qbin, c, index.weights, inv)
+    out["s_norm"] = out["s_bm25"] / idf_sum[c]
+    grp = out.groupby("pair")["s_bm25"]
+    out["s_rel"] = out["s_bm25"] / np.maximum(grp.transform("max"), 1e-9)
+    out["s_rank"] = np.minimum(grp.rank(ascending=False, method="first") - 1, 5)
+    out["s_cover"] = rowdot(qbin.multiply(index.idf[None, :]).tocsr(), c, sbin, inv) / idf_sum[c]
+    n_claim = np.asarray(qbin.sum(axis=1)).ravel()
+    n_sent_terms = np.asarray(sbin.sum(axis=1)).ravel()
+    inter = rowdot(qbin, c, sbin, inv)
+    out["s_jacc"] = inter / np.maximum(n_claim[c] + n_sent_terms[inv] - inter, 1)
+    cb = _binary(claims, _bigrams, claims)
+    sb = _binary(used_text, _bigrams, claims)
+    out["s_bigram"] = rowdot(cb, c, sb, inv) / np.maximum(np.asarray(cb.sum(1)).ravel()[c], 1)
+
+
+def _add_cues(out: pd.DataFrame, claims: list[str], used_text: list[str], inv: np.ndarray):
+    """Sentence length, number agreement / conflict with the claim and the sentence's cue
+    columns (s_len, num_agree, num_conflict, e_neg, e_up, e_down, e_hedge, e_null)."""
+    c = out["claim_row"].to_numpy()
+    cues, ccues = cue_table(used_text), cue_table(claims)
+    out["s_len"] = np.log1p(cues["n_tokens"].to_numpy()[inv])
+    cn, sn = ccues["numbers"].tolist(), _numbers(cues)
+    cnum = _binary(_numbers(ccues), _identity, _numbers(ccues))
+    snum = _binary(sn, _identity, _numbers(ccues))
+    has_c = np.array([len(x) > 0 for x in cn])[c]
+    has_s = cues["numbers"].map(len).to_numpy()[inv] > 0
+    agree = (rowdot(cnum, c, snum, inv) > 0) & has_c & has_s
+    out["num_agree"] = agree.astype(float)
+    out["num_conflict"] = (has_c & has_s & ~agree).astype(float)
+    for col in ("neg", "up", "down", "hedge", "null"):
+        out[f"e_{col}"] = cues[col].to_numpy()[inv]
 
 
 # ----------------------------------------------------------------------------- stance features
@@ -344,7 +267,7 @@ def stance_table(
     for col in POLARITY_FEATURES:
         out[col] = pol[col].to_numpy()
     # the chosen sentence states the claim itself: every stem and word pair of the claim, as
-    # many negations, and no reversed predicate (``synth.verify.restatement_rule``)
+    # many negations, and no reversed predicate (``synth.verify.model.restatement_rule``)
     same = (top["s_cover"] >= 0.999) & (top["s_bigram"] >= 0.999)
     neg_equal = top["e_neg"].reindex(idx, fill_value=-1).to_numpy() == out["c_neg"].to_numpy()
     out["restates"] = (same.reindex(idx, fill_value=False).to_numpy() & neg_equal
@@ -373,7 +296,7 @@ def hashed_terms(
     c_terms = [set(tokenize(t)) | (set(raw_tokens(t)) & cue) for t in claims]
     doc_terms: dict[int, set[str]] = {}
     out = []
-    for c, d, sel in zip(pairs["claim_row"], pairs["doc_row"], chosen):
+    for c, d, sel in zip(pairs["claim_row"], pairs["doc_row"], chosen, strict=True):
         if d not in doc_terms:
             doc_terms[d] = set(tokenize(docs["text"].iloc[d]))
         sentences = docs["sentences"].iloc[d]

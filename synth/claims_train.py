@@ -1,35 +1,12 @@
-"""Train the claim-sentence model that ships in ``synth/data/claim_model.json``.
+"""Training the claim-sentence model that ships in ``synth/data/claim_model.json``.
 
-Training data: SciFact only (Wadden et al., "Fact or Fiction: Verifying Scientific Claims",
-EMNLP 2020; claims and rationale annotations CC BY 4.0, corpus abstracts from S2ORC ODC-By 1.0).
-Labels, all derived from SciFact:
-
-- structured abstracts (``structured: true``): sentences under a CONCLUSION(S) /
-  INTERPRETATION heading are claims (1); BACKGROUND / OBJECTIVE / METHODS / DESIGN ... are not
-  (0), and so are conclusion sentences about future work ("further studies are needed");
-  RESULTS / FINDINGS sentences get ``--results-label`` (default 0) at half weight.
-  The heading words are removed from the text before features are computed.
-- unstructured abstracts cited as evidence in ``claims_train.jsonl``: rationale sentences are
-  findings (1), the other sentences mostly background or method (0, lower weight).
-- optionally (``--with-claims``) the SciFact claims themselves as positives; off by default
-  (they lowered F1 on the tuning split: their style is not that of abstract sentences).
-- weak labels on arXiv CS abstracts (``--arxiv``, CC0 arXiv metadata): a seeded sample of
-  ``--arxiv-n`` abstracts from the daily listings, *excluding every paper of the hand-labelled
-  dev set* ``benchmarks/arxiv_claims_dev.jsonl`` (tune and held-out halves alike).  Sentences are
-  labelled by the transparent cues of ``synth.claims`` (``weak_label``): quantitative results,
-  "experiments show", comparisons and proposals are 1; code / data availability, URLs, future
-  work, generic background and method detail are 0; the rest is left out.  Weight
-  ``--arxiv-weight``.  This is self-training on cues: it teaches the word n-grams CS vocabulary
-  and the position head that a closing "Code is available at ..." is not a claim.
-
-Thresholds stored with the model are chosen (never trained on) on the *train* split of
-``claim_extraction_biomed`` (``--tune``) together with the *tune* half of the hand-labelled
-arXiv dev set (``--cs-dev``): among the thresholds within ``--biomed-tolerance`` (0.01) of the
-best biomed-train F1, the one with the best CS-tune F1.
-
-Usage: ``.venv/bin/python scripts/train_claim_model.py --scifact /work/shared/data/scifact
---tune /work/shared/data/claim_extraction_biomed/train_labels.json
---cs-dev benchmarks/arxiv_claims_dev.jsonl``
+``python -m synth.claims_train --scifact DIR --tune BIOMED_TRAIN_LABELS --cs-dev DEV.jsonl``
+(run from the repository root).  Labels come from SciFact (structured abstracts' section
+headings, rationale sentences of cited abstracts) plus cue-derived weak labels on arXiv CS
+abstracts (``weak_label``; the hand-labelled dev set's papers excluded).  Each head is a
+first stage over ``synth.claim_features.feature_matrix`` and a second stage over the
+discourse context of its out-of-fold logits; thresholds are chosen on tuning sets never
+trained on (``best_joint_threshold``).  The loaders are shared with ``benchmarks/claims.py``.
 """
 
 from __future__ import annotations
@@ -45,7 +22,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from synth.claims import (
+from synth.claim_features import (
     CONTEXT_FEATURES,
     CUES,
     POSITION_FEATURES,
@@ -54,7 +31,11 @@ from synth.claims import (
     feature_matrix,
     normalize_for_ngrams,
 )
+from synth.claims import score_claims
 from synth.text import split_sentences
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+WEAK_POSITIVES = "quant_result,metric_value_pair,experiments_show,beats,proposal"
 
 FUTURE = re.compile(CUES["future"])
 HEADING = re.compile(r"^((?:[A-Z][A-Z/&,\-]*:?\s+)+)(?=\S)")
@@ -101,8 +82,10 @@ def structured_rows(doc: dict, results_label: int) -> list[dict]:
 def build_training_table(
     scifact: Path, results_label: int = 0, with_claims: bool = False
 ) -> pd.DataFrame:
-    corpus = {d["doc_id"]: d for d in map(json.loads, (scifact / "corpus.jsonl").read_text().splitlines())}
-    claims = [json.loads(line) for line in (scifact / "claims_train.jsonl").read_text().splitlines()]
+    lines = (scifact / "corpus.jsonl").read_text().splitlines()
+    corpus = {d["doc_id"]: d for d in map(json.loads, lines)}
+    claims = [json.loads(line)
+              for line in (scifact / "claims_train.jsonl").read_text().splitlines()]
     rationale: dict[int, set[int]] = {}
     for c in claims:
         for doc_id, sets in c["evidence"].items():
@@ -125,15 +108,20 @@ def build_training_table(
     return table[table["text"].str.len() > 0].reset_index(drop=True)
 
 
-_WEAK_POS = tuple(re.compile(CUES[k]) for k in (
-    "quant_result", "metric_value_pair", "experiments_show", "beats", "proposal"))
+def weak_positives(cues: str = WEAK_POSITIVES) -> tuple[re.Pattern[str], ...]:
+    """The patterns of the comma-separated ``CUES`` names that make a weak positive."""
+    return tuple(re.compile(CUES[k]) for k in cues.split(",") if k)
+
+
+_WEAK_POS = weak_positives()
 _WEAK_NEG = tuple(re.compile(CUES[k]) for k in (
     "code_release", "future", "future_hope", "question"))
 _WEAK_BACKGROUND = tuple(re.compile(CUES[k]) for k in ("background_generic", "background", "aim"))
 _WEAK_METHOD = re.compile(CUES["method_detail"])
 
 
-def weak_label(sentence: str, index: int) -> int | None:
+def weak_label(sentence: str, index: int,
+               positives: tuple[re.Pattern[str], ...] = _WEAK_POS) -> int | None:
     """Cue-based label of one arXiv abstract sentence: 1, 0 or ``None`` (no opinion).
 
     Negative cues win (a "we release our code at https://..." sentence is not a claim even
@@ -143,14 +131,15 @@ def weak_label(sentence: str, index: int) -> int | None:
     low = sentence.lower()
     if any(p.search(low) for p in _WEAK_NEG):
         return 0
-    if any(p.search(low) for p in _WEAK_POS):
+    if any(p.search(low) for p in positives):
         return 1
     if index == 0 or _WEAK_METHOD.search(low) or any(p.search(low) for p in _WEAK_BACKGROUND):
         return 0
     return None
 
 
-def arxiv_weak_rows(listings: Path, n: int, exclude: set[str], seed: int, weight: float) -> list[dict]:
+def arxiv_weak_rows(listings: Path, n: int, exclude: set[str], seed: int, weight: float,
+                    positives: tuple[re.Pattern[str], ...] = _WEAK_POS) -> list[dict]:
     """Weakly labelled sentences of ``n`` seeded arXiv CS abstracts (``exclude`` left out)."""
     seen: dict[str, dict] = {}
     for f in sorted(listings.glob("*.jsonl")):
@@ -164,7 +153,7 @@ def arxiv_weak_rows(listings: Path, n: int, exclude: set[str], seed: int, weight
     for k in sorted(pick):
         rec = seen[ids[k]]
         for i, sent in enumerate(split_sentences(rec["summary"] or "")):
-            lab = weak_label(sent, i)
+            lab = weak_label(sent, i, positives)
             if lab is not None:
                 rows.append({"paper_id": f"arxiv:{rec['id']}", "title": rec["title"],
                              "section": "abstract", "text": sent, "sentence_index": i,
@@ -179,7 +168,7 @@ def load_cs_dev(path: Path, split: str | None = None) -> pd.DataFrame:
     for rec in map(json.loads, path.read_text().splitlines()):
         if split is not None and rec["split"] != split:
             continue
-        for i, (sent, lab) in enumerate(zip(rec["sentences"], rec["labels"])):
+        for i, (sent, lab) in enumerate(zip(rec["sentences"], rec["labels"], strict=False)):
             rows.append({"paper_id": rec["paper_id"], "sentence_index": i, "section": "abstract",
                          "text": sent, "title": rec["title"], "label": int(lab),
                          "split": rec["split"]})
@@ -239,9 +228,10 @@ def fit_head(table: pd.DataFrame, model: dict, use_position: bool, c: float,
 def load_biomed(path: Path) -> pd.DataFrame:
     rows = []
     for rec in map(json.loads, path.read_text().splitlines()):
-        for i, (s, lab) in enumerate(zip(rec["sentences"], rec["labels"])):
-            rows.append({"paper_id": str(rec["paper_id"]), "sentence_index": i, "section": "abstract",
-                             "text": s, "title": rec["title"], "label": int(lab)})
+        for i, (s, lab) in enumerate(zip(rec["sentences"], rec["labels"], strict=False)):
+            rows.append({"paper_id": str(rec["paper_id"]), "sentence_index": i,
+                         "section": "abstract", "text": s, "title": rec["title"],
+                         "label": int(lab)})
     return pd.DataFrame(rows)
 
 
@@ -277,11 +267,11 @@ def best_joint_threshold(curves: list[np.ndarray], tolerance: float = 0.01
     return float(GRID[k]), [float(c[k]) for c in curves]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description="Train the claim-sentence model.")
     ap.add_argument("--scifact", type=Path, default=Path("/work/shared/data/scifact"))
     ap.add_argument("--tune", type=Path, default=None, help="biomed train_labels.json")
-    ap.add_argument("--out", type=Path, default=Path("synth/data/claim_model.json"))
+    ap.add_argument("--out", type=Path, default=DATA_DIR / "claim_model.json")
     ap.add_argument("--results-label", type=int, default=0)
     ap.add_argument("--with-claims", action="store_true")
     ap.add_argument("--C", type=float, default=1.0)
@@ -296,49 +286,58 @@ def main() -> None:
     ap.add_argument("--biomed-tolerance", type=float, default=0.01)
     ap.add_argument("--context-fit", choices=("all", "scifact"), default="scifact",
                     help="rows the second (discourse-context) stage is fitted on")
-    ap.add_argument("--weak-positives", default="quant_result,metric_value_pair,"
-                    "experiments_show,beats,proposal", help="cues that make a weak positive")
-    args = ap.parse_args()
-    global _WEAK_POS
-    _WEAK_POS = tuple(re.compile(CUES[k]) for k in args.weak_positives.split(",") if k)
+    ap.add_argument("--weak-positives", default=WEAK_POSITIVES,
+                    help="cues that make a weak positive")
+    return ap
+
+
+def uses_arxiv(args: argparse.Namespace) -> bool:
+    """Whether weak labels on arXiv abstracts are asked for."""
+    return bool(args.arxiv) and str(args.arxiv) not in ("", ".") and args.arxiv_n > 0
+
+
+def training_rows(args: argparse.Namespace) -> tuple[pd.DataFrame, int, pd.DataFrame | None]:
+    """SciFact rows, then the weak arXiv rows; the number of SciFact rows; the CS dev set."""
     table = build_training_table(args.scifact, args.results_label, args.with_claims)
     n_scifact = len(table)
     cs_dev = load_cs_dev(args.cs_dev) if args.cs_dev and args.cs_dev.is_file() else None
-    if args.arxiv and str(args.arxiv) not in ("", ".") and args.arxiv_n > 0:
+    if uses_arxiv(args):
         exclude = set() if cs_dev is None else set(cs_dev["paper_id"])
-        weak = arxiv_weak_rows(args.arxiv, args.arxiv_n, exclude, args.seed, args.arxiv_weight)
+        weak = arxiv_weak_rows(args.arxiv, args.arxiv_n, exclude, args.seed, args.arxiv_weight,
+                               weak_positives(args.weak_positives))
         table = pd.concat([table, pd.DataFrame(weak)], ignore_index=True)
-        print(f"arXiv weak labels: {len(weak)} sentences, {sum(r['label'] for r in weak)} positive")
+    return table, n_scifact, cs_dev
+
+
+def fit_model(table: pd.DataFrame, n_scifact: int, c: float, context_fit: str) -> dict:
+    """Vocabulary, idf and both heads (with / without position); thresholds still 0.5."""
     model = fit_vocabulary(table["text"][:n_scifact], extra=table["text"][n_scifact:])
     model["dense_features"] = {"text_only": list(TEXT_DENSE_FEATURES),
                                "with_position": [*TEXT_DENSE_FEATURES, *POSITION_FEATURES]}
-    ctx_rows = None
-    if args.context_fit == "scifact":
-        ctx_rows = np.arange(len(table)) < n_scifact
-    model["heads"] = {name: fit_head(table, model, name == "with_position", args.C, ctx_rows)
+    ctx_rows = np.arange(len(table)) < n_scifact if context_fit == "scifact" else None
+    model["heads"] = {name: fit_head(table, model, name == "with_position", c, ctx_rows)
                       for name in ("with_position", "text_only")}
     model["thresholds"] = {"with_position": 0.5, "text_only": 0.5}
-    tuning = []
-    if args.tune:
-        tuning.append(("biomed train", load_biomed(args.tune)))
-    if cs_dev is not None:
-        tuning.append(("arXiv dev tune half", cs_dev[cs_dev["split"] == "tune"]))
-    if tuning:
-        from synth.claims import score_claims
+    return model
 
-        for name in model["heads"]:
-            curves = []
-            for _, dev in tuning:
-                p = score_claims(dev, dev["title"], use_position=name == "with_position",
-                                 model=model)
-                curves.append(f1_curve(dev["label"].to_numpy(), p.to_numpy(), GRID))
-            t, f1s = best_joint_threshold(curves, args.biomed_tolerance)
-            model["thresholds"][name] = t
-            print(f"{name}: threshold {t}; F1 " + ", ".join(
-                f"{label} {f:.3f}" for (label, _), f in zip(tuning, f1s)))
+
+def tune_thresholds(model: dict, tuning: list[tuple[str, pd.DataFrame]],
+                    tolerance: float) -> dict[str, tuple[float, list[float]]]:
+    """Per head: the joint threshold over the ``tuning`` sets and its F1 on each."""
+    out = {}
+    for name in model["heads"]:
+        curves = []
+        for _, dev in tuning:
+            p = score_claims(dev, dev["title"], use_position=name == "with_position", model=model)
+            curves.append(f1_curve(dev["label"].to_numpy(), p.to_numpy(), GRID))
+        out[name] = best_joint_threshold(curves, tolerance)
+    return out
+
+
+def provenance(table: pd.DataFrame, n_scifact: int, args: argparse.Namespace) -> str:
     n_weak = len(table) - n_scifact
-    model["provenance"] = (
-        "Trained by scripts/train_claim_model.py on SciFact (Wadden et al., EMNLP 2020): "
+    return (
+        "Trained by synth.claims_train on SciFact (Wadden et al., EMNLP 2020): "
         "claims_train.jsonl (CC BY 4.0) and corpus.jsonl (S2ORC, ODC-By 1.0), "
         f"{n_scifact} sentences, {int(table['label'][:n_scifact].sum())} positive; plus "
         f"{n_weak} cue-labelled sentences (weak labels, weight {args.arxiv_weight}) of "
@@ -347,6 +346,26 @@ def main() -> None:
         "claim_extraction_biomed and the tune half of benchmarks/arxiv_claims_dev.jsonl "
         "(neither trained on)."
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    table, n_scifact, cs_dev = training_rows(args)
+    if uses_arxiv(args):
+        weak = table["label"][n_scifact:]
+        print(f"arXiv weak labels: {len(weak)} sentences, {sum(weak)} positive")
+    model = fit_model(table, n_scifact, args.C, args.context_fit)
+    tuning = []
+    if args.tune:
+        tuning.append(("biomed train", load_biomed(args.tune)))
+    if cs_dev is not None:
+        tuning.append(("arXiv dev tune half", cs_dev[cs_dev["split"] == "tune"]))
+    if tuning:
+        for name, (t, f1s) in tune_thresholds(model, tuning, args.biomed_tolerance).items():
+            model["thresholds"][name] = t
+            print(f"{name}: threshold {t}; F1 " + ", ".join(
+                f"{label} {f:.3f}" for (label, _), f in zip(tuning, f1s, strict=True)))
+    model["provenance"] = provenance(table, n_scifact, args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(model, separators=(",", ":")))
 
