@@ -5,6 +5,7 @@
 ``synth rank``     batch ranking of BEIR queries over a corpus, TREC run file out
 ``synth extract``  batch claim-sentence labelling of abstracts (JSONL in, JSONL out)
 ``synth verify``   batch claim verification against a corpus (SciFact-style JSONL out)
+``synth answer``   batch answers to yes/no questions over a corpus (answer.json lines out)
 
 User errors (bad params, a missing corpus, ...) print one line and exit with code 2.
 """
@@ -109,6 +110,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_answer(args: argparse.Namespace) -> int:
+    from synth.answer_batch import answer_questions
+    from synth.sources.local import load_corpus
+
+    questions = list(_read_jsonl(args.questions, "questions"))
+    for n, q in enumerate(questions, 1):
+        if "id" not in q or not str(q.get("question", "")).strip():
+            raise InputError(f"{args.questions}: question {n} needs an \"id\" and a \"question\"")
+    papers = load_corpus(args.corpus).papers
+    _write_lines(args.out, (json.dumps(a, ensure_ascii=False) for a in
+                            answer_questions(papers, questions)))
+    return 0
+
+
+def _add_answer(sub: argparse._SubParsersAction) -> None:
+    answer = sub.add_parser(
+        "answer", help="answer yes/no questions over a corpus: verdict and evidence per paper",
+        epilog="example: synth answer --corpus papers.jsonl --questions q.jsonl --out a.jsonl")
+    answer.add_argument("--corpus", required=True, help="local corpus file or folder")
+    answer.add_argument("--questions", required=True,
+                        help='JSONL of {"id", "question"}, one question per line')
+    answer.add_argument("--out", required=True,
+                        help="JSONL out: per question the answer.json object plus its id")
+    answer.set_defaults(func=cmd_answer)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="synth", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--cache-dir", type=Path, default=None,
                         help="keep embeddings here (one .npy per text) for later runs")
     verify.set_defaults(func=cmd_verify)
+    _add_answer(sub)
     return parser
 
 

@@ -52,6 +52,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "top_k": 5,
         "dense": False,  # MiniLM-reranked retrieval + similarity features (the 'dense' extra)
     },
+    "answer": {
+        "n_themes": 0,  # 0: as many as the included papers support (2-6)
+    },
     "review": {
         "target_papers": 15,
     },

@@ -9,29 +9,34 @@ text, never as HTML, links or math.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from urllib.parse import quote
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from synth.markdown import (  # noqa: F401 - re-exported for the report notebook
+    join_blocks,
+    md_escape,
+    md_text,
+    plain_text,
+    safe_url,
+    sections_in,
+    to_markdown_table,
+)
+
 LABEL_ORDER = ("SUPPORTED", "CONTRADICTED", "UNVERIFIED")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$^-])")
-
-
-def md_escape(text: object, limit: int | None = None) -> str:
-    """Inline-safe Markdown for untrusted text: one line, HTML special characters as entities,
-    Markdown and math control characters backslash-escaped. ``limit`` shortens at a word
-    boundary with an ellipsis (only for titles in narrow table cells, never for claims)."""
-    s = " ".join(str(text if text is not None else "").split())
-    if limit and len(s) > limit:
-        s = s[: s.rfind(" ", 0, limit) if " " in s[:limit] else limit].rstrip() + " …"
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _mean(values: pd.Series) -> float | None:
+    """Mean rounded to 2 places, None (shown "n/a") over an empty set, never 0."""
+    return round(float(values.mean()), 2) if len(values) else None
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def compute_facts(papers: pd.DataFrame, claims: pd.DataFrame, verdicts: pd.DataFrame,
@@ -56,8 +61,8 @@ def compute_facts(papers: pd.DataFrame, claims: pd.DataFrame, verdicts: pd.DataF
         "supported": int(labels.get("SUPPORTED", 0)),
         "contradicted": int(labels.get("CONTRADICTED", 0)),
         "unverified": int(labels.get("UNVERIFIED", 0)),
-        "mean_confidence": round(float(verdicts["confidence"].mean()), 2) if len(verdicts) else 0.0,
-        "mean_confidence_verified": round(float(verified["confidence"].mean()), 2) if len(verified) else 0.0,
+        "mean_confidence": _mean(verdicts["confidence"]),
+        "mean_confidence_verified": _mean(verified["confidence"]),
         "year_min": int(years.min()) if len(years) else None,
         "year_max": int(years.max()) if len(years) else None,
         "full_text": int((inc["full_text"].fillna("").str.len() > 0).sum()) if "full_text" in inc else 0,
@@ -83,7 +88,7 @@ def abstract_text(question: str, f: dict) -> str:
         f"were included. From them we extracted {_plural(f['claims'], 'check-worthy claim')}: "
         f"{f['supported']} supported and {f['contradicted']} contradicted by evidence from other "
         f"included papers, and {f['unverified']} left unverified (mean confidence "
-        f"{f['mean_confidence']:.2f}). {_plural(f['n_reviewers'], 'independent reviewer')} scored "
+        f"{_fmt(f['mean_confidence'])}). {_plural(f['n_reviewers'], 'independent reviewer')} scored "
         f"the synthesis {f['overall']:.1f}/10 (spread {f['spread']:.1f})."
     )
 
@@ -159,23 +164,13 @@ def claims_table(claims: pd.DataFrame, verdicts: pd.DataFrame, papers: pd.DataFr
                                 key=lambda s: s.map(LABEL_ORDER.index) if s.name == "label" else s)
     rows = merged.head(max_rows)
     return pd.DataFrame({
-        "claim": rows["text"].map(md_escape),
-        "paper": rows["paper_id"].map(lambda p: f"{md_escape(titles.get(p, p), 60)} ({md_escape(p)})"),
+        "claim": rows["text"].map(md_text),
+        "paper": rows["paper_id"].map(lambda p: f"{md_escape(titles.get(p, p))} ({md_escape(p)})"),
         "verdict": rows["label"],
         "confidence": rows["confidence"].map(lambda x: f"{x:.2f}"),
-        "evidence": rows["evidence_sentence"].fillna("").map(md_escape),
+        "evidence": rows["evidence_sentence"].fillna("").map(md_text),
         "evidence paper": rows["evidence_paper_id"].fillna("").map(md_escape),
     })
-
-
-def to_markdown_table(table: pd.DataFrame) -> str:
-    """A pipe table; cells must already be escaped (``md_escape``)."""
-    if table.empty:
-        return "_(none)_"
-    head = "| " + " | ".join(map(str, table.columns)) + " |"
-    sep = "|" + "|".join("---" for _ in table.columns) + "|"
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
-    return "\n".join([head, sep, *body])
 
 
 def reference_key(row: pd.Series) -> str:
@@ -197,14 +192,6 @@ def references_md(included: pd.DataFrame) -> str:
         link = f" <{url}>" if url else ""
         lines.append(f"{i}. {md_escape(who)} ({year}). {md_escape(row.title)}. {md_escape(ident)}.{link}")
     return "\n".join(lines) if lines else "_No paper was included._"
-
-
-def safe_url(url: object) -> str:
-    """An http(s) URL percent-encoded so that it cannot leave a Markdown autolink; else ""."""
-    s = str(url if url is not None else "").strip()
-    if not s.lower().startswith(("https://", "http://")):
-        return ""
-    return quote(s, safe="/:?#[]@!$&'()*+,;=%~")
 
 
 def _bib_escape(text: object) -> str:
@@ -262,15 +249,6 @@ def plot_verdicts(verdicts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axe
     return ax
 
 
-def sections_in(markdown: str) -> list[str]:
-    """Level-2 headings of a Markdown document, in order (used by checks and tests)."""
-    return re.findall(r"^## (.+?)\s*$", markdown, flags=re.MULTILINE)
-
-
-def join_blocks(blocks: Iterable[str]) -> str:
-    return "\n\n".join(b for b in blocks if b)
-
-
 def queries_table(queries: pd.DataFrame) -> pd.DataFrame:
     """The search log, escaped: query, results returned, completed, served from cache."""
     return pd.DataFrame({
@@ -307,7 +285,7 @@ def verification_text(f: dict, calibration: dict) -> str:
     return (f"{_plural(f['claims'], 'claim')} were extracted from {_plural(f['claim_papers'], 'paper')}. "
             f"{f['supported']} are supported and {f['contradicted']} contradicted by another included "
             f"paper; {f['unverified']} found no independent evidence. Mean confidence is "
-            f"{f['mean_confidence']:.2f} over all verdicts and {f['mean_confidence_verified']:.2f} over "
+            f"{_fmt(f['mean_confidence'])} over all verdicts and {_fmt(f['mean_confidence_verified'])} over "
             f"supported or contradicted ones; the stance model's expected calibration error on "
             f"held-out SciFact folds is {float(calibration.get('ece', float('nan'))):.3f}.")
 
@@ -341,3 +319,74 @@ def review_text(review: dict) -> str:
     lines.append(f"\nOverall {review.get('overall', 0):.1f}/10, spread {review.get('spread', 0):.1f} "
                  "(highest minus lowest reviewer score).")
     return "\n".join(lines)
+
+
+def answer_md(answer: dict) -> str:
+    """The Answer section from ``answer.json``: hypothesis, verdict with its strength and
+    confidence, and the summary (papers cited as [n], the numbers of the References)."""
+    lines = []
+    if answer["kind"] == "yes_no":
+        lines.append(f"**Hypothesis tested:** {md_text(answer['hypothesis'])}")
+        verdict = answer["verdict"]
+        detail = ("the corpus does not cover it" if verdict == "insufficient" else
+                  f"{answer['strength']} evidence, confidence {answer['confidence']:.2f}")
+        lines.append(f"**Verdict:** {verdict} ({detail}).")
+    else:
+        lines.append("**An open question:** no verdict; the evidence and themes below map it.")
+    lines.append(md_text(answer["summary"]))
+    return join_blocks(lines)
+
+
+def evidence_table(evidence: pd.DataFrame) -> pd.DataFrame:
+    """One row per paper: [n], title, stance, confidence, direct or indirect, the facets of
+    the question it matches, and its evidence sentence (as text, escaped)."""
+    order = {"SUPPORT": 0, "CONTRADICT": 1, "NEUTRAL": 2}
+    rows = evidence.assign(_o=evidence["stance"].map(order)).sort_values(
+        ["_o", "confidence"], ascending=[True, False], kind="stable")
+    return pd.DataFrame({
+        "ref": rows["ref"].map(lambda r: f"[{int(r)}]"),
+        "paper": rows["title"].map(md_escape),
+        "stance": rows["stance"],
+        "confidence": rows["confidence"].map(lambda x: f"{x:.2f}"),
+        "evidence": rows["direct"].map({True: "direct", False: "indirect"}),
+        "facets matched": rows["facets"].map(md_escape),
+        "sentence": rows["sentence"].map(md_text),
+    })
+
+
+def themes_table(themes: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
+    """Theme number, its distinctive terms and its papers as [n] references."""
+    ref = dict(zip(evidence["paper_id"], evidence["ref"], strict=True))
+    return pd.DataFrame({
+        "theme": themes["theme"].map(lambda t: int(t) + 1),
+        "distinctive terms": themes["label"].map(md_escape),
+        "papers": themes["paper_ids"].map(
+            lambda ids: ", ".join(f"[{ref[p]}]" for p in sorted(ids, key=lambda p: ref[p]))),
+    })
+
+
+def results_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Every result: metric, dataset, method, value, kind and where it comes from ([n] and
+    the claim id), grouped by metric and dataset."""
+    return pd.DataFrame({
+        "metric": results["metric"].map(md_escape),
+        "dataset": results["dataset"].map(md_escape),
+        "method": results["method"].map(md_escape),
+        "value": (results["value"] + results["unit"]).map(md_escape),
+        "kind": results["kind"],
+        "source": [f"[{r}] {md_escape(c)}" for r, c in
+                   zip(results["ref"], results["claim_id"], strict=True)],
+    })
+
+
+def results_md(results: pd.DataFrame, shared: pd.DataFrame) -> str:
+    """Results across papers: the lined-up table where papers share a metric and dataset,
+    then every result found."""
+    if results.empty:
+        return "No quantitative result (metric, dataset, value) was found in the claims."
+    head = ("No two included papers report the same metric on the same dataset."
+            if shared.empty else
+            "Results that papers share a metric and dataset for, by method [n]:\n\n"
+            + to_markdown_table(shared.reset_index().map(md_escape)))
+    return join_blocks([head, f"All {len(results)} results found:",
+                        to_markdown_table(results_table(results))])

@@ -63,6 +63,14 @@ STAGES: tuple[Stage, ...] = (
         shared=("cache_dir",),
     ),
     Stage(
+        "answer", "45_answer",
+        reads=(QUESTION, "papers.parquet", "sentences.parquet", "claims.parquet",
+               "tuples.parquet"),
+        writes=("answer.json", "evidence.parquet", "evidence.csv", "themes.parquet",
+                "themes.csv", "results.parquet", "results.csv", "figures/evidence.png",
+                "figures/themes.png"),
+    ),
+    Stage(
         "review", "50_review",
         reads=("papers.parquet", "claims.parquet", "verdicts.parquet", "queries.csv",
                "search.json", "params/screen.json"),
@@ -70,9 +78,10 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "report", "60_report",
-        reads=(QUESTION, "papers.parquet", "claims.parquet", "tuples.parquet",
-               "verdicts.parquet", "terms.parquet", "queries.csv", "search.json",
-               "prisma.json", "review.json", "calibration.json", "params/search.json",
+        reads=(QUESTION, "papers.parquet", "claims.parquet", "verdicts.parquet",
+               "terms.parquet", "queries.csv", "search.json",
+               "prisma.json", "review.json", "calibration.json", "answer.json",
+               "evidence.parquet", "themes.parquet", "results.parquet", "params/search.json",
                "params/screen.json", "params/claims.json", "params/verify.json",
                "params/review.json"),
         writes=("references.bib",),

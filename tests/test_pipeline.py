@@ -24,8 +24,8 @@ from corpus import OFF_TOPIC, ON_TOPIC, write_corpus
 
 SMOKE = str(ROOT / "params" / "smoke.yaml")
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
-SECTIONS = ["Abstract", "Introduction", "Methodology", "Results", "Limitations",
-            "Extracted Claims", "References"]
+SECTIONS = ["Answer", "Evidence", "Themes", "Results across papers", "Methodology",
+            "Screening and verification", "Limitations", "Extracted Claims", "References"]
 ON_IDS = {"2501.00001", "2502.00002", "2503.00003", "2504.00004", "2505.00005"}
 
 
@@ -135,7 +135,7 @@ def test_report_sections_title_and_numbers_agree_with_tables(run):
     papers = pd.read_csv(run / "papers.csv", dtype={"paper_id": str})
     claims = pd.read_csv(run / "claims.csv")
     verdicts = pd.read_csv(run / "verdicts.csv")
-    abstract = md.split("## Abstract", 1)[1].split("## Introduction", 1)[0]
+    abstract = md.split("## Methodology", 1)[1].split("The research question is", 1)[0]
     n_inc = int(papers["included"].sum())
     counts = verdicts["label"].value_counts()
     assert f"{n_inc} papers" in abstract

@@ -1,0 +1,269 @@
+"""Answer stage: what the included papers say about the question. Each paper gets a stance
+toward the question's hypothesis (SUPPORT, CONTRADICT or NEUTRAL) with its evidence sentence,
+a calibrated confidence and the facets it matches; the papers together give a verdict
+(supported, contradicted, mixed or insufficient) with a grade of evidence strength."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from synth.question import QuestionAnalysis
+from synth.text import tokenize
+
+STANCES = ("SUPPORT", "CONTRADICT", "NEUTRAL")
+VERDICTS = ("supported", "contradicted", "mixed", "insufficient")
+FACETS = ("subject", "outcome", "comparator", "dataset", "metric")
+EVIDENCE_COLUMNS = ["ref", "paper_id", "title", "stance", "confidence", "p_support",
+                    "p_contradict", "p_neutral", "sentence_index", "sentence", "facets", "direct"]
+INDIRECT_WEIGHT = 0.5  # an indirect paper counts half as much as a direct one in the verdict
+DOMINANCE = 2.0  # a verdict needs this many times the weight of the opposing side
+
+
+def paper_docs(papers: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
+    """One row per paper of ``papers`` (``paper_id, title``) with its sentences from
+    ``sentences`` (``paper_id, sentence_index, text``): ``paper_id, title, text, sentences,
+    positions`` (``text``: title and sentences, for matching)."""
+    s = sentences.sort_values(["paper_id", "sentence_index"], kind="stable")
+    grouped = s.groupby("paper_id", sort=False)
+    by_paper = pd.DataFrame({"sentences": grouped["text"].agg(list),
+                             "positions": grouped["sentence_index"].agg(list)})
+    docs = papers[["paper_id", "title"]].join(by_paper, on="paper_id")
+    empty = docs["sentences"].isna()
+    docs.loc[empty, "sentences"] = pd.Series([[]] * int(empty.sum()), index=docs.index[empty])
+    docs.loc[empty, "positions"] = pd.Series([[]] * int(empty.sum()), index=docs.index[empty])
+    docs["text"] = docs["title"].fillna("") + ". " + docs["sentences"].map(" ".join)
+    return docs.reset_index(drop=True)
+
+
+def score_stance(hypothesis: str, docs: pd.DataFrame, model: object | None = None
+                 ) -> pd.DataFrame:
+    """The stance scorer: each paper of ``docs`` (``paper_docs``) against ``hypothesis``.
+
+    Returns one row per paper, in order: ``p_support, p_contradict, p_neutral`` (the stance
+    model's probabilities), ``stance`` (``STANCES``), ``confidence`` (calibrated P(stance
+    right)), ``evidence`` (index into the paper's ``sentences`` of its best evidence sentence,
+    -1 when none). Today the SciFact-trained verification model; one function, so a stronger
+    model replaces it here.
+    """
+    from synth.verify import load_verifier
+    from synth.verify.model import predict_pairs
+
+    model = model or load_verifier()
+    out = pd.DataFrame({"p_support": 0.0, "p_contradict": 0.0, "p_neutral": 1.0,
+                        "stance": "NEUTRAL", "confidence": 0.0, "evidence": -1},
+                       index=range(len(docs)))
+    if docs.empty or not hypothesis:
+        return out
+    pred = predict_pairs(model, [hypothesis], docs[["text", "sentences"]], top_k=len(docs))
+    rows = pred["doc_row"].to_numpy(int)
+    out.loc[rows, "p_support"] = pred["p_support"].to_numpy()
+    out.loc[rows, "p_contradict"] = pred["p_contradict"].to_numpy()
+    out.loc[rows, "p_neutral"] = pred["p_nei"].to_numpy()
+    out.loc[rows, "stance"] = [STANCES[int(s)] for s in pred["stance"]]
+    out.loc[rows, "confidence"] = pred["confidence"].to_numpy()
+    out.loc[rows, "evidence"] = [int(s[0]) if len(s) else -1 for s in pred["sentences"]]
+    return out
+
+
+def _facet_tokens(value: str) -> set[str]:
+    return set(tokenize(value.replace("-", " "))) | set(tokenize(value.replace("-", "")))
+
+
+def facet_match(value: str, tokens: set[str], whole: bool) -> bool:
+    """Does a paper with stemmed ``tokens`` match the facet ``value``? ``whole``: every
+    token of one of its comma-separated names (datasets, metrics); else at least half."""
+    if not value:
+        return False
+    if whole:
+        for name in value.split(","):
+            parts = set(tokenize(name.replace("-", " "))) or set()
+            joined = set(tokenize(name.replace("-", "")))
+            if (parts and parts <= tokens) or (joined and joined <= tokens):
+                return True
+        return False
+    wanted = _facet_tokens(value)
+    return bool(wanted) and len(wanted & tokens) >= 0.5 * len(set(tokenize(value)) or wanted)
+
+
+def match_facets(analysis: QuestionAnalysis, docs: pd.DataFrame) -> pd.DataFrame:
+    """Which of the question's facets each paper matches, and whether it is direct evidence:
+    it names the subject and the dataset (or, when the question names no dataset, the
+    outcome). Returns ``paper_id``, one boolean column per facet, ``facets`` (matched names,
+    '; '-joined) and ``direct``."""
+    facets = analysis.facets()
+    rows = []
+    for paper_id, text in zip(docs["paper_id"], docs["text"], strict=True):
+        tokens = set(tokenize(str(text)))
+        hit = {f: facet_match(facets[f], tokens, f in ("dataset", "metric")) for f in FACETS}
+        second = hit["dataset"] if facets["dataset"] else hit["outcome"]
+        rows.append({"paper_id": paper_id, **hit,
+                     "facets": "; ".join(f for f in FACETS if hit[f]),
+                     "direct": bool(hit["subject"] and second)})
+    return pd.DataFrame(rows, columns=["paper_id", *FACETS, "facets", "direct"])
+
+
+def compute_evidence(analysis: QuestionAnalysis, docs: pd.DataFrame,
+                     model: object | None = None) -> pd.DataFrame:
+    """Evidence per paper (``EVIDENCE_COLUMNS``), in the order of ``docs``; ``ref`` is the
+    paper's reference number (its position in ``docs``, from 1). For an open question every
+    stance is NEUTRAL and the sentence is the paper's most question-like one."""
+    hypothesis = analysis.hypothesis or analysis.question
+    scored = score_stance(hypothesis, docs, model)
+    if analysis.kind != "yes_no":
+        scored = scored.assign(stance="NEUTRAL", confidence=0.0)
+    facets = match_facets(analysis, docs)
+    picked = [sents[i] if 0 <= i < len(sents) else "" for i, sents in
+              zip(scored["evidence"], docs["sentences"], strict=True)]
+    positions = [pos[i] if 0 <= i < len(pos) else -1 for i, pos in
+                 zip(scored["evidence"], docs["positions"], strict=True)]
+    out = pd.DataFrame({"ref": np.arange(1, len(docs) + 1), "paper_id": docs["paper_id"],
+                        "title": docs["title"], "sentence_index": positions, "sentence": picked})
+    out = pd.concat([out, scored.drop(columns="evidence"),
+                     facets[["facets", "direct"]]], axis=1)
+    return out[EVIDENCE_COLUMNS].round({"confidence": 3, "p_support": 3, "p_contradict": 3,
+                                         "p_neutral": 3})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to a yes/no question: ``verdict`` (``VERDICTS``, None for an open
+    question), ``confidence``, ``strength`` (strong, moderate, weak or none), the reference
+    numbers of the papers it rests on and of the nearest evidence when it is insufficient."""
+
+    verdict: str | None
+    confidence: float
+    strength: str
+    support: tuple[int, ...]
+    contradict: tuple[int, ...]
+    nearest: tuple[int, ...]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _strength(n_direct: int) -> str:
+    return "strong" if n_direct >= 3 else "moderate" if n_direct == 2 else "weak"
+
+
+def decide_verdict(evidence: pd.DataFrame, kind: str = "yes_no") -> Verdict:
+    """Weigh the papers' stances: a direct paper counts its confidence, an indirect one
+    ``INDIRECT_WEIGHT`` of it. No direct paper with a stance: insufficient (the nearest
+    evidence named). One side ``DOMINANCE`` times the other: supported or contradicted;
+    else mixed. Confidence: the winning side's share of the weight times its mean
+    confidence."""
+    taking = evidence[evidence["stance"] != "NEUTRAL"]
+    direct = taking[taking["direct"]]
+    nearest = evidence.sort_values(["direct", "p_neutral"], ascending=[False, True])
+    near = tuple(int(r) for r in nearest["ref"].head(3))
+    if kind != "yes_no":
+        return Verdict(None, 0.0, "none", (), (), near)
+    if direct.empty:
+        return Verdict("insufficient", 0.0, "none", (), (), near)
+    weight = taking["confidence"] * np.where(taking["direct"], 1.0, INDIRECT_WEIGHT)
+    s = float(weight[taking["stance"] == "SUPPORT"].sum())
+    c = float(weight[taking["stance"] == "CONTRADICT"].sum())
+    sup = tuple(int(r) for r in taking.loc[taking["stance"] == "SUPPORT", "ref"])
+    con = tuple(int(r) for r in taking.loc[taking["stance"] == "CONTRADICT", "ref"])
+    if s >= DOMINANCE * c or c >= DOMINANCE * s:
+        side = "SUPPORT" if s > c else "CONTRADICT"
+        winners = direct[direct["stance"] == side]
+        if winners.empty:  # the direct papers are on the losing side: no direct test
+            return Verdict("insufficient", 0.0, "none", sup, con, near)
+        conf = max(s, c) / (s + c) * float(winners["confidence"].mean())
+        verdict = "supported" if side == "SUPPORT" else "contradicted"
+        return Verdict(verdict, round(conf, 3), _strength(len(winners)), sup, con, ())
+    conf = abs(s - c) / (s + c) if s + c else 0.0
+    return Verdict("mixed", round(1 - conf, 3), _strength(len(direct)), sup, con, ())
+
+
+def plot_evidence(evidence: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Each paper's stance as a bar of its confidence (support right, contradict left,
+    neutral grey), direct evidence in full colour and indirect evidence faded."""
+    ax = ax or plt.subplots(figsize=(7, 0.6 + 0.32 * max(1, len(evidence))))[1]
+    sign = evidence["stance"].map({"SUPPORT": 1.0, "CONTRADICT": -1.0, "NEUTRAL": 0.0})
+    value = np.where(sign == 0, 0.05, sign * evidence["confidence"].clip(lower=0.05))
+    colour = evidence["stance"].map({"SUPPORT": "tab:green", "CONTRADICT": "tab:red",
+                                     "NEUTRAL": "lightgrey"})
+    labels = [f"[{r}] {str(t)[:50]}" for r, t in zip(evidence["ref"], evidence["title"],
+                                                     strict=True)]
+    bars = ax.barh(labels, value, color=colour)
+    for bar, direct in zip(bars, evidence["direct"], strict=True):
+        bar.set_alpha(1.0 if direct else 0.45)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlim(-1, 1)
+    ax.invert_yaxis()
+    ax.set_xlabel("contradicts  <-  confidence  ->  supports  (faded: indirect)")
+    return ax
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first word unless it is a name (capitals or digits after its first
+    letter: "GPT-2", "BERT", "InternVideo2")."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and (any(c.isupper() or c.isdigit() for c in first[1:])):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _refs(refs: tuple[int, ...] | list[int]) -> str:
+    return ", ".join(f"[{r}]" for r in refs)
+
+
+def _quote(evidence: pd.DataFrame, ref: int) -> str:
+    row = evidence[evidence["ref"] == ref].iloc[0]
+    return f'[{ref}] reports: "{" ".join(str(row["sentence"]).split())}"'
+
+
+def answer_summary(analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: Verdict) -> str:
+    """The answer in two to five sentences, every figure taken from ``evidence`` and
+    ``verdict``; papers cited as [n] by reference number."""
+    if evidence.empty:
+        return "No paper in the corpus passed screening for this question: nothing answers it."
+    hyp = _lower_first(analysis.hypothesis.rstrip("."))
+    if verdict.verdict is None:
+        return (f"This is an open question, so there is no verdict. {len(evidence)} papers "
+                "address it; the evidence table gives each one's most relevant sentence.")
+    if verdict.verdict == "insufficient":
+        text = (f"The corpus does not cover this: no included paper tests directly whether "
+                f"{hyp}. The nearest evidence is {_refs(verdict.nearest)}.")
+        side = verdict.support + verdict.contradict
+        return text + (f" Indirect evidence only: {_refs(side)}." if side else "")
+    direct = evidence[evidence["direct"] & (evidence["stance"] != "NEUTRAL")]
+    if verdict.verdict == "mixed":
+        return (f"The papers disagree on whether {hyp}: {_refs(verdict.support)} support it and "
+                f"{_refs(verdict.contradict)} contradict it ({len(direct)} direct tests). "
+                f"{_quote(evidence, verdict.support[0])} {_quote(evidence, verdict.contradict[0])}")
+    side = "SUPPORT" if verdict.verdict == "supported" else "CONTRADICT"
+    lead = direct[direct["stance"] == side].sort_values("confidence", ascending=False)
+    other = verdict.contradict if side == "SUPPORT" else verdict.support
+    text = (f"The evidence {'supports' if side == 'SUPPORT' else 'contradicts'} the hypothesis "
+            f"that {hyp} ({verdict.strength} evidence: {_refs(list(lead['ref']))}, confidence "
+            f"{verdict.confidence:.2f}). {_quote(evidence, int(lead['ref'].iloc[0]))}")
+    return text + (f" {_refs(other)} point the other way." if other else "")
+
+
+def answer_record(analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: Verdict,
+                  summary: str) -> dict:
+    """The machine-readable answer (``answer.json``): question, kind, hypothesis, verdict,
+    confidence, strength, summary, facets and one evidence entry per paper with a stance."""
+    rows = evidence.sort_values(["stance", "confidence"], ascending=[True, False],
+                                key=lambda s: s.map(STANCES.index) if s.name == "stance" else s)
+    return {
+        "question": analysis.question,
+        "kind": analysis.kind,
+        "hypothesis": analysis.hypothesis,
+        "verdict": verdict.verdict,
+        "confidence": verdict.confidence,
+        "strength": verdict.strength,
+        "summary": summary,
+        "facets": analysis.facets(),
+        "evidence": [{"paper_id": str(r.paper_id), "ref": int(r.ref), "stance": r.stance,
+                      "sentence": r.sentence, "confidence": float(r.confidence),
+                      "direct": bool(r.direct)} for r in rows.itertuples()],
+        "nearest": [str(evidence.loc[evidence["ref"] == n, "paper_id"].iloc[0])
+                    for n in verdict.nearest],
+    }
