@@ -34,6 +34,7 @@ test-fast: install ## the tests not marked slow (no whole pipelines)
 	$(VENV)/bin/pytest -m "not slow"
 
 lint: install ## ruff on the code, the tests, the benchmarks and the notebooks
+	$(VENV)/bin/ruff format --check synth tests benchmarks notebooks
 	$(VENV)/bin/ruff check synth tests benchmarks notebooks
 
 lab: install ## open the stage notebooks in JupyterLab

@@ -78,8 +78,18 @@ def peak_rss(proc: subprocess.Popen, stop: threading.Event, box: list[int]) -> N
 
 
 def run_once(corpus: Path, out: Path, extra: list[str]) -> dict:
-    cmd = [sys.executable, "-m", "synth.cli", "run", "--corpus", str(corpus), "--out", str(out),
-           "--quiet", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "synth.cli",
+        "run",
+        "--corpus",
+        str(corpus),
+        "--out",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     stop, box = threading.Event(), [0]
@@ -96,12 +106,18 @@ def run_once(corpus: Path, out: Path, extra: list[str]) -> dict:
     cells = {}
     for nb in (out / "notebooks").glob("*.ipynb"):
         data = json.loads(nb.read_text())
-        cells[nb.stem] = sum((c.get("metadata", {}).get("papermill", {}).get("duration") or 0)
-                             for c in data["cells"])
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(box[0] / 2**20),
-            "stages_s": stages, "cells_s": {k: round(v, 2) for k, v in sorted(cells.items())},
-            "overhead_s": round(sum(stages.values()) - sum(cells.values()), 2),
-            "included": manifest["counts"]["included"], "claims": manifest["counts"]["claims"]}
+        cells[nb.stem] = sum(
+            (c.get("metadata", {}).get("papermill", {}).get("duration") or 0) for c in data["cells"]
+        )
+    return {
+        "wall_s": round(wall, 2),
+        "peak_rss_mb": round(box[0] / 2**20),
+        "stages_s": stages,
+        "cells_s": {k: round(v, 2) for k, v in sorted(cells.items())},
+        "overhead_s": round(sum(stages.values()) - sum(cells.values()), 2),
+        "included": manifest["counts"]["included"],
+        "claims": manifest["counts"]["claims"],
+    }
 
 
 def main() -> None:
@@ -109,16 +125,23 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 16000, 100000])
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--listings", default=str(LISTINGS), help="arXiv listings folder")
-    parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[],
-                        help="more arguments for synth run")
+    parser.add_argument(
+        "--extra", nargs=argparse.REMAINDER, default=[], help="more arguments for synth run"
+    )
     args = parser.parse_args()
     listings = Path(args.listings)
     if not listings.is_dir():
         sys.exit(f"{listings}: not found (the benchmark needs ../shared/data)")
     records = load_unique(listings)
-    results = {"machine": {"cpus": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30),
-                           "python": platform.python_version(), "platform": platform.platform()},
-               "runs": {}}
+    results = {
+        "machine": {
+            "cpus": psutil.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "runs": {},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             corpus = Path(tmp) / f"corpus_{size}.jsonl"

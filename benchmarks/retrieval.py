@@ -35,8 +35,10 @@ from synth.text import tokenize
 
 QUESTIONS = [
     SEED_QUESTION,
-    ("How well do instruction-following retrieval models such as FollowIR and Promptriever "
-    "follow instructions in the query?"),
+    (
+        "How well do instruction-following retrieval models such as FollowIR and Promptriever "
+        "follow instructions in the query?"
+    ),
     "Does retrieval-augmented generation reduce hallucination in large language models?",
     "How do video diffusion models keep temporal consistency in text-to-video generation?",
 ]
@@ -82,6 +84,7 @@ def synth_system(encoder=None):
             qid, _, doc, *_ = line.split()
             out[qid].append(doc)
         return [out[qid] for qid, _ in queries]
+
     return rank
 
 
@@ -119,9 +122,11 @@ def bench_scifact(data: Path, dense: bool, cache_dir: Path | None = None) -> pd.
     claims = [json.loads(line) for line in lines if line.strip()]
     queries = [(str(c["id"]), c["claim"]) for c in claims]
     relevant = [{str(d) for d in c["cited_doc_ids"]} for c in claims]
-    systems = {"rank-bm25 (BM25Okapi, synth tokens)": rank_bm25_system,
-               "TF-IDF cosine (sklearn)": tfidf_system,
-               "synth (BM25 + title field)": synth_system()}
+    systems = {
+        "rank-bm25 (BM25Okapi, synth tokens)": rank_bm25_system,
+        "TF-IDF cosine (sklearn)": tfidf_system,
+        "synth (BM25 + title field)": synth_system(),
+    }
     if dense:
         from synth.dense import Encoder
 
@@ -131,10 +136,19 @@ def bench_scifact(data: Path, dense: bool, cache_dir: Path | None = None) -> pd.
     for name, system in systems.items():
         ranked, wall, cpu, peak = run_system(system, papers, queries)
         ndcg, recall = evaluate(ranked, relevant)
-        rows.append({"system": name, "nDCG@10 all": ndcg.mean(), "nDCG@10 tune": ndcg[tune].mean(),
-                     "nDCG@10 held-out": ndcg[~tune].mean(), "R@100 all": recall.mean(),
-                     "R@100 held-out": recall[~tune].mean(), "wall s": wall, "cpu s": cpu,
-                     "peak MB": peak})
+        rows.append(
+            {
+                "system": name,
+                "nDCG@10 all": ndcg.mean(),
+                "nDCG@10 tune": ndcg[tune].mean(),
+                "nDCG@10 held-out": ndcg[~tune].mean(),
+                "R@100 all": recall.mean(),
+                "R@100 held-out": recall[~tune].mean(),
+                "wall s": wall,
+                "cpu s": cpu,
+                "peak MB": peak,
+            }
+        )
         print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False), flush=True)
     return pd.DataFrame(rows).round(3)
 
@@ -144,16 +158,24 @@ def load_arxiv(data: Path) -> pd.DataFrame:
     for path in sorted(glob.glob(str(data / "arxiv_daily_listings" / "*.jsonl"))):
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             r = json.loads(line)
-            rows.append({"paper_id": r["id"], "title": r["title"], "abstract": r["summary"] or "",
-                         "authors": "; ".join(r.get("authors") or [])})
+            rows.append(
+                {
+                    "paper_id": r["id"],
+                    "title": r["title"],
+                    "abstract": r["summary"] or "",
+                    "authors": "; ".join(r.get("authors") or []),
+                }
+            )
     return dedupe_papers(make_papers(rows))[0]
 
 
 def bench_arxiv(data: Path, encoder=None) -> None:
     t0 = time.perf_counter()
     papers = load_arxiv(data)
-    print(f"\narXiv listings sample: {len(papers)} unique papers (loaded in "
-          f"{time.perf_counter() - t0:.1f}s)")
+    print(
+        f"\narXiv listings sample: {len(papers)} unique papers (loaded in "
+        f"{time.perf_counter() - t0:.1f}s)"
+    )
     for question in QUESTIONS:
         t0, c0 = time.perf_counter(), time.process_time()
         terms = search.extract_key_terms(question)
@@ -161,8 +183,10 @@ def bench_arxiv(data: Path, encoder=None) -> None:
         n_ent = int((terms["kind"] == "entity").sum())
         screened = screen.screen_papers(ranked, n_ent)
         took, cpu = time.perf_counter() - t0, time.process_time() - c0
-        print(f"\nQ: {question}\n   ranked {len(papers)} papers in {took:.1f}s ({cpu:.1f}s CPU); "
-              f"included {int(screened['included'].sum())}; entities {n_ent}")
+        print(
+            f"\nQ: {question}\n   ranked {len(papers)} papers in {took:.1f}s ({cpu:.1f}s CPU); "
+            f"included {int(screened['included'].sum())}; entities {n_ent}"
+        )
         for row in screened.head(10).itertuples():
             mark = "in " if row.included else "out"
             print(f"  {row.rank:2d} {mark} {row.relevance:.2f} {row.paper_id} {row.title[:95]}")
@@ -176,10 +200,16 @@ def dense_encoder(args):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
     parser.add_argument("--dense", action="store_true", help="add synth + MiniLM (dense extra)")
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="embedding cache for --dense (encode the corpus once, reuse it)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="embedding cache for --dense (encode the corpus once, reuse it)",
+    )
     parser.add_argument("--skip-arxiv", action="store_true")
     parser.add_argument("--skip-scifact", action="store_true")
     args = parser.parse_args()

@@ -39,8 +39,9 @@ def _bigrams(text: str) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path,
-                        default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
     parser.add_argument("--cache-dir", type=Path, default=None)
     args = parser.parse_args()
     from synth.dense import Encoder
@@ -61,24 +62,31 @@ def main() -> None:
     cos = q_vecs @ doc_vecs.T
     sents = screen._sentences(papers)
     starts = np.concatenate([[0], np.cumsum([len(s) for s in sents])[:-1]])
-    best_sentence = np.maximum.reduceat(q_vecs @ enc.encode([s for g in sents for s in g]).T,
-                                        starts, axis=1)
+    best_sentence = np.maximum.reduceat(
+        q_vecs @ enc.encode([s for g in sents for s in g]).T, starts, axis=1
+    )
 
     def fused(lex, dense_cos=cos, top=screen.DENSE_TOP, extra=0.0):
         """fuse_dense's ranking: lexical top ``top`` re-scored, the rest below them."""
         k = np.argpartition(-lex, top - 1, axis=1)[:, :top]
         pool = np.zeros(lex.shape, bool)
         np.put_along_axis(pool, k, True, 1)
-        score = (lex / lex.max(axis=1, keepdims=True)
-                 + dense.DENSE_WEIGHT * np.maximum(dense_cos, 0)
-                 + dense.DENSE_SENTENCE_WEIGHT * np.maximum(best_sentence, 0) + extra)
+        score = (
+            lex / lex.max(axis=1, keepdims=True)
+            + dense.DENSE_WEIGHT * np.maximum(dense_cos, 0)
+            + dense.DENSE_SENTENCE_WEIGHT * np.maximum(best_sentence, 0)
+            + extra
+        )
         return np.where(pool & (lex > 0), score, -100 + lex)
 
     def row(name, score):
         order = np.argsort(-score, axis=1, kind="stable")[:, :100]
         ndcg, recall = evaluate([list(ids[o]) for o in order], relevant)
-        print(f"| {name} | {ndcg[tune].mean():.4f} | {ndcg[~tune].mean():.4f} | "
-              f"{recall.mean():.3f} |", flush=True)
+        print(
+            f"| {name} | {ndcg[tune].mean():.4f} | {ndcg[~tune].mean():.4f} | "
+            f"{recall.mean():.3f} |",
+            flush=True,
+        )
 
     print("| variant | tune nDCG@10 | held-out nDCG@10 | R@100 |\n|---|---|---|---|")
     lex = screen.score_queries(papers, weighted)

@@ -74,11 +74,13 @@ def scifact_metrics(pred: dict, gold: dict) -> dict[str, float]:
     return out
 
 
-def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None,
-                   augment: bool = True) -> tuple[dict, pd.DataFrame]:
+def cross_validate(
+    data: Path, folds: int, seed: int = 0, encoder=None, augment: bool = True
+) -> tuple[dict, pd.DataFrame]:
     papers, claims = trainer.load_scifact(data)
     docs, texts, pairs, sents, pair_y, sent_y, _ = trainer.build_training_set(
-        papers, claims, encoder=encoder)
+        papers, claims, encoder=encoder
+    )
     gold = {
         i: {
             str(d): (sets[0]["label"], [e["sentences"] for e in sets])
@@ -94,8 +96,16 @@ def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None,
         n_gold = sum(len(gold[i]) for i in train)
         sy = sent_y[sents["pair"].isin(np.flatnonzero(keep)).to_numpy()]
         model = trainer.fit_verify_model(
-            [texts[i] for i in train], docs, p, s, pair_y[keep], sy, n_gold, seed=seed,
-            dense=encoder is not None, augment=augment,
+            [texts[i] for i in train],
+            docs,
+            p,
+            s,
+            pair_y[keep],
+            sy,
+            n_gold,
+            seed=seed,
+            dense=encoder is not None,
+            augment=augment,
         )
         tp, ts, keep_test = subset(pairs, sents, test)
         tclaims = [texts[i] for i in test]
@@ -109,8 +119,15 @@ def cross_validate(data: Path, folds: int, seed: int = 0, encoder=None,
         )
         probs = vm.stance_probability(model.stance, table)
         stance, _, conf = vm.decide(model, probs)
-        diagnosis.append(pd.DataFrame({"gold": pair_y[keep_test], "pred": stance,
-                                       "p_contradict": probs[:, 1] / probs[:, :2].sum(axis=1)}))
+        diagnosis.append(
+            pd.DataFrame(
+                {
+                    "gold": pair_y[keep_test],
+                    "pred": stance,
+                    "p_contradict": probs[:, 1] / probs[:, :2].sum(axis=1),
+                }
+            )
+        )
         for j in np.flatnonzero(stance < 2):
             c, d = (
                 int(test[tp["claim_row"].iloc[j]]),
@@ -164,19 +181,30 @@ def main() -> None:
     default_data = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--dense", action="store_true",
-                        help="the dense-extra verifier (MiniLM features; needs the extra)")
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="embedding cache (the SciFact corpus takes ~20 min to encode once)")
+    parser.add_argument(
+        "--dense",
+        action="store_true",
+        help="the dense-extra verifier (MiniLM features; needs the extra)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="embedding cache (the SciFact corpus takes ~20 min to encode once)",
+    )
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--seed", type=int, default=0, help="seed of the CV folds")
-    parser.add_argument("--no-augment", action="store_true",
-                        help="train the stance model without the counter-claim copies")
+    parser.add_argument(
+        "--no-augment",
+        action="store_true",
+        help="train the stance model without the counter-claim copies",
+    )
     args = parser.parse_args()
     verifier = v.load_verifier(args.dense, args.cache_dir, "--dense")
     start = time.perf_counter()
-    metrics, table = cross_validate(args.data, args.folds, args.seed, verifier.encoder,
-                                    augment=not args.no_augment)
+    metrics, table = cross_validate(
+        args.data, args.folds, args.seed, verifier.encoder, augment=not args.no_augment
+    )
     metrics["cv_wall_s"] = time.perf_counter() - start
     if not args.no_timing:
         metrics["time_300_claims_s"] = time_corpus(args.data, verifier=verifier)

@@ -17,8 +17,20 @@ from synth.text import tokenize
 STANCES = ("SUPPORT", "CONTRADICT", "NEUTRAL")
 VERDICTS = ("supported", "contradicted", "mixed", "insufficient")
 FACETS = ("subject", "outcome", "comparator", "dataset", "metric")
-EVIDENCE_COLUMNS = ["ref", "paper_id", "title", "stance", "confidence", "p_support",
-                    "p_contradict", "p_neutral", "sentence_index", "sentence", "facets", "direct"]
+EVIDENCE_COLUMNS = [
+    "ref",
+    "paper_id",
+    "title",
+    "stance",
+    "confidence",
+    "p_support",
+    "p_contradict",
+    "p_neutral",
+    "sentence_index",
+    "sentence",
+    "facets",
+    "direct",
+]
 INDIRECT_WEIGHT = 0.5  # an indirect paper counts half as much as a direct one in the verdict
 DOMINANCE = 2.0  # a verdict needs this many times the weight of the opposing side
 
@@ -29,8 +41,9 @@ def paper_docs(papers: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
     positions`` (``text``: title and sentences, for matching)."""
     s = sentences.sort_values(["paper_id", "sentence_index"], kind="stable")
     grouped = s.groupby("paper_id", sort=False)
-    by_paper = pd.DataFrame({"sentences": grouped["text"].agg(list),
-                             "positions": grouped["sentence_index"].agg(list)})
+    by_paper = pd.DataFrame(
+        {"sentences": grouped["text"].agg(list), "positions": grouped["sentence_index"].agg(list)}
+    )
     docs = papers[["paper_id", "title"]].join(by_paper, on="paper_id")
     empty = docs["sentences"].isna()
     docs.loc[empty, "sentences"] = pd.Series([[]] * int(empty.sum()), index=docs.index[empty])
@@ -39,8 +52,7 @@ def paper_docs(papers: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
     return docs.reset_index(drop=True)
 
 
-def score_stance(hypothesis: str, docs: pd.DataFrame, model: object | None = None
-                 ) -> pd.DataFrame:
+def score_stance(hypothesis: str, docs: pd.DataFrame, model: object | None = None) -> pd.DataFrame:
     """The stance scorer: each paper of ``docs`` (``paper_docs``) against ``hypothesis``.
 
     Returns one row per paper, in order: ``p_support, p_contradict, p_neutral`` (the stance
@@ -53,9 +65,17 @@ def score_stance(hypothesis: str, docs: pd.DataFrame, model: object | None = Non
     from synth.verify.model import predict_pairs
 
     model = model or load_verifier()
-    out = pd.DataFrame({"p_support": 0.0, "p_contradict": 0.0, "p_neutral": 1.0,
-                        "stance": "NEUTRAL", "confidence": 0.0, "evidence": -1},
-                       index=range(len(docs)))
+    out = pd.DataFrame(
+        {
+            "p_support": 0.0,
+            "p_contradict": 0.0,
+            "p_neutral": 1.0,
+            "stance": "NEUTRAL",
+            "confidence": 0.0,
+            "evidence": -1,
+        },
+        index=range(len(docs)),
+    )
     if docs.empty or not hypothesis:
         return out
     pred = predict_pairs(model, [hypothesis], docs[["text", "sentences"]], top_k=len(docs))
@@ -100,14 +120,20 @@ def match_facets(analysis: QuestionAnalysis, docs: pd.DataFrame) -> pd.DataFrame
         tokens = set(tokenize(str(text)))
         hit = {f: facet_match(facets[f], tokens, f in ("dataset", "metric")) for f in FACETS}
         second = hit["dataset"] if facets["dataset"] else hit["outcome"]
-        rows.append({"paper_id": paper_id, **hit,
-                     "facets": "; ".join(f for f in FACETS if hit[f]),
-                     "direct": bool(hit["subject"] and second)})
+        rows.append(
+            {
+                "paper_id": paper_id,
+                **hit,
+                "facets": "; ".join(f for f in FACETS if hit[f]),
+                "direct": bool(hit["subject"] and second),
+            }
+        )
     return pd.DataFrame(rows, columns=["paper_id", *FACETS, "facets", "direct"])
 
 
-def compute_evidence(analysis: QuestionAnalysis, docs: pd.DataFrame,
-                     model: object | None = None) -> pd.DataFrame:
+def compute_evidence(
+    analysis: QuestionAnalysis, docs: pd.DataFrame, model: object | None = None
+) -> pd.DataFrame:
     """Evidence per paper (``EVIDENCE_COLUMNS``), in the order of ``docs``; ``ref`` is the
     paper's reference number (its position in ``docs``, from 1). For an open question every
     stance is NEUTRAL and the sentence is the paper's most question-like one."""
@@ -116,16 +142,27 @@ def compute_evidence(analysis: QuestionAnalysis, docs: pd.DataFrame,
     if analysis.kind != "yes_no":
         scored = scored.assign(stance="NEUTRAL", confidence=0.0)
     facets = match_facets(analysis, docs)
-    picked = [sents[i] if 0 <= i < len(sents) else "" for i, sents in
-              zip(scored["evidence"], docs["sentences"], strict=True)]
-    positions = [pos[i] if 0 <= i < len(pos) else -1 for i, pos in
-                 zip(scored["evidence"], docs["positions"], strict=True)]
-    out = pd.DataFrame({"ref": np.arange(1, len(docs) + 1), "paper_id": docs["paper_id"],
-                        "title": docs["title"], "sentence_index": positions, "sentence": picked})
-    out = pd.concat([out, scored.drop(columns="evidence"),
-                     facets[["facets", "direct"]]], axis=1)
-    return out[EVIDENCE_COLUMNS].round({"confidence": 3, "p_support": 3, "p_contradict": 3,
-                                         "p_neutral": 3})
+    picked = [
+        sents[i] if 0 <= i < len(sents) else ""
+        for i, sents in zip(scored["evidence"], docs["sentences"], strict=True)
+    ]
+    positions = [
+        pos[i] if 0 <= i < len(pos) else -1
+        for i, pos in zip(scored["evidence"], docs["positions"], strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "ref": np.arange(1, len(docs) + 1),
+            "paper_id": docs["paper_id"],
+            "title": docs["title"],
+            "sentence_index": positions,
+            "sentence": picked,
+        }
+    )
+    out = pd.concat([out, scored.drop(columns="evidence"), facets[["facets", "direct"]]], axis=1)
+    return out[EVIDENCE_COLUMNS].round(
+        {"confidence": 3, "p_support": 3, "p_contradict": 3, "p_neutral": 3}
+    )
 
 
 @dataclass(frozen=True)
@@ -186,10 +223,12 @@ def plot_evidence(evidence: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axe
     ax = ax or plt.subplots(figsize=(7, 0.6 + 0.32 * max(1, len(evidence))))[1]
     sign = evidence["stance"].map({"SUPPORT": 1.0, "CONTRADICT": -1.0, "NEUTRAL": 0.0})
     value = np.where(sign == 0, 0.05, sign * evidence["confidence"].clip(lower=0.05))
-    colour = evidence["stance"].map({"SUPPORT": "tab:green", "CONTRADICT": "tab:red",
-                                     "NEUTRAL": "lightgrey"})
-    labels = [f"[{r}] {str(t)[:50]}" for r, t in zip(evidence["ref"], evidence["title"],
-                                                     strict=True)]
+    colour = evidence["stance"].map(
+        {"SUPPORT": "tab:green", "CONTRADICT": "tab:red", "NEUTRAL": "lightgrey"}
+    )
+    labels = [
+        f"[{r}] {str(t)[:50]}" for r, t in zip(evidence["ref"], evidence["title"], strict=True)
+    ]
     bars = ax.barh(labels, value, color=colour)
     for bar, direct in zip(bars, evidence["direct"], strict=True):
         bar.set_alpha(1.0 if direct else 0.45)
@@ -225,33 +264,45 @@ def answer_summary(analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: 
         return "No paper in the corpus passed screening for this question: nothing answers it."
     hyp = _lower_first(analysis.hypothesis.rstrip("."))
     if verdict.verdict is None:
-        return (f"This is an open question, so there is no verdict. {len(evidence)} papers "
-                "address it; the evidence table gives each one's most relevant sentence.")
+        return (
+            f"This is an open question, so there is no verdict. {len(evidence)} papers "
+            "address it; the evidence table gives each one's most relevant sentence."
+        )
     if verdict.verdict == "insufficient":
-        text = (f"The corpus does not cover this: no included paper tests directly whether "
-                f"{hyp}. The nearest evidence is {_refs(verdict.nearest)}.")
+        text = (
+            f"The corpus does not cover this: no included paper tests directly whether "
+            f"{hyp}. The nearest evidence is {_refs(verdict.nearest)}."
+        )
         side = verdict.support + verdict.contradict
         return text + (f" Indirect evidence only: {_refs(side)}." if side else "")
     direct = evidence[evidence["direct"] & (evidence["stance"] != "NEUTRAL")]
     if verdict.verdict == "mixed":
-        return (f"The papers disagree on whether {hyp}: {_refs(verdict.support)} support it and "
-                f"{_refs(verdict.contradict)} contradict it ({len(direct)} direct tests). "
-                f"{_quote(evidence, verdict.support[0])} {_quote(evidence, verdict.contradict[0])}")
+        return (
+            f"The papers disagree on whether {hyp}: {_refs(verdict.support)} support it and "
+            f"{_refs(verdict.contradict)} contradict it ({len(direct)} direct tests). "
+            f"{_quote(evidence, verdict.support[0])} {_quote(evidence, verdict.contradict[0])}"
+        )
     side = "SUPPORT" if verdict.verdict == "supported" else "CONTRADICT"
     lead = direct[direct["stance"] == side].sort_values("confidence", ascending=False)
     other = verdict.contradict if side == "SUPPORT" else verdict.support
-    text = (f"The evidence {'supports' if side == 'SUPPORT' else 'contradicts'} the hypothesis "
-            f"that {hyp} ({verdict.strength} evidence: {_refs(list(lead['ref']))}, confidence "
-            f"{verdict.confidence:.2f}). {_quote(evidence, int(lead['ref'].iloc[0]))}")
+    text = (
+        f"The evidence {'supports' if side == 'SUPPORT' else 'contradicts'} the hypothesis "
+        f"that {hyp} ({verdict.strength} evidence: {_refs(list(lead['ref']))}, confidence "
+        f"{verdict.confidence:.2f}). {_quote(evidence, int(lead['ref'].iloc[0]))}"
+    )
     return text + (f" {_refs(other)} point the other way." if other else "")
 
 
-def answer_record(analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: Verdict,
-                  summary: str) -> dict:
+def answer_record(
+    analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: Verdict, summary: str
+) -> dict:
     """The machine-readable answer (``answer.json``): question, kind, hypothesis, verdict,
     confidence, strength, summary, facets and one evidence entry per paper with a stance."""
-    rows = evidence.sort_values(["stance", "confidence"], ascending=[True, False],
-                                key=lambda s: s.map(STANCES.index) if s.name == "stance" else s)
+    rows = evidence.sort_values(
+        ["stance", "confidence"],
+        ascending=[True, False],
+        key=lambda s: s.map(STANCES.index) if s.name == "stance" else s,
+    )
     return {
         "question": analysis.question,
         "kind": analysis.kind,
@@ -261,9 +312,18 @@ def answer_record(analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: V
         "strength": verdict.strength,
         "summary": summary,
         "facets": analysis.facets(),
-        "evidence": [{"paper_id": str(r.paper_id), "ref": int(r.ref), "stance": r.stance,
-                      "sentence": r.sentence, "confidence": float(r.confidence),
-                      "direct": bool(r.direct)} for r in rows.itertuples()],
-        "nearest": [str(evidence.loc[evidence["ref"] == n, "paper_id"].iloc[0])
-                    for n in verdict.nearest],
+        "evidence": [
+            {
+                "paper_id": str(r.paper_id),
+                "ref": int(r.ref),
+                "stance": r.stance,
+                "sentence": r.sentence,
+                "confidence": float(r.confidence),
+                "direct": bool(r.direct),
+            }
+            for r in rows.itertuples()
+        ],
+        "nearest": [
+            str(evidence.loc[evidence["ref"] == n, "paper_id"].iloc[0]) for n in verdict.nearest
+        ],
     }

@@ -33,18 +33,29 @@ class ScreenSettings:
     title_weight: float = DEFAULTS["screen"]["title_weight"]
 
 
-def screen_for(question: str, papers: pd.DataFrame, indexes: tuple,
-               settings: ScreenSettings) -> pd.DataFrame:
+def screen_for(
+    question: str, papers: pd.DataFrame, indexes: tuple, settings: ScreenSettings
+) -> pd.DataFrame:
     """The screen stage for one question: ranked candidates with ``included`` and reasons."""
     terms = extract_key_terms(question)
     ranked = rank_papers(papers, terms, settings.title_weight, indexes=indexes)
     n_entities = int((terms["kind"] == "entity").sum())
-    return screen_papers(ranked, n_entities, settings.max_included, settings.min_relative_score,
-                         settings.min_entity_match)
+    return screen_papers(
+        ranked,
+        n_entities,
+        settings.max_included,
+        settings.min_relative_score,
+        settings.min_entity_match,
+    )
 
 
-def answer_question(question: str, papers: pd.DataFrame, indexes: tuple,
-                    settings: ScreenSettings, model: object | None = None) -> dict:
+def answer_question(
+    question: str,
+    papers: pd.DataFrame,
+    indexes: tuple,
+    settings: ScreenSettings,
+    model: object | None = None,
+) -> dict:
     """``answer.json``'s object for ``question`` over ``papers`` (indexed by
     ``screen.build_indexes``)."""
     analysis = analyze_question(question)
@@ -56,9 +67,12 @@ def answer_question(question: str, papers: pd.DataFrame, indexes: tuple,
     return answer_record(analysis, evidence, verdict, answer_summary(analysis, evidence, verdict))
 
 
-def answer_questions(papers: pd.DataFrame, questions: Iterable[dict],
-                     settings: ScreenSettings | None = None,
-                     model: object | None = None) -> Iterator[dict]:
+def answer_questions(
+    papers: pd.DataFrame,
+    questions: Iterable[dict],
+    settings: ScreenSettings | None = None,
+    model: object | None = None,
+) -> Iterator[dict]:
     """One answer object per ``{"id", "question"}``, with its ``id`` first."""
     from synth.verify import load_verifier
 
@@ -67,5 +81,7 @@ def answer_questions(papers: pd.DataFrame, questions: Iterable[dict],
     papers = papers.reset_index(drop=True)
     indexes = build_indexes(papers)
     for item in questions:
-        yield {"id": item["id"], **answer_question(str(item["question"]), papers, indexes,
-                                                   settings, model)}
+        yield {
+            "id": item["id"],
+            **answer_question(str(item["question"]), papers, indexes, settings, model),
+        }

@@ -177,7 +177,9 @@ def feature_matrix(
     """Sparse features: tf-idf word 1-2-grams | cues | title overlap | length | position."""
     texts = sentences["text"].astype(str)
     vec = CountVectorizer(
-        vocabulary=model["vocabulary"], ngram_range=(1, 2), preprocessor=normalize_for_ngrams,
+        vocabulary=model["vocabulary"],
+        ngram_range=(1, 2),
+        preprocessor=normalize_for_ngrams,
         token_pattern=r"(?u)\b\w+\b",
     )
     counts = vec.transform(texts).astype(float)
@@ -193,7 +195,15 @@ def feature_matrix(
 
 
 CONTEXT_FEATURES = (
-    "z", "z_gap_to_max", "rank_0", "rank_1", "rank_2", "z_prev", "z_next", "has_prev", "has_next",
+    "z",
+    "z_gap_to_max",
+    "rank_0",
+    "rank_1",
+    "rank_2",
+    "z_prev",
+    "z_next",
+    "has_prev",
+    "has_next",
 )
 
 
@@ -207,14 +217,27 @@ def context_matrix(sentences: pd.DataFrame, z: np.ndarray, use_position: bool) -
     ``use_position`` the flags "has a previous / next sentence" are added.
     """
     section = sentences.get("section", pd.Series("abstract", index=sentences.index))
-    frame = pd.DataFrame({"p": sentences["paper_id"].astype(str), "s": section.astype(str),
-                          "i": sentences["sentence_index"].to_numpy(), "z": np.asarray(z)})
+    frame = pd.DataFrame(
+        {
+            "p": sentences["paper_id"].astype(str),
+            "s": section.astype(str),
+            "i": sentences["sentence_index"].to_numpy(),
+            "z": np.asarray(z),
+        }
+    )
     frame = frame.reset_index(drop=True).sort_values(["p", "s", "i"])
     grp = frame.groupby(["p", "s"], sort=False)["z"]
     rank = grp.rank(ascending=False, method="first") - 1
     prev, nxt, mean = grp.shift(1), grp.shift(-1), grp.transform("mean")
-    cols = [frame["z"], frame["z"] - grp.transform("max"), rank == 0, rank == 1, rank == 2,
-            prev.fillna(mean), nxt.fillna(mean)]
+    cols = [
+        frame["z"],
+        frame["z"] - grp.transform("max"),
+        rank == 0,
+        rank == 1,
+        rank == 2,
+        prev.fillna(mean),
+        nxt.fillna(mean),
+    ]
     if use_position:
         cols += [prev.notna(), nxt.notna()]
     out = np.column_stack(cols).astype(float)

@@ -76,8 +76,11 @@ def sentence_table(papers: pd.DataFrame) -> pd.DataFrame:
     rows: list[tuple[str, int, str, str]] = []
     for rec in papers.to_dict("records"):
         pre = rec.get("sentences")
-        abstract = list(pre) if isinstance(pre, list | tuple | np.ndarray) else split_sentences(
-            str(rec.get("abstract") or ""))
+        abstract = (
+            list(pre)
+            if isinstance(pre, list | tuple | np.ndarray)
+            else split_sentences(str(rec.get("abstract") or ""))
+        )
         body = split_sentences(str(rec.get("full_text") or ""))
         parts = [("abstract", s) for s in abstract] + [("body", s) for s in body]
         rows += [(rec["paper_id"], i, sec, str(s)) for i, (sec, s) in enumerate(parts)]
@@ -103,12 +106,14 @@ def label_abstracts(records: Iterable[dict], threshold: float | None = None) -> 
 
 
 def _label_chunk(chunk: list[dict], cut: float) -> Iterator[dict]:
-    papers = pd.DataFrame({
-        "paper_id": [str(i) for i in range(len(chunk))],
-        "abstract": [r.get("abstract") or "" for r in chunk],
-        "sentences": [r.get("sentences") for r in chunk],
-        "title": [r.get("title") or "" for r in chunk],
-    })
+    papers = pd.DataFrame(
+        {
+            "paper_id": [str(i) for i in range(len(chunk))],
+            "abstract": [r.get("abstract") or "" for r in chunk],
+            "sentences": [r.get("sentences") for r in chunk],
+            "title": [r.get("title") or "" for r in chunk],
+        }
+    )
     table = sentence_table(papers)
     scores = score_claims(table, papers.set_index("paper_id")["title"])
     by_paper = scores.groupby(table["paper_id"]).apply(list)
@@ -119,26 +124,77 @@ def _label_chunk(chunk: list[dict], cut: float) -> Iterator[dict]:
 
 # --- claims: resolution, atomic parts, merging --------------------------------------------------
 # a method or model name, whole: "FollowIR-7B", "GPT-4o", "iSRL-Qwen2-VL", "xLSTM"
-NAME = (r"(?<![\w-])[a-z]?[A-Z][A-Za-z0-9]*(?:[A-Z0-9][A-Za-z0-9]*|[-+][A-Za-z0-9]+)"
-        r"(?:[-+.][A-Za-z0-9]+)*")
+NAME = (
+    r"(?<![\w-])[a-z]?[A-Z][A-Za-z0-9]*(?:[A-Z0-9][A-Za-z0-9]*|[-+][A-Za-z0-9]+)"
+    r"(?:[-+.][A-Za-z0-9]+)*"
+)
 # families, modalities and words that are never the name of a paper's own method
-GENERIC_NAMES = frozenset({
-    "LLM", "LLMs", "VLM", "VLMs", "MLLM", "MLLMs", "AI", "ML", "NLP", "GPU", "GPUs", "CNN", "CNNs",
-    "GNN", "GNNs", "RL", "API", "APIs", "DNN", "DNNs", "SOTA", "fMRI", "MRI", "EEG", "CT", "ECG",
-    "LiDAR", "RGB"})
+GENERIC_NAMES = frozenset(
+    {
+        "LLM",
+        "LLMs",
+        "VLM",
+        "VLMs",
+        "MLLM",
+        "MLLMs",
+        "AI",
+        "ML",
+        "NLP",
+        "GPU",
+        "GPUs",
+        "CNN",
+        "CNNs",
+        "GNN",
+        "GNNs",
+        "RL",
+        "API",
+        "APIs",
+        "DNN",
+        "DNNs",
+        "SOTA",
+        "fMRI",
+        "MRI",
+        "EEG",
+        "CT",
+        "ECG",
+        "LiDAR",
+        "RGB",
+    }
+)
 _TITLE_NAME = re.compile(rf"^\s*({NAME})\s*:")
 # "we propose X", "called X", "we term it X"; not the adjective in "the proposed approach: for
 # COVID-19 ...", nor the noun in "in terms of the main metric CIDEr"
 _PROPOSED_NAME = re.compile(
     rf"(?<!the\s)(?<!The\s)(?<!our\s)(?<!Our\s)(?<!this\s)(?<!This\s)"
     rf"\b(?:(?:propose|introduce|present|develop|call|name|dub)(?:s|d|ed|ing)?|term(?:ed)?)\b"
-    rf"[^.;]{{0,80}}?\b({NAME})\b")
-_PREPOSITIONS = frozenset((
-    "for", "on", "in", "of", "from", "to", "with", "at", "by", "over", "across", "among",
-    "against", "than", "into", "via", "using", "under"))
+    rf"[^.;]{{0,80}}?\b({NAME})\b"
+)
+_PREPOSITIONS = frozenset(
+    (
+        "for",
+        "on",
+        "in",
+        "of",
+        "from",
+        "to",
+        "with",
+        "at",
+        "by",
+        "over",
+        "across",
+        "among",
+        "against",
+        "than",
+        "into",
+        "via",
+        "using",
+        "under",
+    )
+)
 _OUR_METHOD = re.compile(
     r"\b(?:[Oo]ur|[Tt]he proposed|[Oo]ur proposed)\s+(?:method|model|approach|framework|system"
-    r"|architecture|algorithm|technique|pipeline|network|retriever)\b")
+    r"|architecture|algorithm|technique|pipeline|network|retriever)\b"
+)
 _WE_VERB = re.compile(r"^We (achieve|outperform|obtain|attain|surpass|reach|set|improve)\b")
 _ATOMIC_VERBS = (
     r"(?:improv|reduc|increas|decreas|outperform|achiev|surpass|boost|enhanc|lower|rais|"
@@ -147,7 +203,8 @@ _ATOMIC_VERBS = (
 )
 _COORDINATED = re.compile(
     rf"^(?P<subj>[A-Z][^,;]{{1,80}}?)\s(?P<a>{_ATOMIC_VERBS}\b[^;]{{3,}}?),?\s+(?:and|while)\s+"
-    rf"(?P<b>{_ATOMIC_VERBS}\b[^;]{{3,}})$")
+    rf"(?P<b>{_ATOMIC_VERBS}\b[^;]{{3,}})$"
+)
 
 
 def find_method_name(title: str, abstract_sentences: list[str]) -> str:
@@ -157,7 +214,7 @@ def find_method_name(title: str, abstract_sentences: list[str]) -> str:
         return m.group(1)
     for sent in abstract_sentences:
         for m in _PROPOSED_NAME.finditer(sent):
-            before = sent[:m.start(1)].split()[-1:]
+            before = sent[: m.start(1)].split()[-1:]
             # "we develop ... for black-box LLMs", "the method that won ... for Ego4D"
             after_preposition = bool(before) and before[0].lower() in _PREPOSITIONS
             if m.group(1) not in GENERIC_NAMES and not after_preposition:
@@ -170,8 +227,9 @@ def resolve_subject(text: str, name: str) -> str:
     if not name:
         return text
     out = _OUR_METHOD.sub(name, text)
-    return _WE_VERB.sub(lambda m: f"{name} {m.group(1)}{'es' if m.group(1) == 'reach' else 's'}",
-                        out)
+    return _WE_VERB.sub(
+        lambda m: f"{name} {m.group(1)}{'es' if m.group(1) == 'reach' else 's'}", out
+    )
 
 
 def atomic_parts(sentence: str) -> list[str]:
@@ -196,17 +254,32 @@ def _claim_rows(row: dict, name: str) -> list[dict]:
     out = []
     for k, part in enumerate(parts):
         resolved = resolve_subject(part, name)
-        out.append({
-            "claim_id": base if len(parts) == 1 else f"{base}.{k + 1}",
-            "paper_id": row["paper_id"], "sentence_index": int(row["sentence_index"]),
-            "text": resolved, "source_sentence": row["text"], "score": float(row["score"]),
-            "is_atomic_part": len(parts) > 1, "resolved_subject": name if resolved != part else "",
-        })
+        out.append(
+            {
+                "claim_id": base if len(parts) == 1 else f"{base}.{k + 1}",
+                "paper_id": row["paper_id"],
+                "sentence_index": int(row["sentence_index"]),
+                "text": resolved,
+                "source_sentence": row["text"],
+                "score": float(row["score"]),
+                "is_atomic_part": len(parts) > 1,
+                "resolved_subject": name if resolved != part else "",
+            }
+        )
     return out
 
 
-CLAIM_COLUMNS = ["claim_id", "paper_id", "sentence_index", "text", "source_sentence", "score",
-                 "is_atomic_part", "resolved_subject", "merged_from"]
+CLAIM_COLUMNS = [
+    "claim_id",
+    "paper_id",
+    "sentence_index",
+    "text",
+    "source_sentence",
+    "score",
+    "is_atomic_part",
+    "resolved_subject",
+    "merged_from",
+]
 
 
 def extract_claims(
@@ -227,15 +300,19 @@ def extract_claims(
     """
     table = sentences.assign(score=scores.reindex(sentences.index).fillna(0.0))
     abstracts = table[table.get("section", "abstract") == "abstract"]
-    names = {pid: find_method_name(
-        "" if titles is None else str(titles.get(pid, "")), list(grp["text"]))
-        for pid, grp in abstracts.groupby("paper_id")}
+    names = {
+        pid: find_method_name("" if titles is None else str(titles.get(pid, "")), list(grp["text"]))
+        for pid, grp in abstracts.groupby("paper_id")
+    }
     chosen = table[table["score"] >= threshold].sort_values("score", ascending=False)
     if max_per_paper is not None:
         chosen = chosen.groupby("paper_id", sort=False).head(max_per_paper)
     chosen = chosen.sort_values(["paper_id", "sentence_index"])
-    rows = [r for rec in chosen.to_dict("records")
-            for r in _claim_rows(rec, names.get(rec["paper_id"], ""))]
+    rows = [
+        r
+        for rec in chosen.to_dict("records")
+        for r in _claim_rows(rec, names.get(rec["paper_id"], ""))
+    ]
     claims = pd.DataFrame(rows, columns=CLAIM_COLUMNS[:-1])
     return merge_duplicates(claims, merge_similarity)
 
@@ -250,7 +327,7 @@ def similar_pairs(x, threshold: float, max_entries: int = 20_000_000):
     xt = x.T.tocsc()
     rows, cols = [], []
     for start in range(0, n, block):
-        part = (x[start:start + block] @ xt).tocoo()
+        part = (x[start : start + block] @ xt).tocoo()
         hit = part.data >= threshold
         rows.append(part.row[hit] + start)
         cols.append(part.col[hit])

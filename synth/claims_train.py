@@ -42,10 +42,36 @@ HEADING = re.compile(r"^((?:[A-Z][A-Z/&,\-]*:?\s+)+)(?=\S)")
 CONCLUSION = ("CONCLU", "INTERPRETATION", "IMPLICATION", "SIGNIFICANCE", "DISCUSSION")
 RESULTS = ("RESULT", "FINDING")
 OTHER = (
-    "BACKGROUND", "OBJECTIVE", "METHOD", "DESIGN", "CONTEXT", "SETTING", "PURPOSE",
-    "PARTICIPANT", "PATIENT", "INTRODUCTION", "AIM", "MATERIAL", "INTERVENTION", "MAIN",
-    "DATA", "STUDY", "TRIAL", "SUBJECT", "IMPORTANCE", "MEASURE", "RATIONALE", "EXPERIMENTAL",
-    "MOTIVATION", "SEARCH", "SELECTION", "EXPOSURE", "OUTCOME", "FUNDING", "RESEARCH", "RECENT",
+    "BACKGROUND",
+    "OBJECTIVE",
+    "METHOD",
+    "DESIGN",
+    "CONTEXT",
+    "SETTING",
+    "PURPOSE",
+    "PARTICIPANT",
+    "PATIENT",
+    "INTRODUCTION",
+    "AIM",
+    "MATERIAL",
+    "INTERVENTION",
+    "MAIN",
+    "DATA",
+    "STUDY",
+    "TRIAL",
+    "SUBJECT",
+    "IMPORTANCE",
+    "MEASURE",
+    "RATIONALE",
+    "EXPERIMENTAL",
+    "MOTIVATION",
+    "SEARCH",
+    "SELECTION",
+    "EXPOSURE",
+    "OUTCOME",
+    "FUNDING",
+    "RESEARCH",
+    "RECENT",
 )
 
 
@@ -54,7 +80,7 @@ def _heading_kind(sentence: str) -> tuple[str | None, str]:
     if not m:
         return None, sentence
     head = m.group(1).upper()
-    rest = sentence[m.end():]
+    rest = sentence[m.end() :]
     if any(k in head for k in CONCLUSION) and not head.startswith("RESULTS AND"):
         return "conclusion", rest
     if any(k in head for k in RESULTS) and "METHOD" not in head:
@@ -84,8 +110,9 @@ def build_training_table(
 ) -> pd.DataFrame:
     lines = (scifact / "corpus.jsonl").read_text().splitlines()
     corpus = {d["doc_id"]: d for d in map(json.loads, lines)}
-    claims = [json.loads(line)
-              for line in (scifact / "claims_train.jsonl").read_text().splitlines()]
+    claims = [
+        json.loads(line) for line in (scifact / "claims_train.jsonl").read_text().splitlines()
+    ]
     rationale: dict[int, set[int]] = {}
     for c in claims:
         for doc_id, sets in c["evidence"].items():
@@ -99,11 +126,27 @@ def build_training_table(
         elif doc_id in rationale:
             for i, sent in enumerate(doc["abstract"]):
                 pos = i in rationale[doc_id]
-                rows.append({**base, "text": sent.strip(), "sentence_index": i,
-                             "label": int(pos), "weight": 1.0 if pos else 0.5})
+                rows.append(
+                    {
+                        **base,
+                        "text": sent.strip(),
+                        "sentence_index": i,
+                        "label": int(pos),
+                        "weight": 1.0 if pos else 0.5,
+                    }
+                )
     for c in claims if with_claims else []:
-        rows.append({"paper_id": f"claim{c['id']}", "title": "", "section": "claim",
-                         "text": c["claim"], "sentence_index": 0, "label": 1, "weight": 0.5})
+        rows.append(
+            {
+                "paper_id": f"claim{c['id']}",
+                "title": "",
+                "section": "claim",
+                "text": c["claim"],
+                "sentence_index": 0,
+                "label": 1,
+                "weight": 0.5,
+            }
+        )
     table = pd.DataFrame(rows)
     return table[table["text"].str.len() > 0].reset_index(drop=True)
 
@@ -114,14 +157,16 @@ def weak_positives(cues: str = WEAK_POSITIVES) -> tuple[re.Pattern[str], ...]:
 
 
 _WEAK_POS = weak_positives()
-_WEAK_NEG = tuple(re.compile(CUES[k]) for k in (
-    "code_release", "future", "future_hope", "question"))
+_WEAK_NEG = tuple(
+    re.compile(CUES[k]) for k in ("code_release", "future", "future_hope", "question")
+)
 _WEAK_BACKGROUND = tuple(re.compile(CUES[k]) for k in ("background_generic", "background", "aim"))
 _WEAK_METHOD = re.compile(CUES["method_detail"])
 
 
-def weak_label(sentence: str, index: int,
-               positives: tuple[re.Pattern[str], ...] = _WEAK_POS) -> int | None:
+def weak_label(
+    sentence: str, index: int, positives: tuple[re.Pattern[str], ...] = _WEAK_POS
+) -> int | None:
     """Cue-based label of one arXiv abstract sentence: 1, 0 or ``None`` (no opinion).
 
     Negative cues win (a "we release our code at https://..." sentence is not a claim even
@@ -138,16 +183,25 @@ def weak_label(sentence: str, index: int,
     return None
 
 
-def arxiv_weak_rows(listings: Path, n: int, exclude: set[str], seed: int, weight: float,
-                    positives: tuple[re.Pattern[str], ...] = _WEAK_POS) -> list[dict]:
+def arxiv_weak_rows(
+    listings: Path,
+    n: int,
+    exclude: set[str],
+    seed: int,
+    weight: float,
+    positives: tuple[re.Pattern[str], ...] = _WEAK_POS,
+) -> list[dict]:
     """Weakly labelled sentences of ``n`` seeded arXiv CS abstracts (``exclude`` left out)."""
     seen: dict[str, dict] = {}
     for f in sorted(listings.glob("*.jsonl")):
         for line in f.read_text().splitlines():
             r = json.loads(line)
             seen.setdefault(r["id"], r)
-    ids = sorted(i for i, r in seen.items() if i not in exclude
-                 and (r.get("categories") or [""])[0].startswith("cs."))
+    ids = sorted(
+        i
+        for i, r in seen.items()
+        if i not in exclude and (r.get("categories") or [""])[0].startswith("cs.")
+    )
     pick = np.random.default_rng(seed).choice(len(ids), size=min(n, len(ids)), replace=False)
     rows = []
     for k in sorted(pick):
@@ -155,9 +209,17 @@ def arxiv_weak_rows(listings: Path, n: int, exclude: set[str], seed: int, weight
         for i, sent in enumerate(split_sentences(rec["summary"] or "")):
             lab = weak_label(sent, i, positives)
             if lab is not None:
-                rows.append({"paper_id": f"arxiv:{rec['id']}", "title": rec["title"],
-                             "section": "abstract", "text": sent, "sentence_index": i,
-                             "label": lab, "weight": weight})
+                rows.append(
+                    {
+                        "paper_id": f"arxiv:{rec['id']}",
+                        "title": rec["title"],
+                        "section": "abstract",
+                        "text": sent,
+                        "sentence_index": i,
+                        "label": lab,
+                        "weight": weight,
+                    }
+                )
     return rows
 
 
@@ -169,19 +231,37 @@ def load_cs_dev(path: Path, split: str | None = None) -> pd.DataFrame:
         if split is not None and rec["split"] != split:
             continue
         for i, (sent, lab) in enumerate(zip(rec["sentences"], rec["labels"], strict=False)):
-            rows.append({"paper_id": rec["paper_id"], "sentence_index": i, "section": "abstract",
-                         "text": sent, "title": rec["title"], "label": int(lab),
-                         "split": rec["split"]})
+            rows.append(
+                {
+                    "paper_id": rec["paper_id"],
+                    "sentence_index": i,
+                    "section": "abstract",
+                    "text": sent,
+                    "title": rec["title"],
+                    "label": int(lab),
+                    "split": rec["split"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def fit_vocabulary(texts: pd.Series, max_features: int = 20000,
-                   extra: pd.Series | None = None, extra_features: int = 10000) -> dict:
+def fit_vocabulary(
+    texts: pd.Series,
+    max_features: int = 20000,
+    extra: pd.Series | None = None,
+    extra_features: int = 10000,
+) -> dict:
     """Word 1-2-gram vocabulary and idf.  ``extra`` (the weakly labelled arXiv sentences) adds
     up to ``extra_features`` n-grams of its own, so that the SciFact vocabulary is kept whole."""
+
     def fit(t: pd.Series, k: int) -> set[str]:
-        vec = CountVectorizer(ngram_range=(1, 2), preprocessor=normalize_for_ngrams,
-                              token_pattern=r"(?u)\b\w+\b", min_df=3, max_features=k)
+        vec = CountVectorizer(
+            ngram_range=(1, 2),
+            preprocessor=normalize_for_ngrams,
+            token_pattern=r"(?u)\b\w+\b",
+            min_df=3,
+            max_features=k,
+        )
         vec.fit(t)
         return set(vec.vocabulary_)
 
@@ -190,8 +270,12 @@ def fit_vocabulary(texts: pd.Series, max_features: int = 20000,
         terms |= fit(extra, extra_features)
     vocab = sorted(terms)
     everything = texts if extra is None else pd.concat([texts, extra])
-    vec = CountVectorizer(vocabulary=vocab, ngram_range=(1, 2), preprocessor=normalize_for_ngrams,
-                          token_pattern=r"(?u)\b\w+\b")
+    vec = CountVectorizer(
+        vocabulary=vocab,
+        ngram_range=(1, 2),
+        preprocessor=normalize_for_ngrams,
+        token_pattern=r"(?u)\b\w+\b",
+    )
     counts = vec.transform(everything)
     df = np.asarray((counts > 0).sum(axis=0)).ravel()
     idf = np.log((1 + counts.shape[0]) / (1 + df)) + 1.0
@@ -202,8 +286,13 @@ def _logistic(c: float) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
 
 
-def fit_head(table: pd.DataFrame, model: dict, use_position: bool, c: float,
-             context_rows: np.ndarray | None = None) -> dict:
+def fit_head(
+    table: pd.DataFrame,
+    model: dict,
+    use_position: bool,
+    c: float,
+    context_rows: np.ndarray | None = None,
+) -> dict:
     """First stage on sentence features, second stage on discourse context of the first.
 
     The second stage is fitted on out-of-fold first-stage logits (5 folds by paper), on the
@@ -218,20 +307,31 @@ def fit_head(table: pd.DataFrame, model: dict, use_position: bool, c: float,
     ctx = context_matrix(table, oof, use_position)
     m = np.ones(len(table), dtype=bool) if context_rows is None else context_rows
     second = _logistic(1.0).fit(ctx[m], y[m], sample_weight=w[m])
-    return {"coef": [round(float(v), 6) for v in first.coef_.ravel()],
-            "intercept": float(first.intercept_[0]),
-            "context": {"features": list(CONTEXT_FEATURES[:ctx.shape[1]]),
-                        "coef": [float(v) for v in second.coef_.ravel()],
-                        "intercept": float(second.intercept_[0])}}
+    return {
+        "coef": [round(float(v), 6) for v in first.coef_.ravel()],
+        "intercept": float(first.intercept_[0]),
+        "context": {
+            "features": list(CONTEXT_FEATURES[: ctx.shape[1]]),
+            "coef": [float(v) for v in second.coef_.ravel()],
+            "intercept": float(second.intercept_[0]),
+        },
+    }
 
 
 def load_biomed(path: Path) -> pd.DataFrame:
     rows = []
     for rec in map(json.loads, path.read_text().splitlines()):
         for i, (s, lab) in enumerate(zip(rec["sentences"], rec["labels"], strict=False)):
-            rows.append({"paper_id": str(rec["paper_id"]), "sentence_index": i,
-                         "section": "abstract", "text": s, "title": rec["title"],
-                         "label": int(lab)})
+            rows.append(
+                {
+                    "paper_id": str(rec["paper_id"]),
+                    "sentence_index": i,
+                    "section": "abstract",
+                    "text": s,
+                    "title": rec["title"],
+                    "label": int(lab),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -253,8 +353,9 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     return float(GRID[k]), float(f1s[k])
 
 
-def best_joint_threshold(curves: list[np.ndarray], tolerance: float = 0.01
-                         ) -> tuple[float, list[float]]:
+def best_joint_threshold(
+    curves: list[np.ndarray], tolerance: float = 0.01
+) -> tuple[float, list[float]]:
     """Threshold for biomed (``curves[0]``) and arXiv CS (``curves[1]``) at once: among the
     thresholds whose biomed F1 is within ``tolerance`` of its best, the one with the best CS
     F1 (ties: the higher threshold), so that CS is gained without losing biomed.  With one
@@ -275,19 +376,32 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--results-label", type=int, default=0)
     ap.add_argument("--with-claims", action="store_true")
     ap.add_argument("--C", type=float, default=1.0)
-    ap.add_argument("--arxiv", type=Path, default=Path("/work/shared/data/arxiv_daily_listings"),
-                    help="arXiv daily listings for weak labels ('' to skip)")
+    ap.add_argument(
+        "--arxiv",
+        type=Path,
+        default=Path("/work/shared/data/arxiv_daily_listings"),
+        help="arXiv daily listings for weak labels ('' to skip)",
+    )
     ap.add_argument("--arxiv-n", type=int, default=3000)
     ap.add_argument("--arxiv-weight", type=float, default=0.1)
-    ap.add_argument("--cs-dev", type=Path, default=Path("benchmarks/arxiv_claims_dev.jsonl"),
-                    help="hand-labelled arXiv dev set: excluded from weak labels; its tune half "
-                    "is used for thresholds")
+    ap.add_argument(
+        "--cs-dev",
+        type=Path,
+        default=Path("benchmarks/arxiv_claims_dev.jsonl"),
+        help="hand-labelled arXiv dev set: excluded from weak labels; its tune half "
+        "is used for thresholds",
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--biomed-tolerance", type=float, default=0.01)
-    ap.add_argument("--context-fit", choices=("all", "scifact"), default="scifact",
-                    help="rows the second (discourse-context) stage is fitted on")
-    ap.add_argument("--weak-positives", default=WEAK_POSITIVES,
-                    help="cues that make a weak positive")
+    ap.add_argument(
+        "--context-fit",
+        choices=("all", "scifact"),
+        default="scifact",
+        help="rows the second (discourse-context) stage is fitted on",
+    )
+    ap.add_argument(
+        "--weak-positives", default=WEAK_POSITIVES, help="cues that make a weak positive"
+    )
     return ap
 
 
@@ -303,8 +417,14 @@ def training_rows(args: argparse.Namespace) -> tuple[pd.DataFrame, int, pd.DataF
     cs_dev = load_cs_dev(args.cs_dev) if args.cs_dev and args.cs_dev.is_file() else None
     if uses_arxiv(args):
         exclude = set() if cs_dev is None else set(cs_dev["paper_id"])
-        weak = arxiv_weak_rows(args.arxiv, args.arxiv_n, exclude, args.seed, args.arxiv_weight,
-                               weak_positives(args.weak_positives))
+        weak = arxiv_weak_rows(
+            args.arxiv,
+            args.arxiv_n,
+            exclude,
+            args.seed,
+            args.arxiv_weight,
+            weak_positives(args.weak_positives),
+        )
         table = pd.concat([table, pd.DataFrame(weak)], ignore_index=True)
     return table, n_scifact, cs_dev
 
@@ -312,17 +432,22 @@ def training_rows(args: argparse.Namespace) -> tuple[pd.DataFrame, int, pd.DataF
 def fit_model(table: pd.DataFrame, n_scifact: int, c: float, context_fit: str) -> dict:
     """Vocabulary, idf and both heads (with / without position); thresholds still 0.5."""
     model = fit_vocabulary(table["text"][:n_scifact], extra=table["text"][n_scifact:])
-    model["dense_features"] = {"text_only": list(TEXT_DENSE_FEATURES),
-                               "with_position": [*TEXT_DENSE_FEATURES, *POSITION_FEATURES]}
+    model["dense_features"] = {
+        "text_only": list(TEXT_DENSE_FEATURES),
+        "with_position": [*TEXT_DENSE_FEATURES, *POSITION_FEATURES],
+    }
     ctx_rows = np.arange(len(table)) < n_scifact if context_fit == "scifact" else None
-    model["heads"] = {name: fit_head(table, model, name == "with_position", c, ctx_rows)
-                      for name in ("with_position", "text_only")}
+    model["heads"] = {
+        name: fit_head(table, model, name == "with_position", c, ctx_rows)
+        for name in ("with_position", "text_only")
+    }
     model["thresholds"] = {"with_position": 0.5, "text_only": 0.5}
     return model
 
 
-def tune_thresholds(model: dict, tuning: list[tuple[str, pd.DataFrame]],
-                    tolerance: float) -> dict[str, tuple[float, list[float]]]:
+def tune_thresholds(
+    model: dict, tuning: list[tuple[str, pd.DataFrame]], tolerance: float
+) -> dict[str, tuple[float, list[float]]]:
     """Per head: the joint threshold over the ``tuning`` sets and its F1 on each."""
     out = {}
     for name in model["heads"]:
@@ -363,8 +488,10 @@ def main(argv: list[str] | None = None) -> None:
     if tuning:
         for name, (t, f1s) in tune_thresholds(model, tuning, args.biomed_tolerance).items():
             model["thresholds"][name] = t
-            print(f"{name}: threshold {t}; F1 " + ", ".join(
-                f"{label} {f:.3f}" for (label, _), f in zip(tuning, f1s, strict=True)))
+            print(
+                f"{name}: threshold {t}; F1 "
+                + ", ".join(f"{label} {f:.3f}" for (label, _), f in zip(tuning, f1s, strict=True))
+            )
     model["provenance"] = provenance(table, n_scifact, args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(model, separators=(",", ":")))

@@ -53,9 +53,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from synth.run import make_request, run_pipeline
 
     request = make_request(args.question, args.params, args.corpus)
-    run_dir = run_pipeline(request, out=args.out, out_root=args.out_root,
-                           progress=not args.quiet, in_process=args.no_notebooks,
-                           log=_logger(args.quiet))
+    run_dir = run_pipeline(
+        request,
+        out=args.out,
+        out_root=args.out_root,
+        progress=not args.quiet,
+        in_process=args.no_notebooks,
+        log=_logger(args.quiet),
+    )
     if args.pdf:
         from synth.run import export_pdf
 
@@ -70,8 +75,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.params) < 2:
         raise InputError("compare: give at least two params files")
     requests = [make_request(args.question, p, args.corpus) for p in args.params]
-    folder = run_compare(requests, out_root=args.out_root, progress=not args.quiet,
-                         log=_logger(args.quiet))
+    folder = run_compare(
+        requests, out_root=args.out_root, progress=not args.quiet, log=_logger(args.quiet)
+    )
     print(folder / "compare.html")
     return 0
 
@@ -82,10 +88,12 @@ def cmd_rank(args: argparse.Namespace) -> int:
     from synth.sources.local import load_corpus
 
     papers = load_corpus(args.corpus).papers
-    queries = [(str(q.get("_id", q.get("id", ""))), str(q.get("text", q.get("query", ""))))
-               for q in _read_jsonl(args.queries, "queries")]
+    queries = [
+        (str(q.get("_id", q.get("id", ""))), str(q.get("text", q.get("query", ""))))
+        for q in _read_jsonl(args.queries, "queries")
+    ]
     if not queries:
-        raise InputError(f"{args.queries}: no queries (expected lines of {{\"_id\", \"text\"}})")
+        raise InputError(f'{args.queries}: no queries (expected lines of {{"_id", "text"}})')
     encoder = encoder_for(args.dense, args.cache_dir, "--dense")
     _write_lines(args.out, rank_queries(papers, queries, args.top, args.tag, encoder=encoder))
     return 0
@@ -117,22 +125,27 @@ def cmd_answer(args: argparse.Namespace) -> int:
     questions = list(_read_jsonl(args.questions, "questions"))
     for n, q in enumerate(questions, 1):
         if "id" not in q or not str(q.get("question", "")).strip():
-            raise InputError(f"{args.questions}: question {n} needs an \"id\" and a \"question\"")
+            raise InputError(f'{args.questions}: question {n} needs an "id" and a "question"')
     papers = load_corpus(args.corpus).papers
-    _write_lines(args.out, (json.dumps(a, ensure_ascii=False) for a in
-                            answer_questions(papers, questions)))
+    _write_lines(
+        args.out, (json.dumps(a, ensure_ascii=False) for a in answer_questions(papers, questions))
+    )
     return 0
 
 
 def _add_answer(sub: argparse._SubParsersAction) -> None:
     answer = sub.add_parser(
-        "answer", help="answer yes/no questions over a corpus: verdict and evidence per paper",
-        epilog="example: synth answer --corpus papers.jsonl --questions q.jsonl --out a.jsonl")
+        "answer",
+        help="answer yes/no questions over a corpus: verdict and evidence per paper",
+        epilog="example: synth answer --corpus papers.jsonl --questions q.jsonl --out a.jsonl",
+    )
     answer.add_argument("--corpus", required=True, help="local corpus file or folder")
-    answer.add_argument("--questions", required=True,
-                        help='JSONL of {"id", "question"}, one question per line')
-    answer.add_argument("--out", required=True,
-                        help="JSONL out: per question the answer.json object plus its id")
+    answer.add_argument(
+        "--questions", required=True, help='JSONL of {"id", "question"}, one question per line'
+    )
+    answer.add_argument(
+        "--out", required=True, help="JSONL out: per question the answer.json object plus its id"
+    )
     answer.set_defaults(func=cmd_answer)
 
 
@@ -144,16 +157,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--question", help="research question (default: the params file's)")
     run.add_argument("--params", help="params YAML (default: built-in defaults)")
     run.add_argument("--corpus", help="local corpus file or folder (default: search arXiv)")
-    run.add_argument("--out", help="run folder (default: <out-root>/<params stem>_<UTC time>); "
-                     "an existing run folder of the same request is resumed")
+    run.add_argument(
+        "--out",
+        help="run folder (default: <out-root>/<params stem>_<UTC time>); "
+        "an existing run folder of the same request is resumed",
+    )
     run.add_argument("--out-root", default="output", help="where new run folders go")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.add_argument("--no-notebooks", action="store_true",
-                     help="run stages 10-50 in this process through papermill's synth-inprocess "
-                          "engine (same code and tables; executed notebooks kept without "
-                          "outputs; the report notebook still runs on a kernel)")
-    run.add_argument("--pdf", action="store_true",
-                     help="also print report.html to report.pdf with headless Chromium")
+    run.add_argument(
+        "--no-notebooks",
+        action="store_true",
+        help="run stages 10-50 in this process through papermill's synth-inprocess "
+        "engine (same code and tables; executed notebooks kept without "
+        "outputs; the report notebook still runs on a kernel)",
+    )
+    run.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print report.html to report.pdf with headless Chromium",
+    )
     run.set_defaults(func=cmd_run)
 
     compare = sub.add_parser("compare", help="run under several params files, side by side")
@@ -169,17 +191,24 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--queries", required=True, help='JSONL of {"_id", "text"}')
     rank.add_argument("--top", type=int, default=100)
     rank.add_argument("--tag", default="synth")
-    rank.add_argument("--dense", action="store_true",
-                      help="fuse MiniLM similarity over the lexical top 200 "
-                           "(needs the 'dense' extra)")
-    rank.add_argument("--cache-dir", type=Path, default=None,
-                      help="keep embeddings here (one .npy per text) for later runs")
+    rank.add_argument(
+        "--dense",
+        action="store_true",
+        help="fuse MiniLM similarity over the lexical top 200 (needs the 'dense' extra)",
+    )
+    rank.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="keep embeddings here (one .npy per text) for later runs",
+    )
     rank.add_argument("--out", required=True)
     rank.set_defaults(func=cmd_rank)
 
     extract = sub.add_parser("extract", help="label claim sentences of abstracts")
-    extract.add_argument("--in", dest="input", required=True,
-                         help="JSONL of {paper_id, sentences | abstract}")
+    extract.add_argument(
+        "--in", dest="input", required=True, help="JSONL of {paper_id, sentences | abstract}"
+    )
     extract.add_argument("--out", required=True)
     extract.add_argument("--threshold", type=float, default=None)
     extract.set_defaults(func=cmd_extract)
@@ -188,10 +217,15 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--corpus", required=True)
     verify.add_argument("--claims", required=True, help="JSONL of {id, claim}")
     verify.add_argument("--out", required=True)
-    verify.add_argument("--dense", action="store_true",
-                        help="the MiniLM verifier (needs the 'dense' extra)")
-    verify.add_argument("--cache-dir", type=Path, default=None,
-                        help="keep embeddings here (one .npy per text) for later runs")
+    verify.add_argument(
+        "--dense", action="store_true", help="the MiniLM verifier (needs the 'dense' extra)"
+    )
+    verify.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="keep embeddings here (one .npy per text) for later runs",
+    )
     verify.set_defaults(func=cmd_verify)
     _add_answer(sub)
     return parser

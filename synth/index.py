@@ -69,8 +69,11 @@ def _chunk_codes(texts: Sequence[str]) -> tuple[np.ndarray, list[str], np.ndarra
     for i, text in enumerate(texts):
         words = str(text).lower().split()
         lengths[i] = len(words)
-        parts.append(np.fromiter((index.setdefault(w, len(index)) for w in words),
-                                 dtype=np.int32, count=len(words)))
+        parts.append(
+            np.fromiter(
+                (index.setdefault(w, len(index)) for w in words), dtype=np.int32, count=len(words)
+            )
+        )
     codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
     return codes, list(index), lengths
 
@@ -91,14 +94,18 @@ def count_terms(
     word_ids = {w: vocabulary[t] for w, t in stems.items() if t in vocabulary}
     flat = list(chain.from_iterable(raw))
     cols = np.fromiter((word_ids.get(w, -1) for w in flat), dtype=np.int64, count=len(flat))
-    rows = np.repeat(np.arange(len(raw)), np.fromiter(map(len, raw), dtype=np.int64, count=len(raw)))
+    rows = np.repeat(
+        np.arange(len(raw)), np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+    )
     rows, cols = rows[cols >= 0], cols[cols >= 0]
     n_terms = max(len(vocabulary), 1)
-    chunk_terms = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
-                                shape=(len(uniques), n_terms))
+    chunk_terms = sp.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(uniques), n_terms)
+    )
     doc_rows = np.repeat(np.arange(len(texts)), lengths)
-    doc_chunks = sp.csr_matrix((np.ones(len(codes), np.float32), (doc_rows, codes)),
-                               shape=(len(texts), len(uniques)))
+    doc_chunks = sp.csr_matrix(
+        (np.ones(len(codes), np.float32), (doc_rows, codes)), shape=(len(texts), len(uniques))
+    )
     tf = (doc_chunks @ chunk_terms).tocsr()
     tf.sum_duplicates()
     tf.eliminate_zeros()
@@ -163,8 +170,9 @@ def _analyzer_counts(texts: Sequence[str], analyzer: Callable[[str], list[str]])
     vocabulary = {t: j for j, t in enumerate(sorted(set(chain.from_iterable(docs))))}
     rows = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
     cols = [vocabulary[t] for t in chain.from_iterable(docs)]
-    tf = sp.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)),
-                       shape=(len(docs), max(len(vocabulary), 1)))
+    tf = sp.csr_matrix(
+        (np.ones(len(cols), np.float32), (rows, cols)), shape=(len(docs), max(len(vocabulary), 1))
+    )
     tf.sum_duplicates()
     return tf, vocabulary
 

@@ -87,8 +87,10 @@ class Artifacts:
     def _declared(self, name: str, kind: str) -> Path:
         listed = STAGE[self.stage].reads if kind == "read" else STAGE[self.stage].outputs
         if name not in listed:
-            raise AssertionError(f"stage {self.stage} {kind}s {name}, which synth.stages "
-                                 f"does not list among its {kind}s")
+            raise AssertionError(
+                f"stage {self.stage} {kind}s {name}, which synth.stages "
+                f"does not list among its {kind}s"
+            )
         path = Path(self.run_dir) / name
         if kind == "read" and not path.is_file():
             raise InputError(f"{path}: missing artifact (run the {writer_of(name)} stage first)")
@@ -107,8 +109,9 @@ class Artifacts:
         """The research question the search stage recorded for this run."""
         return str(self.record(QUESTION)["question"])
 
-    def write_table(self, name: str, table: pd.DataFrame,
-                    formats: tuple[str, ...] = ("parquet", "csv")) -> pd.DataFrame:
+    def write_table(
+        self, name: str, table: pd.DataFrame, formats: tuple[str, ...] = ("parquet", "csv")
+    ) -> pd.DataFrame:
         """Write ``<name>.parquet`` and/or ``<name>.csv``; return the table."""
         for fmt in formats:
             with atomic_path(self._declared(f"{name}.{fmt}", "write")) as tmp:
@@ -152,8 +155,13 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def check_table(table: pd.DataFrame, name: str, columns: list[str], unique: str | None = None,
-                nonempty: list[str] | None = None) -> pd.DataFrame:
+def check_table(
+    table: pd.DataFrame,
+    name: str,
+    columns: list[str],
+    unique: str | None = None,
+    nonempty: list[str] | None = None,
+) -> pd.DataFrame:
     """Check an artifact before a stage ends: required columns present, ``unique`` column
     without duplicates, ``nonempty`` columns without blank text. Returns the table."""
     missing = [c for c in columns if c not in table.columns]

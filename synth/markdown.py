@@ -12,17 +12,40 @@ import pandas as pd
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$^-])")
 _LATEX_SYMBOLS = {
-    r"\%": "%", r"\times": "×", r"\pm": "±", r"\sim": "~", r"\approx": "≈", r"\geq": "≥",
-    r"\ge": "≥", r"\leq": "≤", r"\le": "≤", r"\rightarrow": "→", r"\to": "→", r"\cdot": "·",
-    r"\&": "&", r"\_": "_", r"\#": "#", r"\$": "$", r"\ldots": "…", r"\dots": "…",
-    r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\lambda": "λ", r"\mu": "μ",
-    r"\infty": "∞", r"\uparrow": "↑", r"\downarrow": "↓",
+    r"\%": "%",
+    r"\times": "×",
+    r"\pm": "±",
+    r"\sim": "~",
+    r"\approx": "≈",
+    r"\geq": "≥",
+    r"\ge": "≥",
+    r"\leq": "≤",
+    r"\le": "≤",
+    r"\rightarrow": "→",
+    r"\to": "→",
+    r"\cdot": "·",
+    r"\&": "&",
+    r"\_": "_",
+    r"\#": "#",
+    r"\$": "$",
+    r"\ldots": "…",
+    r"\dots": "…",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\gamma": "γ",
+    r"\lambda": "λ",
+    r"\mu": "μ",
+    r"\infty": "∞",
+    r"\uparrow": "↑",
+    r"\downarrow": "↓",
 }
 _LATEX_WRAPPER = re.compile(
     r"\\(?:textbf|textit|texttt|textsc|emph|mathrm|mathbf|mathit|mathcal|mathbb|text|"
-    r"operatorname|textsubscript|textsuperscript|underline)\s*\{([^{}]*)\}")
-_SYMBOL = re.compile("|".join(re.escape(k) + r"(?![A-Za-z])"
-                              for k in sorted(_LATEX_SYMBOLS, key=len, reverse=True)))
+    r"operatorname|textsubscript|textsuperscript|underline)\s*\{([^{}]*)\}"
+)
+_SYMBOL = re.compile(
+    "|".join(re.escape(k) + r"(?![A-Za-z])" for k in sorted(_LATEX_SYMBOLS, key=len, reverse=True))
+)
 _MATH = re.compile(r"(?<!\\)\$\$?([^$]{1,200}?)\$\$?(?!\d)")
 _SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
 

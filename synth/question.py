@@ -7,12 +7,31 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-YES_NO_AUX = ("does", "do", "did", "is", "are", "was", "were", "can", "could", "will", "would",
-              "should", "has", "have", "had", "may", "might", "must")
+YES_NO_AUX = (
+    "does",
+    "do",
+    "did",
+    "is",
+    "are",
+    "was",
+    "were",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "has",
+    "have",
+    "had",
+    "may",
+    "might",
+    "must",
+)
 OPEN_WORDS = ("what", "how", "which", "why", "where", "when", "who", "whom", "whose", "to what")
 
 # base forms of verbs that carry a research hypothesis ("Does X improve Y?")
-VERBS = frozenset("""
+VERBS = frozenset(
+    """
 accelerate achieve affect aid allow alter amplify beat benefit boost capture cause change
 close compress converge correlate cut damage decrease degrade depend destabilize diminish
 dominate eliminate enable encode enhance exceed exhibit explain fail generalize generalise
@@ -26,35 +45,43 @@ neutralise neutralize break beat expand raise tend separate recover understand f
 answer bring cut grow shrink drop rise fall win
 contain include exist emerge arise appear happen occur behave respond adapt recover learn
 detect identify recognize recognise classify segment generate translate answer reason plan
-""".split())
+""".split()
+)
 
 # words that open the predicate after "Is/Are/Can ... X": comparatives and evaluative words
-PREDICATE_WORDS = frozenset("""
+PREDICATE_WORDS = frozenset(
+    """
 better worse faster slower more less fewer superior inferior higher lower larger smaller
 stronger weaker cheaper comparable competitive equivalent effective ineffective necessary
 sufficient beneficial useful helpful harmful detrimental robust reliable accurate faithful
 able possible capable consistent enough still really truly actually
-""".split())
+""".split()
+)
 ARTICLES = frozenset({"a", "an", "the"})  # open the predicate after a copula: "Is X a Y?"
 COPULAS = frozenset({"is", "are", "was", "were"})
 
 COMPARATOR = re.compile(
     r"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to|instead of|over)\s+"
     r"(?P<comparator>.+?)(?=\s+(?:on|in|for|at|when|across|under|by|using|as)\b|[,?;]|$)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 METRIC = re.compile(
     r"(?<![\w-])(?P<metric>R@\d+|Recall@\d+|nDCG(?:@\d+)?|MRR(?:@\d+)?|mAP(?:@[\d.:]+)?|"
     r"pass@\d+|top-\d accuracy|F1(?:[- ]score)?|BLEU|ROUGE(?:-\w+)?|METEOR|CIDEr|FID|FVD|IS|"
     r"PSNR|SSIM|LPIPS|WER|CER|AUC|AUROC|IoU|mIoU|EM|perplexity|accuracy|precision|recall|"
     r"error rate|success rate|win rate|latency|throughput|speed(?:up)?)(?![\w-])",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 DATASET = re.compile(
     r"(?<![\w-])(?P<dataset>[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)+|[A-Z][a-z]*[A-Z0-9][A-Za-z0-9]*"
-    r"|[A-Z]{2,}[0-9]*[A-Za-z]*)(?![\w-])")
-DATASET_CONTEXT = re.compile(r"\b(?:on|in|across|using|over|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?$",
-                             re.IGNORECASE)
-_PREPOSITIONS = frozenset("on in for at to with by than over across under from into of "
-                          "when as using via".split())
+    r"|[A-Z]{2,}[0-9]*[A-Za-z]*)(?![\w-])"
+)
+DATASET_CONTEXT = re.compile(
+    r"\b(?:on|in|across|using|over|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?$", re.IGNORECASE
+)
+_PREPOSITIONS = frozenset(
+    "on in for at to with by than over across under from into of when as using via".split()
+)
 
 
 @dataclass(frozen=True)
@@ -127,10 +154,15 @@ def _predicate_start(words: list[str], aux: str) -> int:
     low = [w.lower().strip("\"'()") for w in words]
     tests = [lambda i: low[i] == "not" or _is_verb(words, i)]
     if aux in COPULAS:
-        tests = [lambda i: low[i] == "not" or low[i] in PREDICATE_WORDS
-                 or (low[i].endswith("er") and i + 1 < len(low) and low[i + 1] == "than"),
-                 lambda i: re.fullmatch(r"[a-z]+(?:ed|en)", words[i]) is not None,
-                 lambda i: low[i] in ARTICLES]
+        tests = [
+            lambda i: (
+                low[i] == "not"
+                or low[i] in PREDICATE_WORDS
+                or (low[i].endswith("er") and i + 1 < len(low) and low[i + 1] == "than")
+            ),
+            lambda i: re.fullmatch(r"[a-z]+(?:ed|en)", words[i]) is not None,
+            lambda i: low[i] in ARTICLES,
+        ]
     for test in tests:
         found = next((i for i in rest if test(i)), None)
         if found is not None:  # "Is X a better Y?": the article goes with the predicate
@@ -167,7 +199,7 @@ def hypothesis_of(question: str) -> str:
     lead, aux, subject, predicate = split_question(question)
     raised = _RAISING.match(predicate)
     if raised and raised.group(1).lower() in VERBS:  # "Can X be shown to improve Y?"
-        aux, predicate = "does", predicate[raised.start(1):]
+        aux, predicate = "does", predicate[raised.start(1) :]
     words = predicate.split()
     if aux in ("does", "do", "did") and words:
         if words[0].lower() == "not":
@@ -190,8 +222,10 @@ def _first(pattern: re.Pattern[str], text: str, group: str) -> str:
     return match.group(group).strip() if match else ""
 
 
-_AFTER_DATASET = re.compile(r"\s*(?:$|[,;?.)]|(?:and|or|benchmarks?|datasets?|splits?|test|val|"
-                            r"when|with|than|by|using|as|under|across|for|in|on|at)\b)")
+_AFTER_DATASET = re.compile(
+    r"\s*(?:$|[,;?.)]|(?:and|or|benchmarks?|datasets?|splits?|test|val|"
+    r"when|with|than|by|using|as|under|across|for|in|on|at)\b)"
+)
 
 
 def find_datasets(text: str) -> list[str]:
@@ -200,9 +234,9 @@ def find_datasets(text: str) -> list[str]:
     found: list[str] = []
     for match in DATASET.finditer(text):
         name = match.group("dataset")
-        if METRIC.fullmatch(name) or name in found or not _AFTER_DATASET.match(text[match.end():]):
+        if METRIC.fullmatch(name) or name in found or not _AFTER_DATASET.match(text[match.end() :]):
             continue
-        before = text[:match.start()]
+        before = text[: match.start()]
         if DATASET_CONTEXT.search(before) or (found and re.search(r"(?:and|or|,)\s*$", before)):
             found.append(name)
     return found
@@ -220,8 +254,10 @@ def analyze_question(question: str) -> QuestionAnalysis:
     for part in (*datasets, metric):
         outcome = outcome.replace(part, "") if part else outcome
     outcome = " ".join(outcome.split())
-    dangling = re.compile(r"\s*\b(?:on|in|for|at|by|across|using|the|of|measured|as|and|or|"
-                          r"like|benchmarks?|when)\s*(?=$|[,;])")
+    dangling = re.compile(
+        r"\s*\b(?:on|in|for|at|by|across|using|the|of|measured|as|and|or|"
+        r"like|benchmarks?|when)\s*(?=$|[,;])"
+    )
     while dangling.search(outcome):
         outcome = dangling.sub("", outcome).strip(" ,;")
     return QuestionAnalysis(

@@ -39,8 +39,14 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
-def compute_facts(papers: pd.DataFrame, claims: pd.DataFrame, verdicts: pd.DataFrame,
-                  review: dict, search: dict, queries: pd.DataFrame) -> dict:
+def compute_facts(
+    papers: pd.DataFrame,
+    claims: pd.DataFrame,
+    verdicts: pd.DataFrame,
+    review: dict,
+    search: dict,
+    queries: pd.DataFrame,
+) -> dict:
     """The numbers the report states, all computed here from the run's tables."""
     inc = papers[papers["included"]]
     labels = verdicts["label"].value_counts()
@@ -65,7 +71,9 @@ def compute_facts(papers: pd.DataFrame, claims: pd.DataFrame, verdicts: pd.DataF
         "mean_confidence_verified": _mean(verified["confidence"]),
         "year_min": int(years.min()) if len(years) else None,
         "year_max": int(years.max()) if len(years) else None,
-        "full_text": int((inc["full_text"].fillna("").str.len() > 0).sum()) if "full_text" in inc else 0,
+        "full_text": int((inc["full_text"].fillna("").str.len() > 0).sum())
+        if "full_text" in inc
+        else 0,
         "overall": float(review.get("overall", 0.0)),
         "spread": float(review.get("spread", 0.0)),
         "n_reviewers": len(review.get("reviewers", [])),
@@ -78,17 +86,23 @@ def abstract_text(question: str, f: dict) -> str:
     """The report's abstract: question, search, screening, claims, verification, review."""
     years = ""
     if f["year_min"]:
-        years = (f" published in {f['year_min']}" if f["year_min"] == f["year_max"]
-                 else f" published {f['year_min']}–{f['year_max']}")
+        years = (
+            f" published in {f['year_min']}"
+            if f["year_min"] == f["year_max"]
+            else f" published {f['year_min']}–{f['year_max']}"
+        )
     return (
         f"This report asks: *{md_escape(question)}* We searched the {md_escape(f['source'])} "
         f"with {_plural(f['n_queries'], 'query', 'queries')} and identified "
-        f"{_plural(f['identified'], 'record')}; after removing {_plural(f['duplicates'], 'duplicate')} "
-        f"and screening {_plural(f['screened'], 'candidate')}, {_plural(f['included'], 'paper')}{years} "
+        f"{_plural(f['identified'], 'record')}; "
+        f"after removing {_plural(f['duplicates'], 'duplicate')} "
+        f"and screening {_plural(f['screened'], 'candidate')}, "
+        f"{_plural(f['included'], 'paper')}{years} "
         f"were included. From them we extracted {_plural(f['claims'], 'check-worthy claim')}: "
         f"{f['supported']} supported and {f['contradicted']} contradicted by evidence from other "
         f"included papers, and {f['unverified']} left unverified (mean confidence "
-        f"{_fmt(f['mean_confidence'])}). {_plural(f['n_reviewers'], 'independent reviewer')} scored "
+        f"{_fmt(f['mean_confidence'])}). "
+        f"{_plural(f['n_reviewers'], 'independent reviewer')} scored "
         f"the synthesis {f['overall']:.1f}/10 (spread {f['spread']:.1f})."
     )
 
@@ -102,81 +116,127 @@ def introduction_text(question: str, terms: pd.DataFrame) -> str:
         parts.append(f"It names {_plural(len(ents), 'entity', 'entities')}: {', '.join(ents)}.")
     if phrases:
         parts.append(f"Its key phrases are: {'; '.join(phrases)}.")
-    parts.append("This report collects the literature that addresses it, extracts the claims "
-                 "those papers make, and checks each claim against the other papers.")
+    parts.append(
+        "This report collects the literature that addresses it, extracts the claims "
+        "those papers make, and checks each claim against the other papers."
+    )
     return " ".join(parts)
 
 
 def methodology_text(f: dict, params: dict) -> str:
     """Search, screening, claims, verification and review as run, with their thresholds."""
     s, c = params.get("screen", {}), params.get("claims", {})
-    return "\n\n".join([
-        (f"**Search.** {_plural(f['n_queries'], 'query', 'queries')} built from the question's "
-        f"entities and key phrases ({f['queries_complete']} completed) on the "
-        f"{md_escape(f['source'])}, searched on {md_escape(f['searched_on'])}."),
-        (f"**Screening.** Candidates were ranked with BM25 over title and abstract plus a title "
-        f"boost (title weight {s.get('title_weight', '')}), scaled by the share of the question's "
-        f"terms each paper mentions; a paper was included when its score reached "
-        f"{s.get('min_relative_score', '')} of the best score, it mentioned at least "
-        f"{s.get('min_entity_match', '')} of the question's named entities (when it has any), "
-        f"and it was among the best {s.get('max_included', '')}."),
-        (f"**Claims.** Abstracts were split into sentences; each sentence was scored for "
-        f"check-worthiness and kept whole when its score passed the threshold (at most "
-        f"{c.get('max_claims_per_paper', '')} claims per paper)."),
-        ("**Verification.** Each claim was compared with the sentences of the other included "
-        "papers; a stance model trained on SciFact (Wadden et al., 2020) labels the best evidence "
-        "SUPPORTED, CONTRADICTED or UNVERIFIED, and its confidence is calibrated on held-out folds."),
-        (f"**Review.** {_plural(f['n_reviewers'], 'reviewer')} scored the run 0–10, each with its "
-        "own rubric over the run's tables."),
-    ])
+    return "\n\n".join(
+        [
+            (
+                f"**Search.** {_plural(f['n_queries'], 'query', 'queries')} "
+                "built from the question's "
+                f"entities and key phrases ({f['queries_complete']} completed) on the "
+                f"{md_escape(f['source'])}, searched on {md_escape(f['searched_on'])}."
+            ),
+            (
+                "**Screening.** Candidates were ranked with BM25 over title and abstract "
+                "plus a title "
+                f"boost (title weight {s.get('title_weight', '')}), "
+                "scaled by the share of the question's "
+                f"terms each paper mentions; a paper was included when its score reached "
+                f"{s.get('min_relative_score', '')} of the best score, it mentioned at least "
+                f"{s.get('min_entity_match', '')} of the question's named entities "
+                "(when it has any), "
+                f"and it was among the best {s.get('max_included', '')}."
+            ),
+            (
+                f"**Claims.** Abstracts were split into sentences; each sentence was scored for "
+                f"check-worthiness and kept whole when its score passed the threshold (at most "
+                f"{c.get('max_claims_per_paper', '')} claims per paper)."
+            ),
+            (
+                "**Verification.** Each claim was compared with the sentences "
+                "of the other included "
+                "papers; a stance model trained on SciFact (Wadden et al., 2020) "
+                "labels the best evidence "
+                "SUPPORTED, CONTRADICTED or UNVERIFIED, "
+                "and its confidence is calibrated on held-out folds."
+            ),
+            (
+                f"**Review.** {_plural(f['n_reviewers'], 'reviewer')} "
+                "scored the run 0–10, each with its "
+                "own rubric over the run's tables."
+            ),
+        ]
+    )
 
 
 def limitations_text(f: dict, queries: pd.DataFrame) -> str:
     """Limitations computed from the run."""
     items = []
     if f["full_text"] < f["included"]:
-        items.append(f"{f['included'] - f['full_text']} of {f['included']} included papers were "
-                     "read from title and abstract only, not full text.")
+        items.append(
+            f"{f['included'] - f['full_text']} of {f['included']} included papers were "
+            "read from title and abstract only, not full text."
+        )
     if f["unverified"]:
-        items.append(f"{f['unverified']} of {f['claims']} claims found no independent evidence "
-                     "among the included papers and stay unverified.")
+        items.append(
+            f"{f['unverified']} of {f['claims']} claims found no independent evidence "
+            "among the included papers and stay unverified."
+        )
     incomplete = len(queries) - f["queries_complete"]
     if incomplete:
         items.append(f"{incomplete} search queries did not complete; the search is not exhaustive.")
-    items.append(f"Only one source was searched ({md_escape(f['source'])}), on "
-                 f"{md_escape(f['searched_on'])}; later work is not covered.")
+    items.append(
+        f"Only one source was searched ({md_escape(f['source'])}), on "
+        f"{md_escape(f['searched_on'])}; later work is not covered."
+    )
     if f["skipped"]:
-        reasons = "; ".join(f"{md_escape(k)}: {v}" for k, v in f.get("skipped_by_reason", {}).items())
-        items.append(f"{f['skipped']} records of the corpus could not be read and were skipped"
-                     + (f" ({reasons})." if reasons else "."))
+        reasons = "; ".join(
+            f"{md_escape(k)}: {v}" for k, v in f.get("skipped_by_reason", {}).items()
+        )
+        items.append(
+            f"{f['skipped']} records of the corpus could not be read and were skipped"
+            + (f" ({reasons})." if reasons else ".")
+        )
     if f["included"] < 5:
-        items.append(f"Only {_plural(f['included'], 'paper')} passed screening; conclusions rest "
-                     "on very few sources.")
+        items.append(
+            f"Only {_plural(f['included'], 'paper')} passed screening; conclusions rest "
+            "on very few sources."
+        )
     return "\n".join(f"- {item}" for item in items)
 
 
-def claims_table(claims: pd.DataFrame, verdicts: pd.DataFrame, papers: pd.DataFrame,
-                 max_rows: int = 60) -> pd.DataFrame:
+def claims_table(
+    claims: pd.DataFrame, verdicts: pd.DataFrame, papers: pd.DataFrame, max_rows: int = 60
+) -> pd.DataFrame:
     """claim, paper, verdict, confidence, evidence, evidence paper — claims in full, escaped."""
     titles = papers.set_index("paper_id")["title"]
     merged = claims.merge(verdicts, on="claim_id", how="left")
-    merged = merged.sort_values(["label", "confidence"], ascending=[True, False],
-                                key=lambda s: s.map(LABEL_ORDER.index) if s.name == "label" else s)
+    merged = merged.sort_values(
+        ["label", "confidence"],
+        ascending=[True, False],
+        key=lambda s: s.map(LABEL_ORDER.index) if s.name == "label" else s,
+    )
     rows = merged.head(max_rows)
-    return pd.DataFrame({
-        "claim": rows["text"].map(md_text),
-        "paper": rows["paper_id"].map(lambda p: f"{md_escape(titles.get(p, p))} ({md_escape(p)})"),
-        "verdict": rows["label"],
-        "confidence": rows["confidence"].map(lambda x: f"{x:.2f}"),
-        "evidence": rows["evidence_sentence"].fillna("").map(md_text),
-        "evidence paper": rows["evidence_paper_id"].fillna("").map(md_escape),
-    })
+    return pd.DataFrame(
+        {
+            "claim": rows["text"].map(md_text),
+            "paper": rows["paper_id"].map(
+                lambda p: f"{md_escape(titles.get(p, p))} ({md_escape(p)})"
+            ),
+            "verdict": rows["label"],
+            "confidence": rows["confidence"].map(lambda x: f"{x:.2f}"),
+            "evidence": rows["evidence_sentence"].fillna("").map(md_text),
+            "evidence paper": rows["evidence_paper_id"].fillna("").map(md_escape),
+        }
+    )
 
 
 def reference_key(row: pd.Series) -> str:
     first = str(row["authors"]).split(";")[0].strip().split(" ")[-1] or "anon"
     year = "" if pd.isna(row["year"]) else str(int(row["year"]))
-    return re.sub(r"[^A-Za-z0-9]", "", f"{first}{year}") + "_" + re.sub(r"[^A-Za-z0-9]", "", str(row["paper_id"]))
+    return (
+        re.sub(r"[^A-Za-z0-9]", "", f"{first}{year}")
+        + "_"
+        + re.sub(r"[^A-Za-z0-9]", "", str(row["paper_id"]))
+    )
 
 
 def references_md(included: pd.DataFrame) -> str:
@@ -186,11 +246,16 @@ def references_md(included: pd.DataFrame) -> str:
         authors = [a.strip() for a in str(row.authors).split(";") if a.strip()]
         who = ", ".join(authors[:6]) + (" et al." if len(authors) > 6 else "") or "Anonymous"
         year = "n.d." if pd.isna(row.year) else str(int(row.year))
-        ident = f"arXiv:{row.paper_id}" + (f"v{int(row.version)}" if not pd.isna(row.version) else "") \
-            if row.source == "arxiv" or "arxiv.org" in str(row.url) else str(row.paper_id)
+        ident = (
+            f"arXiv:{row.paper_id}" + (f"v{int(row.version)}" if not pd.isna(row.version) else "")
+            if row.source == "arxiv" or "arxiv.org" in str(row.url)
+            else str(row.paper_id)
+        )
         url = safe_url(row.url)
         link = f" <{url}>" if url else ""
-        lines.append(f"{i}. {md_escape(who)} ({year}). {md_escape(row.title)}. {md_escape(ident)}.{link}")
+        lines.append(
+            f"{i}. {md_escape(who)} ({year}). {md_escape(row.title)}. {md_escape(ident)}.{link}"
+        )
     return "\n".join(lines) if lines else "_No paper was included._"
 
 
@@ -208,8 +273,12 @@ def to_bibtex(included: pd.DataFrame) -> str:
         while key in seen:
             key += "x"
         seen.add(key)
-        fields = {"title": _bib_escape(row["title"]),
-                  "author": " and ".join(_bib_escape(a.strip()) for a in str(row["authors"]).split(";") if a.strip())}
+        fields = {
+            "title": _bib_escape(row["title"]),
+            "author": " and ".join(
+                _bib_escape(a.strip()) for a in str(row["authors"]).split(";") if a.strip()
+            ),
+        }
         if not pd.isna(row["year"]):
             fields["year"] = str(int(row["year"]))
         if row["source"] == "arxiv" or "arxiv.org" in str(row["url"]):
@@ -242,8 +311,13 @@ def plot_verdicts(verdicts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axe
     bars = ax.bar(counts.index, counts.to_numpy(), color=["tab:green", "tab:red", "tab:gray"])
     for bar, c in zip(bars, conf, strict=True):
         if pd.notna(c):
-            ax.annotate(f"conf {c:.2f}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                        ha="center", va="bottom", fontsize=8)
+            ax.annotate(
+                f"conf {c:.2f}",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
     ax.set_ylabel("claims")
     ax.set_title("Verdicts")
     return ax
@@ -251,43 +325,58 @@ def plot_verdicts(verdicts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axe
 
 def queries_table(queries: pd.DataFrame) -> pd.DataFrame:
     """The search log, escaped: query, results returned, completed, served from cache."""
-    return pd.DataFrame({
-        "query": queries["query"].map(md_escape),
-        "returned": queries["returned"].astype(int),
-        "complete": queries["complete"].map({True: "yes", False: "no"}),
-        "from cache": queries["from_cache"].map({True: "yes", False: "no"}),
-    })
+    return pd.DataFrame(
+        {
+            "query": queries["query"].map(md_escape),
+            "returned": queries["returned"].astype(int),
+            "complete": queries["complete"].map({True: "yes", False: "no"}),
+            "from cache": queries["from_cache"].map({True: "yes", False: "no"}),
+        }
+    )
 
 
 def screening_text(f: dict, prisma: dict) -> str:
     """The PRISMA counts in a sentence, plus the exclusion reasons."""
-    reasons = "; ".join(f"{md_escape(k)}: {v}" for k, v in prisma.get("excluded_by_reason", {}).items())
-    return (f"Of {_plural(f['identified'], 'record')} identified, {_plural(f['duplicates'], 'duplicate')} "
-            f"and {_plural(f['skipped'], 'unreadable record')} were removed; {f['screened']} were screened, "
-            f"{f['excluded']} excluded" + (f" ({reasons})" if reasons else "") +
-            f", and {f['included']} included.")
+    reasons = "; ".join(
+        f"{md_escape(k)}: {v}" for k, v in prisma.get("excluded_by_reason", {}).items()
+    )
+    return (
+        f"Of {_plural(f['identified'], 'record')} identified, "
+        f"{_plural(f['duplicates'], 'duplicate')} "
+        f"and {_plural(f['skipped'], 'unreadable record')} were removed; "
+        f"{f['screened']} were screened, "
+        f"{f['excluded']} excluded"
+        + (f" ({reasons})" if reasons else "")
+        + f", and {f['included']} included."
+    )
 
 
 def included_table(included: pd.DataFrame) -> pd.DataFrame:
     """Included papers: rank, id, title, year, score, term coverage."""
-    return pd.DataFrame({
-        "rank": included["rank"].astype(int),
-        "paper": included["paper_id"].map(md_escape),
-        "title": included["title"].map(md_escape),
-        "year": included["year"].map(lambda y: "" if pd.isna(y) else str(int(y))),
-        "score": included["score"].map(lambda x: f"{x:.1f}"),
-        "coverage": included["coverage"].map(lambda x: f"{x:.2f}"),
-    })
+    return pd.DataFrame(
+        {
+            "rank": included["rank"].astype(int),
+            "paper": included["paper_id"].map(md_escape),
+            "title": included["title"].map(md_escape),
+            "year": included["year"].map(lambda y: "" if pd.isna(y) else str(int(y))),
+            "score": included["score"].map(lambda x: f"{x:.1f}"),
+            "coverage": included["coverage"].map(lambda x: f"{x:.2f}"),
+        }
+    )
 
 
 def verification_text(f: dict, calibration: dict) -> str:
     """Claims, verdict counts and the stance model's calibration in two sentences."""
-    return (f"{_plural(f['claims'], 'claim')} were extracted from {_plural(f['claim_papers'], 'paper')}. "
-            f"{f['supported']} are supported and {f['contradicted']} contradicted by another included "
-            f"paper; {f['unverified']} found no independent evidence. Mean confidence is "
-            f"{_fmt(f['mean_confidence'])} over all verdicts and {_fmt(f['mean_confidence_verified'])} over "
-            f"supported or contradicted ones; the stance model's expected calibration error on "
-            f"held-out SciFact folds is {float(calibration.get('ece', float('nan'))):.3f}.")
+    return (
+        f"{_plural(f['claims'], 'claim')} were extracted from "
+        f"{_plural(f['claim_papers'], 'paper')}. "
+        f"{f['supported']} are supported and {f['contradicted']} contradicted by another included "
+        f"paper; {f['unverified']} found no independent evidence. Mean confidence is "
+        f"{_fmt(f['mean_confidence'])} over all verdicts and "
+        f"{_fmt(f['mean_confidence_verified'])} over "
+        f"supported or contradicted ones; the stance model's expected calibration error on "
+        f"held-out SciFact folds is {float(calibration.get('ece', float('nan'))):.3f}."
+    )
 
 
 def plot_calibration(calibration: dict, ax: plt.Axes | None = None) -> plt.Axes:
@@ -306,18 +395,24 @@ def plot_calibration(calibration: dict, ax: plt.Axes | None = None) -> plt.Axes:
 
 def tuples_table(tuples: pd.DataFrame) -> pd.DataFrame:
     """Quantitative results, escaped, one row per (claim, value)."""
-    cols = [c for c in ("subject", "metric", "dataset", "value", "unit", "kind", "comparison",
-                        "claim_id")
-            if c in tuples.columns]
+    cols = [
+        c
+        for c in ("subject", "metric", "dataset", "value", "unit", "kind", "comparison", "claim_id")
+        if c in tuples.columns
+    ]
     return tuples[cols].map(md_escape) if len(tuples) else pd.DataFrame(columns=cols)
 
 
 def review_text(review: dict) -> str:
     """One line per reviewer, then the overall score and spread."""
-    lines = [f"- **{md_escape(r['name'])}** {r['score']:.1f}/10: {md_escape(r['rationale'])}"
-             for r in review.get("reviewers", [])]
-    lines.append(f"\nOverall {review.get('overall', 0):.1f}/10, spread {review.get('spread', 0):.1f} "
-                 "(highest minus lowest reviewer score).")
+    lines = [
+        f"- **{md_escape(r['name'])}** {r['score']:.1f}/10: {md_escape(r['rationale'])}"
+        for r in review.get("reviewers", [])
+    ]
+    lines.append(
+        f"\nOverall {review.get('overall', 0):.1f}/10, spread {review.get('spread', 0):.1f} "
+        "(highest minus lowest reviewer score)."
+    )
     return "\n".join(lines)
 
 
@@ -328,8 +423,11 @@ def answer_md(answer: dict) -> str:
     if answer["kind"] == "yes_no":
         lines.append(f"**Hypothesis tested:** {md_text(answer['hypothesis'])}")
         verdict = answer["verdict"]
-        detail = ("the corpus does not cover it" if verdict == "insufficient" else
-                  f"{answer['strength']} evidence, confidence {answer['confidence']:.2f}")
+        detail = (
+            "the corpus does not cover it"
+            if verdict == "insufficient"
+            else f"{answer['strength']} evidence, confidence {answer['confidence']:.2f}"
+        )
         lines.append(f"**Verdict:** {verdict} ({detail}).")
     else:
         lines.append("**An open question:** no verdict; the evidence and themes below map it.")
@@ -342,41 +440,51 @@ def evidence_table(evidence: pd.DataFrame) -> pd.DataFrame:
     the question it matches, and its evidence sentence (as text, escaped)."""
     order = {"SUPPORT": 0, "CONTRADICT": 1, "NEUTRAL": 2}
     rows = evidence.assign(_o=evidence["stance"].map(order)).sort_values(
-        ["_o", "confidence"], ascending=[True, False], kind="stable")
-    return pd.DataFrame({
-        "ref": rows["ref"].map(lambda r: f"[{int(r)}]"),
-        "paper": rows["title"].map(md_escape),
-        "stance": rows["stance"],
-        "confidence": rows["confidence"].map(lambda x: f"{x:.2f}"),
-        "evidence": rows["direct"].map({True: "direct", False: "indirect"}),
-        "facets matched": rows["facets"].map(md_escape),
-        "sentence": rows["sentence"].map(md_text),
-    })
+        ["_o", "confidence"], ascending=[True, False], kind="stable"
+    )
+    return pd.DataFrame(
+        {
+            "ref": rows["ref"].map(lambda r: f"[{int(r)}]"),
+            "paper": rows["title"].map(md_escape),
+            "stance": rows["stance"],
+            "confidence": rows["confidence"].map(lambda x: f"{x:.2f}"),
+            "evidence": rows["direct"].map({True: "direct", False: "indirect"}),
+            "facets matched": rows["facets"].map(md_escape),
+            "sentence": rows["sentence"].map(md_text),
+        }
+    )
 
 
 def themes_table(themes: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
     """Theme number, its distinctive terms and its papers as [n] references."""
     ref = dict(zip(evidence["paper_id"], evidence["ref"], strict=True))
-    return pd.DataFrame({
-        "theme": themes["theme"].map(lambda t: int(t) + 1),
-        "distinctive terms": themes["label"].map(md_escape),
-        "papers": themes["paper_ids"].map(
-            lambda ids: ", ".join(f"[{ref[p]}]" for p in sorted(ids, key=lambda p: ref[p]))),
-    })
+    return pd.DataFrame(
+        {
+            "theme": themes["theme"].map(lambda t: int(t) + 1),
+            "distinctive terms": themes["label"].map(md_escape),
+            "papers": themes["paper_ids"].map(
+                lambda ids: ", ".join(f"[{ref[p]}]" for p in sorted(ids, key=lambda p: ref[p]))
+            ),
+        }
+    )
 
 
 def results_table(results: pd.DataFrame) -> pd.DataFrame:
     """Every result: metric, dataset, method, value, kind and where it comes from ([n] and
     the claim id), grouped by metric and dataset."""
-    return pd.DataFrame({
-        "metric": results["metric"].map(md_escape),
-        "dataset": results["dataset"].map(md_escape),
-        "method": results["method"].map(md_escape),
-        "value": (results["value"] + results["unit"]).map(md_escape),
-        "kind": results["kind"],
-        "source": [f"[{r}] {md_escape(c)}" for r, c in
-                   zip(results["ref"], results["claim_id"], strict=True)],
-    })
+    return pd.DataFrame(
+        {
+            "metric": results["metric"].map(md_escape),
+            "dataset": results["dataset"].map(md_escape),
+            "method": results["method"].map(md_escape),
+            "value": (results["value"] + results["unit"]).map(md_escape),
+            "kind": results["kind"],
+            "source": [
+                f"[{r}] {md_escape(c)}"
+                for r, c in zip(results["ref"], results["claim_id"], strict=True)
+            ],
+        }
+    )
 
 
 def results_md(results: pd.DataFrame, shared: pd.DataFrame) -> str:
@@ -384,9 +492,12 @@ def results_md(results: pd.DataFrame, shared: pd.DataFrame) -> str:
     then every result found."""
     if results.empty:
         return "No quantitative result (metric, dataset, value) was found in the claims."
-    head = ("No two included papers report the same metric on the same dataset."
-            if shared.empty else
-            "Results that papers share a metric and dataset for, by method [n]:\n\n"
-            + to_markdown_table(shared.reset_index().map(md_escape)))
-    return join_blocks([head, f"All {len(results)} results found:",
-                        to_markdown_table(results_table(results))])
+    head = (
+        "No two included papers report the same metric on the same dataset."
+        if shared.empty
+        else "Results that papers share a metric and dataset for, by method [n]:\n\n"
+        + to_markdown_table(shared.reset_index().map(md_escape))
+    )
+    return join_blocks(
+        [head, f"All {len(results)} results found:", to_markdown_table(results_table(results))]
+    )

@@ -108,8 +108,12 @@ def review_claims(run: RunTables) -> tuple[float, str]:
     sized = words.between(6, 70)
     quant = text.str.contains(r"\d")
     unique = 1 - text.str.lower().duplicated().mean()
-    score = 10 * (0.4 * whole.mean() + 0.25 * sized.mean() + 0.15 * min(1.0, quant.mean() / 0.4)
-                  + 0.2 * unique)
+    score = 10 * (
+        0.4 * whole.mean()
+        + 0.25 * sized.mean()
+        + 0.15 * min(1.0, quant.mean() / 0.4)
+        + 0.2 * unique
+    )
     return score, (
         f"{whole.mean():.0%} of {len(c)} claims are whole sentences, {quant.mean():.0%} are "
         f"quantitative, {unique:.0%} are unique."
@@ -149,8 +153,10 @@ REVIEWERS: dict[str, Reviewer] = {
 def review_run(run: RunTables, reviewers: dict[str, Reviewer] = REVIEWERS) -> dict:
     """Run every reviewer: ``{"reviewers": [{name, score, rationale}], "overall", "spread"}``
     (scores rounded to 0.1 and clipped to 0-10)."""
-    reviews = [asdict(Review(name, _clip(score), reason))
-               for name, (score, reason) in ((n, r(run)) for n, r in reviewers.items())]
+    reviews = [
+        asdict(Review(name, _clip(score), reason))
+        for name, (score, reason) in ((n, r(run)) for n, r in reviewers.items())
+    ]
     scores = np.array([r["score"] for r in reviews], dtype=float)
     return {
         "reviewers": reviews,
@@ -164,8 +170,12 @@ def plot_reviews(review: dict, ax: plt.Axes | None = None) -> plt.Axes:
     table = pd.DataFrame(review["reviewers"])
     ax = ax or plt.subplots(figsize=(7, 2.8))[1]
     ax.barh(table["name"], table["score"], color="tab:purple")
-    ax.axvline(review["overall"], color="black", linestyle="--",
-               label=f"overall {review['overall']:.1f} (spread {review['spread']:.1f})")
+    ax.axvline(
+        review["overall"],
+        color="black",
+        linestyle="--",
+        label=f"overall {review['overall']:.1f} (spread {review['spread']:.1f})",
+    )
     ax.set_xlim(0, 10)
     ax.invert_yaxis()
     ax.set_xlabel("score (0-10)")

@@ -39,8 +39,9 @@ def _sentences(papers: pd.DataFrame) -> list[list[str]]:
     """Each paper's abstract sentences: the given list, else split; the title if none."""
     given = papers["sentences"] if "sentences" in papers else pd.Series([None] * len(papers))
     out = []
-    for pre, abstract, title in zip(given, papers["abstract"].fillna(""),
-                                    papers["title"].fillna(""), strict=True):
+    for pre, abstract, title in zip(
+        given, papers["abstract"].fillna(""), papers["title"].fillna(""), strict=True
+    ):
         given_list = isinstance(pre, list | tuple | np.ndarray)
         sents = list(pre) if given_list else split_sentences(abstract)
         out.append([s for s in sents if str(s).strip()] or [title])
@@ -145,8 +146,10 @@ def _presence(index: BM25Index, terms: Sequence[str]) -> np.ndarray:
     present = (index.weights > 0).tocsc()
     out = np.zeros((index.n_docs, len(terms)), dtype=bool)
     for j, term in enumerate(terms):
-        spellings = {tuple(tokenize(term.replace("-", " "))),
-                     tuple(tokenize(term.replace("-", "")))}
+        spellings = {
+            tuple(tokenize(term.replace("-", " "))),
+            tuple(tokenize(term.replace("-", ""))),
+        }
         for toks in spellings:
             if toks and all(t in vocab for t in toks):
                 cols = sorted({vocab[t] for t in toks})
@@ -185,8 +188,15 @@ def rank_papers(
     query = weighted_query(terms)
     index, title_index = indexes or (build_bm25(_doc_texts(papers)), None)
     dense_texts = [question] if question else None
-    score = score_queries(papers, [query], title_weight, index=index, encoder=encoder,
-                          dense_texts=dense_texts, title_index=title_index)[0]
+    score = score_queries(
+        papers,
+        [query],
+        title_weight,
+        index=index,
+        encoder=encoder,
+        dense_texts=dense_texts,
+        title_index=title_index,
+    )[0]
     present = _presence(index, terms["term"].tolist())
     weights = terms["weight"].to_numpy(dtype=float)
     coverage = present @ weights / weights.sum() if weights.sum() else np.zeros(len(papers))
@@ -231,8 +241,9 @@ def screen_papers(
         elif score <= 0:
             reason = "no question term in title or abstract"
         elif score < min_relative_score * best:
-            reason = (f"below threshold (score {score:.2f} < {min_relative_score:.2f} "
-                      f"x best {best:.2f})")
+            reason = (
+                f"below threshold (score {score:.2f} < {min_relative_score:.2f} x best {best:.2f})"
+            )
         elif ents < need_entities:
             reason = f"mentions none of the question's {n_entities} named entities"
         elif n_in >= max_included:
@@ -276,16 +287,35 @@ def plot_prisma(counts: dict, ax: plt.Axes | None = None) -> plt.Axes:
     for y, text in main:
         ax.text(3.0, y, text, ha="center", va="center", fontsize=9, bbox=box)
     for (y0, _), (y1, _) in itertools.pairwise(main):
-        ax.annotate("", xy=(3.0, y1 + 0.7), xytext=(3.0, y0 - 0.7),
-                    arrowprops={"arrowstyle": "->", "color": "#335"})
+        ax.annotate(
+            "",
+            xy=(3.0, y1 + 0.7),
+            xytext=(3.0, y0 - 0.7),
+            arrowprops={"arrowstyle": "->", "color": "#335"},
+        )
     side = {"boxstyle": "round,pad=0.4", "facecolor": "#fbeeee", "edgecolor": "#733"}
     removed = counts["duplicates_removed"] + counts["records_skipped"]
-    ax.text(7.6, 7.6, f"Removed before screening\nduplicates: {counts['duplicates_removed']}\n"
-            f"unusable records: {counts['records_skipped']}\n(total {removed})",
-            ha="center", va="center", fontsize=8.5, bbox=side)
+    ax.text(
+        7.6,
+        7.6,
+        f"Removed before screening\nduplicates: {counts['duplicates_removed']}\n"
+        f"unusable records: {counts['records_skipped']}\n(total {removed})",
+        ha="center",
+        va="center",
+        fontsize=8.5,
+        bbox=side,
+    )
     lines = [f"{k}: {v}" for k, v in list(counts["excluded_by_reason"].items())[:5]]
-    ax.text(7.6, 2.9, f"Excluded n = {counts['excluded']}\n" + "\n".join(lines),
-            ha="center", va="center", fontsize=8, bbox=side, wrap=True)
+    ax.text(
+        7.6,
+        2.9,
+        f"Excluded n = {counts['excluded']}\n" + "\n".join(lines),
+        ha="center",
+        va="center",
+        fontsize=8,
+        bbox=side,
+        wrap=True,
+    )
     ax.set_title("PRISMA flow")
     return ax
 
@@ -294,10 +324,20 @@ def plot_relevance(screened: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Ax
     """Histogram of relevance (score / best score), included vs excluded."""
     ax = ax or plt.subplots(figsize=(7, 3.2))[1]
     bins = np.linspace(0, 1, 21)
-    ax.hist(screened.loc[~screened["included"], "relevance"], bins=bins, alpha=0.6,
-            label="excluded", color="tab:gray")
-    ax.hist(screened.loc[screened["included"], "relevance"], bins=bins, alpha=0.8,
-            label="included", color="tab:green")
+    ax.hist(
+        screened.loc[~screened["included"], "relevance"],
+        bins=bins,
+        alpha=0.6,
+        label="excluded",
+        color="tab:gray",
+    )
+    ax.hist(
+        screened.loc[screened["included"], "relevance"],
+        bins=bins,
+        alpha=0.8,
+        label="included",
+        color="tab:green",
+    )
     ax.set_yscale("log")
     ax.set_xlabel("relevance (BM25 score / best score)")
     ax.set_ylabel("papers (log scale)")
@@ -306,23 +346,43 @@ def plot_relevance(screened: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Ax
 
 
 PAPERS_CSV_COLUMNS: list[str] = [
-    "paper_id", "title", "authors", "year", "url", "source", "score", "relevance", "coverage",
-    "entity_matches", "rank", "included", "exclusion_reason", "version", "categories",
+    "paper_id",
+    "title",
+    "authors",
+    "year",
+    "url",
+    "source",
+    "score",
+    "relevance",
+    "coverage",
+    "entity_matches",
+    "rank",
+    "included",
+    "exclusion_reason",
+    "version",
+    "categories",
 ]
 
 
-def rank_queries(papers: pd.DataFrame, queries: Sequence[tuple[str, str]], top: int = 100,
-                 tag: str = "synth", title_weight: float = TITLE_WEIGHT,
-                 encoder: object | None = None) -> list[str]:
+def rank_queries(
+    papers: pd.DataFrame,
+    queries: Sequence[tuple[str, str]],
+    top: int = 100,
+    tag: str = "synth",
+    title_weight: float = TITLE_WEIGHT,
+    encoder: object | None = None,
+) -> list[str]:
     """TREC run lines (``qid Q0 docid rank score tag``) for ``(qid, text)`` queries, ranked with
     the pipeline's own scoring: each text becomes ``weighted_query(extract_key_terms(text))``
     and goes through ``score_queries``, exactly as ``rank_papers`` does for the question."""
     from synth.search import extract_key_terms, weighted_query
 
-    weighted = [weighted_query(extract_key_terms(text)) if text.strip() else {}
-                for _, text in queries]
-    scores = score_queries(papers, weighted, title_weight, encoder=encoder,
-                           dense_texts=[text for _, text in queries])
+    weighted = [
+        weighted_query(extract_key_terms(text)) if text.strip() else {} for _, text in queries
+    ]
+    scores = score_queries(
+        papers, weighted, title_weight, encoder=encoder, dense_texts=[text for _, text in queries]
+    )
     ids = papers["paper_id"].to_numpy()
     lines = []
     for (qid, _), row in zip(queries, scores, strict=True):

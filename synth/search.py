@@ -25,12 +25,111 @@ from synth.text import STOP_WORDS
 
 # Words that frame a research question rather than name its topic.
 QUESTION_WORDS = frozenset(
-    ["can", "could", "does", "do", "did", "is", "are", "was", "were", "how", "what", "which", "whether", "why", "when", "quantitatively", "quantitative", "shown", "show", "demonstrated", "demonstrate", "enhance", "enhances", "improve", "improves", "evaluated", "evaluate", "evaluating", "compared", "compare", "comparing", "measured", "measure", "like", "such", "effect", "effects", "impact", "role", "lead", "leads", "relative", "versus", "vs", "benchmarks", "benchmark", "models", "model", "trained", "traditional", "conventional", "existing", "approaches", "methods", "method", "performance", "better", "worse", "more", "less", "significantly"]
+    [
+        "can",
+        "could",
+        "does",
+        "do",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "how",
+        "what",
+        "which",
+        "whether",
+        "why",
+        "when",
+        "quantitatively",
+        "quantitative",
+        "shown",
+        "show",
+        "demonstrated",
+        "demonstrate",
+        "enhance",
+        "enhances",
+        "improve",
+        "improves",
+        "evaluated",
+        "evaluate",
+        "evaluating",
+        "compared",
+        "compare",
+        "comparing",
+        "measured",
+        "measure",
+        "like",
+        "such",
+        "effect",
+        "effects",
+        "impact",
+        "role",
+        "lead",
+        "leads",
+        "relative",
+        "versus",
+        "vs",
+        "benchmarks",
+        "benchmark",
+        "models",
+        "model",
+        "trained",
+        "traditional",
+        "conventional",
+        "existing",
+        "approaches",
+        "methods",
+        "method",
+        "performance",
+        "better",
+        "worse",
+        "more",
+        "less",
+        "significantly",
+    ]
 )
 
 # Verbs that relate two topics: kept as search words, but a key phrase never spans them.
 RELATION_WORDS = frozenset(
-    ["reduce", "reduces", "reducing", "increase", "increases", "increasing", "affect", "affects", "cause", "causes", "predict", "predicts", "outperform", "outperforms", "help", "helps", "prevent", "prevents", "mitigate", "mitigates", "boost", "boosts", "degrade", "degrades", "influence", "influences", "follow", "follows", "correlate", "correlates", "depend", "depends", "benefit", "benefits", "hurt", "hurts"]
+    [
+        "reduce",
+        "reduces",
+        "reducing",
+        "increase",
+        "increases",
+        "increasing",
+        "affect",
+        "affects",
+        "cause",
+        "causes",
+        "predict",
+        "predicts",
+        "outperform",
+        "outperforms",
+        "help",
+        "helps",
+        "prevent",
+        "prevents",
+        "mitigate",
+        "mitigates",
+        "boost",
+        "boosts",
+        "degrade",
+        "degrades",
+        "influence",
+        "influences",
+        "follow",
+        "follows",
+        "correlate",
+        "correlates",
+        "depend",
+        "depends",
+        "benefit",
+        "benefits",
+        "hurt",
+        "hurts",
+    ]
 )
 
 _ENTITY = re.compile(
@@ -99,10 +198,15 @@ QUERY_WEIGHTS = {"entity": 1.5, "phrase": 1.0, "word": 1.0}
 def weighted_query(terms: pd.DataFrame) -> dict[str, float]:
     """The ranking query: term text -> weight by kind (``QUERY_WEIGHTS``), tokenised later by
     the index; a token in several terms keeps its largest weight."""
-    return {str(t): QUERY_WEIGHTS.get(str(k), 1.0) for t, k in zip(terms["term"], terms["kind"], strict=True)}
+    return {
+        str(t): QUERY_WEIGHTS.get(str(k), 1.0)
+        for t, k in zip(terms["term"], terms["kind"], strict=True)
+    }
 
 
-_ACRONYM_DEF = re.compile(r"((?:[A-Za-z][\w-]*\s+){0,5}[A-Za-z][\w-]*)\s*\(([A-Z][A-Za-z]*[A-Z]s?)\)")
+_ACRONYM_DEF = re.compile(
+    r"((?:[A-Za-z][\w-]*\s+){0,5}[A-Za-z][\w-]*)\s*\(([A-Z][A-Za-z]*[A-Z]s?)\)"
+)
 
 
 def find_acronyms(text: str) -> dict[str, str]:
@@ -176,8 +280,13 @@ def build_arxiv_queries(
 def compute_term_hits(papers: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
     """How many candidates mention each search term in title or abstract (case-insensitive;
     a hyphenated term also matches spelled with a space or joined: MSR-VTT, MSR VTT, MSRVTT)."""
-    text = " " + (papers["title"] + " " + papers["abstract"]).str.lower().str.replace(
-        r"[^a-z0-9]+", " ", regex=True) + " "
+    text = (
+        " "
+        + (papers["title"] + " " + papers["abstract"])
+        .str.lower()
+        .str.replace(r"[^a-z0-9]+", " ", regex=True)
+        + " "
+    )
     hits = []
     for term in terms["term"]:
         parts = re.sub(r"[^a-z0-9]+", " ", str(term).lower()).split()
@@ -227,15 +336,22 @@ def gather_candidates(
     if corpus:
         loaded = local.load_corpus(corpus)
         candidates = loaded.papers
-        log = pd.DataFrame({"query": [f"all records of {Path(corpus).name}"],
-                            "returned": [len(candidates) + loaded.duplicates], "complete": [True],
-                            "from_cache": [False], "error": [""]})
+        log = pd.DataFrame(
+            {
+                "query": [f"all records of {Path(corpus).name}"],
+                "returned": [len(candidates) + loaded.duplicates],
+                "complete": [True],
+                "from_cache": [False],
+                "error": [""],
+            }
+        )
         files, skipped = loaded.files, loaded.skipped
         duplicates, source = loaded.duplicates, f"local corpus {Path(corpus).name}"
         input_hash = file_sha256(corpus)
     else:
-        candidates, log = arxiv_source.search_arxiv(queries, max_results_per_query, client,
-                                                    progress=progress)
+        candidates, log = arxiv_source.search_arxiv(
+            queries, max_results_per_query, client, progress=progress
+        )
         files = pd.DataFrame(columns=["file", "format", "records", "loaded", "skipped"])
         skipped = pd.DataFrame(columns=["file", "record", "reason"])
         duplicates, source = int(log["returned"].sum()) - len(candidates), "arXiv API"

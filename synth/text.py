@@ -16,8 +16,24 @@ from nupunkt import sent_spans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | {
-    "et", "al", "using", "use", "used", "based", "via", "paper", "study", "results",
-    "show", "shows", "shown", "propose", "proposed", "approach", "method", "methods",
+    "et",
+    "al",
+    "using",
+    "use",
+    "used",
+    "based",
+    "via",
+    "paper",
+    "study",
+    "results",
+    "show",
+    "shows",
+    "shown",
+    "propose",
+    "proposed",
+    "approach",
+    "method",
+    "methods",
 }
 
 _PART = re.compile(r"[a-z0-9]+")

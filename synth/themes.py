@@ -23,9 +23,14 @@ def theme_count(n_papers: int) -> int:
 
 def _tfidf(papers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     texts = (papers["title"].fillna("") + ". " + papers["abstract"].fillna("")).tolist()
-    vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), sublinear_tf=True,
-                                 token_pattern=r"(?u)\b[A-Za-z][A-Za-z0-9-]+\b",
-                                 max_df=0.85 if len(texts) > 5 else 1.0, min_df=1)
+    vectorizer = TfidfVectorizer(
+        stop_words="english",
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        token_pattern=r"(?u)\b[A-Za-z][A-Za-z0-9-]+\b",
+        max_df=0.85 if len(texts) > 5 else 1.0,
+        min_df=1,
+    )
     matrix = vectorizer.fit_transform(texts)
     return matrix, vectorizer.get_feature_names_out()
 
@@ -43,8 +48,9 @@ def _label(weights: np.ndarray, vocab: np.ndarray, n_terms: int = 3) -> list[str
     return terms
 
 
-def compute_themes(papers: pd.DataFrame, n_themes: int | None = None,
-                   seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compute_themes(
+    papers: pd.DataFrame, n_themes: int | None = None, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Themes of ``papers`` (``paper_id, title, abstract``).
 
     Returns ``(themes, assignments)``: themes ``theme, label, terms, papers, paper_ids`` (label:
@@ -64,14 +70,26 @@ def compute_themes(papers: pd.DataFrame, n_themes: int | None = None,
         topic_term = nmf.components_
     share = doc_topic / np.maximum(doc_topic.sum(axis=1, keepdims=True), 1e-12)
     main = share.argmax(axis=1)
-    assignments = pd.DataFrame({"paper_id": papers["paper_id"].to_numpy(), "theme": main,
-                                "weight": share[np.arange(len(papers)), main].round(3)})
+    assignments = pd.DataFrame(
+        {
+            "paper_id": papers["paper_id"].to_numpy(),
+            "theme": main,
+            "weight": share[np.arange(len(papers)), main].round(3),
+        }
+    )
     rows = []
     for t in range(k):
         members = assignments.loc[assignments["theme"] == t, "paper_id"].tolist()
         terms = _label(topic_term[t], vocab)
-        rows.append({"theme": t, "label": ", ".join(terms), "terms": terms,
-                     "papers": len(members), "paper_ids": members})
+        rows.append(
+            {
+                "theme": t,
+                "label": ", ".join(terms),
+                "terms": terms,
+                "papers": len(members),
+                "paper_ids": members,
+            }
+        )
     themes = pd.DataFrame(rows, columns=THEME_COLUMNS)
     themes = themes[themes["papers"] > 0].sort_values("papers", ascending=False, kind="stable")
     order = {old: new for new, old in enumerate(themes["theme"])}
@@ -83,8 +101,9 @@ def compute_themes(papers: pd.DataFrame, n_themes: int | None = None,
 def plot_themes(themes: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
     """Papers per theme, each bar labelled by the theme's terms."""
     ax = ax or plt.subplots(figsize=(7, 0.5 + 0.45 * max(1, len(themes))))[1]
-    labels = [f"{t + 1}. {label}" for t, label in zip(themes["theme"], themes["label"],
-                                                        strict=True)]
+    labels = [
+        f"{t + 1}. {label}" for t, label in zip(themes["theme"], themes["label"], strict=True)
+    ]
     ax.barh(labels, themes["papers"], color="tab:green")
     ax.invert_yaxis()
     ax.set_xlabel("papers")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from corpus import ON_TOPIC
 
 from synth import answer, results, themes
 from synth.claims import sentence_table
 from synth.markdown import plain_text
 from synth.question import analyze_question
+
+from corpus import ON_TOPIC
 
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT?"
 
@@ -18,21 +19,31 @@ QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT?"
 def _evidence(rows):
     cols = ["stance", "confidence", "direct"]
     ev = pd.DataFrame(rows, columns=cols)
-    return ev.assign(ref=range(1, len(ev) + 1), paper_id=[f"p{i}" for i in range(len(ev))],
-                     title="t", sentence="s.", facets="",
-                     p_neutral=ev["confidence"].where(ev["stance"] == "NEUTRAL",
-                                                      1 - ev["confidence"]))
+    return ev.assign(
+        ref=range(1, len(ev) + 1),
+        paper_id=[f"p{i}" for i in range(len(ev))],
+        title="t",
+        sentence="s.",
+        facets="",
+        p_neutral=ev["confidence"].where(ev["stance"] == "NEUTRAL", 1 - ev["confidence"]),
+    )
 
 
-@pytest.mark.parametrize(("rows", "verdict", "strength"), [
-    ([("SUPPORT", 0.8, True), ("SUPPORT", 0.7, True), ("NEUTRAL", 0.9, False)],
-     "supported", "moderate"),
-    ([("CONTRADICT", 0.8, True), ("SUPPORT", 0.3, False)], "contradicted", "weak"),
-    ([("SUPPORT", 0.8, True), ("CONTRADICT", 0.7, True)], "mixed", "moderate"),
-    ([("SUPPORT", 0.9, False), ("NEUTRAL", 0.9, True)], "insufficient", "none"),
-    ([("NEUTRAL", 0.9, True)], "insufficient", "none"),
-    ([("SUPPORT", 0.9, True)] * 3, "supported", "strong"),
-])
+@pytest.mark.parametrize(
+    ("rows", "verdict", "strength"),
+    [
+        (
+            [("SUPPORT", 0.8, True), ("SUPPORT", 0.7, True), ("NEUTRAL", 0.9, False)],
+            "supported",
+            "moderate",
+        ),
+        ([("CONTRADICT", 0.8, True), ("SUPPORT", 0.3, False)], "contradicted", "weak"),
+        ([("SUPPORT", 0.8, True), ("CONTRADICT", 0.7, True)], "mixed", "moderate"),
+        ([("SUPPORT", 0.9, False), ("NEUTRAL", 0.9, True)], "insufficient", "none"),
+        ([("NEUTRAL", 0.9, True)], "insufficient", "none"),
+        ([("SUPPORT", 0.9, True)] * 3, "supported", "strong"),
+    ],
+)
 def test_verdict_rules(rows, verdict, strength):
     v = answer.decide_verdict(_evidence(rows))
     assert (v.verdict, v.strength) == (verdict, strength)
@@ -73,18 +84,21 @@ def test_evidence_on_the_tiny_corpus_finds_the_direct_papers():
     with_stance = ev[ev["stance"] != "NEUTRAL"]
     assert len(with_stance) and (with_stance["sentence"].str.len() > 0).all()
     for row in ev.itertuples():  # each evidence sentence is a sentence of its own paper
-        abstract = " ".join(papers.loc[papers["paper_id"] == row.paper_id, "abstract"].iloc[0]
-                            .split())
+        abstract = " ".join(
+            papers.loc[papers["paper_id"] == row.paper_id, "abstract"].iloc[0].split()
+        )
         assert row.sentence == "" or row.sentence in abstract
 
 
 def test_themes_group_papers_and_name_them():
-    papers = pd.DataFrame({
-        "paper_id": [f"p{i}" for i in range(8)],
-        "title": ["video retrieval"] * 4 + ["protein folding"] * 4,
-        "abstract": ["text video retrieval with temporal tokens on MSR-VTT"] * 4
-        + ["protein structure prediction with folding models"] * 4,
-    })
+    papers = pd.DataFrame(
+        {
+            "paper_id": [f"p{i}" for i in range(8)],
+            "title": ["video retrieval"] * 4 + ["protein folding"] * 4,
+            "abstract": ["text video retrieval with temporal tokens on MSR-VTT"] * 4
+            + ["protein structure prediction with folding models"] * 4,
+        }
+    )
     table, assigned = themes.compute_themes(papers, n_themes=2)
     assert sorted(table["papers"]) == [4, 4]
     by_theme = assigned.groupby("theme")["paper_id"].apply(set).tolist()
@@ -95,12 +109,24 @@ def test_themes_group_papers_and_name_them():
 
 
 def test_results_line_up_by_metric_and_dataset():
-    tuples = pd.DataFrame({
-        "claim_id": ["a#1", "b#1", "c#1"], "subject": ["TempMerge", "", "X"],
-        "metric": ["R@1", "R@1", "FID"], "dataset": ["MSR-VTT", "MSRVTT", "COCO"],
-        "value": ["49.8", "46.1", "7.1"], "unit": ["", "", ""], "kind": ["value"] * 3})
-    claims = pd.DataFrame({"claim_id": ["a#1", "b#1", "c#1"], "paper_id": ["a", "b", "c"],
-                           "text": ["TempMerge reaches 49.8 R@1 on MSR-VTT.", "...", "..."]})
+    tuples = pd.DataFrame(
+        {
+            "claim_id": ["a#1", "b#1", "c#1"],
+            "subject": ["TempMerge", "", "X"],
+            "metric": ["R@1", "R@1", "FID"],
+            "dataset": ["MSR-VTT", "MSRVTT", "COCO"],
+            "value": ["49.8", "46.1", "7.1"],
+            "unit": ["", "", ""],
+            "kind": ["value"] * 3,
+        }
+    )
+    claims = pd.DataFrame(
+        {
+            "claim_id": ["a#1", "b#1", "c#1"],
+            "paper_id": ["a", "b", "c"],
+            "text": ["TempMerge reaches 49.8 R@1 on MSR-VTT.", "...", "..."],
+        }
+    )
     refs = pd.DataFrame({"paper_id": ["a", "b", "c"], "ref": [1, 2, 3]})
     found = results.compute_results(tuples, claims, refs)
     assert list(found["ref"][:2]) == [1, 2]  # the shared metric and dataset first
@@ -109,12 +135,15 @@ def test_results_line_up_by_metric_and_dataset():
     assert shared.loc["TempMerge [1]", "R@1 on MSR-VTT"] == "49.8"
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    (r"improves R@1 by $5.2\%$ on MSR-VTT", "improves R@1 by 5.2% on MSR-VTT"),
-    (r"\textbf{MAVIS} is $2\times$ faster", "MAVIS is 2× faster"),
-    ("AT&amp;T &lt;b&gt;", "AT&T <b>"),
-    (r"mAP\textsubscript{50} of 45.1", "mAP50 of 45.1"),
-    ("costs $5 and $10", "costs $5 and $10"),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (r"improves R@1 by $5.2\%$ on MSR-VTT", "improves R@1 by 5.2% on MSR-VTT"),
+        (r"\textbf{MAVIS} is $2\times$ faster", "MAVIS is 2× faster"),
+        ("AT&amp;T &lt;b&gt;", "AT&T <b>"),
+        (r"mAP\textsubscript{50} of 45.1", "mAP50 of 45.1"),
+        ("costs $5 and $10", "costs $5 and $10"),
+    ],
+)
 def test_latex_and_entities_are_shown_as_text(raw, shown):
     assert plain_text(raw) == shown

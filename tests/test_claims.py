@@ -22,8 +22,10 @@ ABSTRACT = [
     "However, existing methods struggle with long videos and remain costly at inference time.",
     "In this paper, we propose ReTV, a retrieval model that aligns captions with video events.",
     "We first encode frames with a frozen image encoder and then pool them with attention.",
-    ("ReTV outperforms the previous state of the art on MSR-VTT and DiDeMo, improving R@1 "
-    "by 3.2 points."),
+    (
+        "ReTV outperforms the previous state of the art on MSR-VTT and DiDeMo, improving R@1 "
+        "by 3.2 points."
+    ),
     "These results demonstrate that event-level alignment is the key to long video retrieval.",
     "In future work, we will extend the model to audio.",
 ]
@@ -31,13 +33,18 @@ TITLE = "ReTV: Event-Level Alignment for Text-Video Retrieval"
 
 
 def _papers() -> pd.DataFrame:
-    return pd.DataFrame({
-        "paper_id": ["p1", "p2"],
-        "title": [TITLE, "A second paper"],
-        "abstract": ["", "We show that X reduces error by 12%. Background is long. Fig. 2 helps."],
-        "sentences": [ABSTRACT, None],
-        "full_text": ["", "Body text here. It has two sentences."],
-    })
+    return pd.DataFrame(
+        {
+            "paper_id": ["p1", "p2"],
+            "title": [TITLE, "A second paper"],
+            "abstract": [
+                "",
+                "We show that X reduces error by 12%. Background is long. Fig. 2 helps.",
+            ],
+            "sentences": [ABSTRACT, None],
+            "full_text": ["", "Body text here. It has two sentences."],
+        }
+    )
 
 
 def test_sentence_table_uses_presplit_and_continues_into_body() -> None:
@@ -67,8 +74,9 @@ def test_position_free_head_finds_a_mid_abstract_finding() -> None:
         "We collected 5,000 images from COCO.",
         "Each image was annotated by three raters.",
     ]
-    table = pd.DataFrame({"paper_id": "x", "sentence_index": range(5), "section": "abstract",
-                          "text": sents})
+    table = pd.DataFrame(
+        {"paper_id": "x", "sentence_index": range(5), "section": "abstract", "text": sents}
+    )
     s = score_claims(table, use_position=False)
     assert s.idxmax() == 0
 
@@ -76,8 +84,9 @@ def test_position_free_head_finds_a_mid_abstract_finding() -> None:
 def test_claims_are_whole_sentences_or_atomic_parts() -> None:
     table = sentence_table(_papers())
     scores = score_claims(table, _papers().set_index("paper_id")["title"])
-    claims = extract_claims(table, scores, threshold=0.0,
-                            titles=_papers().set_index("paper_id")["title"])
+    claims = extract_claims(
+        table, scores, threshold=0.0, titles=_papers().set_index("paper_id")["title"]
+    )
     assert len(claims) > 0 and claims["claim_id"].is_unique
     for c in claims.to_dict("records"):
         assert c["source_sentence"] in set(table["text"])
@@ -93,10 +102,14 @@ def test_claims_are_whole_sentences_or_atomic_parts() -> None:
 
 
 def test_no_truncation_of_long_sentences() -> None:
-    long = ("We show that " + "the proposed retriever consistently improves recall " * 12
-            + "on all benchmarks.")
-    table = pd.DataFrame({"paper_id": "x", "sentence_index": [0], "section": "abstract",
-                          "text": [long]})
+    long = (
+        "We show that "
+        + "the proposed retriever consistently improves recall " * 12
+        + "on all benchmarks."
+    )
+    table = pd.DataFrame(
+        {"paper_id": "x", "sentence_index": [0], "section": "abstract", "text": [long]}
+    )
     claims = extract_claims(table, pd.Series([0.99]), threshold=0.5)
     assert claims["text"].iloc[0] == long and len(long) > 500
 
@@ -107,16 +120,23 @@ def test_default_threshold_is_a_probability() -> None:
 
 def test_atomic_split_only_when_both_parts_stand_alone() -> None:
     assert atomic_parts("Our method improves recall on MSR-VTT and reduces latency by 40%.") == [
-        "Our method improves recall on MSR-VTT.", "Our method reduces latency by 40%."]
-    for whole in ["We train on A and B.", "Cats and dogs improve mood.",
-                  "The model improves recall (and reduces cost) on X."]:
+        "Our method improves recall on MSR-VTT.",
+        "Our method reduces latency by 40%.",
+    ]
+    for whole in [
+        "We train on A and B.",
+        "Cats and dogs improve mood.",
+        "The model improves recall (and reduces cost) on X.",
+    ]:
         assert atomic_parts(whole) == [whole]
 
 
 def test_resolution_of_our_method() -> None:
     assert find_method_name(TITLE, []) == "ReTV"
-    assert find_method_name("A study", ["To this end, we propose Video-ColBERT, a model."]) == \
-        "Video-ColBERT"
+    assert (
+        find_method_name("A study", ["To this end, we propose Video-ColBERT, a model."])
+        == "Video-ColBERT"
+    )
     assert resolve_subject("Our method improves R@1.", "ReTV") == "ReTV improves R@1."
     assert resolve_subject("We achieve 55.9 R@1.", "ReTV") == "ReTV achieves 55.9 R@1."
     assert resolve_subject("We show that it works.", "ReTV") == "We show that it works."
@@ -124,29 +144,65 @@ def test_resolution_of_our_method() -> None:
 
 
 def test_a_plural_model_family_is_not_a_method_name() -> None:
-    assert find_method_name("How Independent are Large Language Models?", [
-        "We develop a statistical framework for auditing entanglement among black-box LLMs."]) == ""
+    assert (
+        find_method_name(
+            "How Independent are Large Language Models?",
+            ["We develop a statistical framework for auditing entanglement among black-box LLMs."],
+        )
+        == ""
+    )
     assert find_method_name("", ["We propose ReTV, a retriever."]) == "ReTV"
-    assert find_method_name("HCQA-1.5 @ Ego4D EgoSchema Challenge 2025", [
-        "In this report, we present the method that achieves third place for Ego4D EgoSchema.",
-    ]) == ""
-    assert find_method_name("Ensembling 2.5D and 3D Models for COVID-19 CT Diagnosis", [
-        "We propose a deep learning framework for COVID-19 detection.",
-        ("Experiments show the effectiveness of the proposed approach: for binary COVID-19 "
-         "detection, the ensemble achieves 94.48% accuracy.")]) == ""
-    assert find_method_name("Zero-Shot Video Captioning", [
-        "We propose a novel textual prompting strategy for zero-shot video captioning.",
-        "It gives 5.7% improvements in terms of the main metric CIDEr on MSR-VTT."]) == ""
+    assert (
+        find_method_name(
+            "HCQA-1.5 @ Ego4D EgoSchema Challenge 2025",
+            [
+                (
+                    "In this report, we present the method that achieves third place "
+                    "for Ego4D EgoSchema."
+                ),
+            ],
+        )
+        == ""
+    )
+    assert (
+        find_method_name(
+            "Ensembling 2.5D and 3D Models for COVID-19 CT Diagnosis",
+            [
+                "We propose a deep learning framework for COVID-19 detection.",
+                (
+                    "Experiments show the effectiveness of the proposed approach: "
+                    "for binary COVID-19 "
+                    "detection, the ensemble achieves 94.48% accuracy."
+                ),
+            ],
+        )
+        == ""
+    )
+    assert (
+        find_method_name(
+            "Zero-Shot Video Captioning",
+            [
+                "We propose a novel textual prompting strategy for zero-shot video captioning.",
+                "It gives 5.7% improvements in terms of the main metric CIDEr on MSR-VTT.",
+            ],
+        )
+        == ""
+    )
 
 
 def test_near_duplicates_across_papers_are_merged_with_provenance() -> None:
-    claims = pd.DataFrame({
-        "claim_id": ["a#1", "b#4", "c#2"], "paper_id": ["a", "b", "c"],
-        "text": ["Sleep deprivation impairs working memory in adults.",
-                 "Sleep deprivation impairs working memory in adults!",
-                 "Caffeine improves reaction time."],
-        "score": [0.9, 0.8, 0.7],
-    })
+    claims = pd.DataFrame(
+        {
+            "claim_id": ["a#1", "b#4", "c#2"],
+            "paper_id": ["a", "b", "c"],
+            "text": [
+                "Sleep deprivation impairs working memory in adults.",
+                "Sleep deprivation impairs working memory in adults!",
+                "Caffeine improves reaction time.",
+            ],
+            "score": [0.9, 0.8, 0.7],
+        }
+    )
     merged = merge_duplicates(claims)
     assert list(merged["claim_id"]) == ["a#1", "c#2"]
     assert merged["merged_from"].iloc[0] == ["b#4"]
@@ -155,8 +211,12 @@ def test_near_duplicates_across_papers_are_merged_with_provenance() -> None:
 def test_label_abstracts_lengths_match() -> None:
     records = [
         {"paper_id": "a", "sentences": ABSTRACT},
-        {"paper_id": "b",
-         "abstract": "We show that sleep helps. It improves memory by 3%. Future work will tell."},
+        {
+            "paper_id": "b",
+            "abstract": (
+                "We show that sleep helps. It improves memory by 3%. Future work will tell."
+            ),
+        },
         {"paper_id": "c", "sentences": []},
         {"paper_id": "d", "sentences": ["One.", "", "Three."]},
     ]
@@ -180,25 +240,42 @@ def _cs_corpus_scores() -> tuple[pd.DataFrame, pd.Series]:
     from corpus import OFF_TOPIC, ON_TOPIC
 
     recs = [r for r in ON_TOPIC + OFF_TOPIC if r["id"] != "2501.00001v1"]
-    papers = pd.DataFrame({"paper_id": [r["id"] for r in recs],
-                           "title": [r["title"] for r in recs],
-                           "abstract": [r["summary"] for r in recs]})
+    papers = pd.DataFrame(
+        {
+            "paper_id": [r["id"] for r in recs],
+            "title": [r["title"] for r in recs],
+            "abstract": [r["summary"] for r in recs],
+        }
+    )
     table = sentence_table(papers)
     return table, score_claims(table, papers.set_index("paper_id")["title"])
 
 
-@pytest.mark.parametrize(("sentence", "is_claim"), [
-    ("TempMerge achieves 49.8 R@1 on MSR-VTT and 47.2 R@1 on DiDeMo.", True),
-    pytest.param(
-        "InternVideo2 achieves 55.9 R@1 on MSR-VTT and 57.9 R@1 on DiDeMo.", True,
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "known miss: 0.65 with position (0.91 without); it ranks third in its abstract and "
-            "the discourse-context stage, fitted on SciFact, keeps ~2 claims per abstract"))),
-    ("MomentRet outperforms frame averaging by 4.0 R@1 on DiDeMo.", True),
-    ("Code is available at https://example.org/fa.v2.", False),
-    ("In future work, we will study audio.", False),
-    ("Temporal modelling improves text-video retrieval on DiDeMo, where videos are long.", True),
-])
+@pytest.mark.parametrize(
+    ("sentence", "is_claim"),
+    [
+        ("TempMerge achieves 49.8 R@1 on MSR-VTT and 47.2 R@1 on DiDeMo.", True),
+        pytest.param(
+            "InternVideo2 achieves 55.9 R@1 on MSR-VTT and 57.9 R@1 on DiDeMo.",
+            True,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "known miss: 0.65 with position (0.91 without); "
+                    "it ranks third in its abstract and "
+                    "the discourse-context stage, fitted on SciFact, keeps ~2 claims per abstract"
+                ),
+            ),
+        ),
+        ("MomentRet outperforms frame averaging by 4.0 R@1 on DiDeMo.", True),
+        ("Code is available at https://example.org/fa.v2.", False),
+        ("In future work, we will study audio.", False),
+        (
+            "Temporal modelling improves text-video retrieval on DiDeMo, where videos are long.",
+            True,
+        ),
+    ],
+)
 def test_cs_abstract_sentences_at_the_default_threshold(sentence: str, is_claim: bool) -> None:
     table, scores = _cs_corpus_scores()
     (idx,) = table.index[table["text"] == sentence]
@@ -213,8 +290,10 @@ def test_mid_abstract_results_are_kept_without_position() -> None:
     table, _ = _cs_corpus_scores()
     s = score_claims(table, use_position=False)
     cut = load_model()["thresholds"]["text_only"]
-    for sentence in ("TempMerge achieves 49.8 R@1 on MSR-VTT and 47.2 R@1 on DiDeMo.",
-                     "InternVideo2 achieves 55.9 R@1 on MSR-VTT and 57.9 R@1 on DiDeMo."):
+    for sentence in (
+        "TempMerge achieves 49.8 R@1 on MSR-VTT and 47.2 R@1 on DiDeMo.",
+        "InternVideo2 achieves 55.9 R@1 on MSR-VTT and 57.9 R@1 on DiDeMo.",
+    ):
         assert s[table.index[table["text"] == sentence][0]] >= cut
     assert s[table.index[table["text"].str.startswith("Code is available")][0]] < cut
 

@@ -17,11 +17,22 @@ from corpus import write_corpus
 def test_compare_runs_both_param_sets_and_renders_the_comparison(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "corpus.jsonl")
     narrow = tmp_path / "narrow.yaml"
-    narrow.write_text((ROOT / "params" / "smoke.yaml").read_text()
-                      .replace("max_included: 8", "max_included: 2"))
+    narrow.write_text(
+        (ROOT / "params" / "smoke.yaml").read_text().replace("max_included: 8", "max_included: 2")
+    )
     out_root = tmp_path / "out"
-    code = main(["compare", str(ROOT / "params" / "smoke.yaml"), str(narrow),
-                 "--corpus", str(corpus), "--out-root", str(out_root), "--quiet"])
+    code = main(
+        [
+            "compare",
+            str(ROOT / "params" / "smoke.yaml"),
+            str(narrow),
+            "--corpus",
+            str(corpus),
+            "--out-root",
+            str(out_root),
+            "--quiet",
+        ]
+    )
     assert code == 0
     folder = next(out_root.glob("compare_*"))
     smoke = pd.read_csv(folder / "smoke" / "papers.csv")

@@ -57,8 +57,15 @@ def test_int_is_accepted_for_float_and_converted(tmp_path):
 
 
 def test_resolve_checks_and_records_stage_params(tmp_path):
-    p = config.resolve("screen", run_dir=str(tmp_path / "run"), cache_dir="",
-                       max_included=5, min_relative_score=0.2, min_entity_match=1, title_weight=2.0)
+    p = config.resolve(
+        "screen",
+        run_dir=str(tmp_path / "run"),
+        cache_dir="",
+        max_included=5,
+        min_relative_score=0.2,
+        min_entity_match=1,
+        title_weight=2.0,
+    )
     assert p["run_dir"].is_dir() and p["max_included"] == 5
     assert p["paths"].embeddings_cache == tmp_path / "cache" / "embeddings"
     recorded = json.loads((tmp_path / "run" / "params" / "screen.json").read_text())

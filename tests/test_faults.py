@@ -23,8 +23,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from arxiv_server import FakeArxivServer, make_entry
-from conftest import ROOT
 from test_sources_arxiv import cached_pages
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
@@ -33,6 +31,9 @@ from synth.errors import SearchError
 from synth.search import build_arxiv_queries, extract_key_terms
 from synth.sources.arxiv import CACHE_FILE, make_client, search_arxiv
 from synth.sources.fetch import make_retry
+
+from arxiv_server import FakeArxivServer, make_entry
+from conftest import ROOT
 
 SMOKE = str(ROOT / "params" / "smoke.yaml")
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
@@ -173,8 +174,9 @@ def test_transient_http_errors_are_retried_then_recover(server, tmp_path, status
 
 def test_persistent_500_names_the_query_caches_nothing(server, tmp_path, slept):
     server.fail_next(100, status=500)
-    client = _client(server, tmp_path, num_retries=3, backoff_seconds=0.01,
-                     max_backoff_seconds=0.03)
+    client = _client(
+        server, tmp_path, num_retries=3, backoff_seconds=0.01, max_backoff_seconds=0.03
+    )
     with pytest.raises(SearchError) as info:
         search_arxiv(['ti:"text video"'], 6, client)
     message = str(info.value)
@@ -221,6 +223,7 @@ def _with_header(respond, name: str, value: str):
     def wrapped(path: str):
         status, headers, body, delay = respond(path)
         return status, ({**headers, name: value} if status != 200 else headers), body, delay
+
     return wrapped
 
 
@@ -339,13 +342,26 @@ def failed_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
     queries = build_arxiv_queries(extract_key_terms(QUESTION), 3)
     assert len(queries) >= 2
-    entries = [make_entry(f"250{i}.0000{i}v1", t, a) for i, (t, a) in enumerate([
-        ("Temporal modelling for text-video retrieval on MSR-VTT",
-         "Temporal modelling improves text-video retrieval on MSR-VTT by 2.1 R@1."),
-        ("Frame averaging for text-video retrieval on DiDeMo",
-         "Temporal modelling does not improve text-video retrieval on DiDeMo."),
-        ("Moment localization for DiDeMo", "MomentRet improves retrieval on DiDeMo by 4.0 R@1."),
-    ], start=1)]
+    entries = [
+        make_entry(f"250{i}.0000{i}v1", t, a)
+        for i, (t, a) in enumerate(
+            [
+                (
+                    "Temporal modelling for text-video retrieval on MSR-VTT",
+                    "Temporal modelling improves text-video retrieval on MSR-VTT by 2.1 R@1.",
+                ),
+                (
+                    "Frame averaging for text-video retrieval on DiDeMo",
+                    "Temporal modelling does not improve text-video retrieval on DiDeMo.",
+                ),
+                (
+                    "Moment localization for DiDeMo",
+                    "MomentRet improves retrieval on DiDeMo by 4.0 R@1.",
+                ),
+            ],
+            start=1,
+        )
+    ]
     out = tmp / "elsewhere" / "run"  # not below --out-root: the cache goes inside it
     argv = ["run", "--params", SMOKE, "--out-root", str(tmp / "root"), "--out", str(out), "--quiet"]
     result = {"out": out, "queries": queries, "tmp": tmp}
@@ -358,11 +374,13 @@ def failed_run(tmp_path_factory):
         result["err"] = err.getvalue()
         result["requests"] = list(server.queries())
         result["files_after_failure"] = sorted(
-            p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+            p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file()
+        )
         result["manifest_after_failure"] = json.loads((out / "run.json").read_text())
         result["pages_after_failure"] = cached_pages(out / "cache" / "arxiv")
         result["notebook_after_failure"] = json.loads(
-            (out / "notebooks" / "10_search.ipynb").read_text())
+            (out / "notebooks" / "10_search.ipynb").read_text()
+        )
         server.failing_queries.clear()
         server.requests.clear()
         err = io.StringIO()
@@ -387,8 +405,13 @@ def test_run_with_failing_query_exits_1_one_line_naming_it(failed_run):
 def test_failed_search_writes_no_report_and_keeps_the_notebook(failed_run):
     files = failed_run["files_after_failure"]
     written = {f.removeprefix("elsewhere/run/") for f in files}
-    assert not written & {"report.html", "report.md", "candidates.parquet", "search.json",
-                          "queries.csv"}, files
+    assert not written & {
+        "report.html",
+        "report.md",
+        "candidates.parquet",
+        "search.json",
+        "queries.csv",
+    }, files
     manifest = failed_run["manifest_after_failure"]
     assert manifest["stages"]["search"]["status"] == "failed"
     assert "arXiv query" in manifest["stages"]["search"]["error"]
@@ -396,8 +419,12 @@ def test_failed_search_writes_no_report_and_keeps_the_notebook(failed_run):
     out = failed_run["out"]
     assert manifest["stages"]["search"]["notebook"] == str(out / "notebooks" / "10_search.ipynb")
     executed = failed_run["notebook_after_failure"]
-    errors = [o for c in executed["cells"] for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in executed["cells"]
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert errors and errors[0]["ename"] == "SearchError"
     # every query before the failing one completed; the failing one was retried (3 retries)
     assert failed_run["requests"].count(failed_run["queries"][1]) == 4
@@ -430,12 +457,27 @@ def test_same_command_after_the_fault_resumes_and_report_says_complete(failed_ru
 def test_report_says_when_queries_did_not_complete():
     from synth import report
 
-    queries = pd.DataFrame({"query": ["a", "b"], "returned": [3, 1], "complete": [True, False],
-                            "from_cache": [False, False], "error": ["", ""]})
+    queries = pd.DataFrame(
+        {
+            "query": ["a", "b"],
+            "returned": [3, 1],
+            "complete": [True, False],
+            "from_cache": [False, False],
+            "error": ["", ""],
+        }
+    )
     table = report.queries_table(queries)
     assert table["complete"].tolist() == ["yes", "no"]
-    facts = {"full_text": 0, "included": 5, "unverified": 0, "claims": 0, "skipped": 2,
-             "queries_complete": 1, "source": "arXiv API", "searched_on": "2026-01-01"}
+    facts = {
+        "full_text": 0,
+        "included": 5,
+        "unverified": 0,
+        "claims": 0,
+        "skipped": 2,
+        "queries_complete": 1,
+        "source": "arXiv API",
+        "searched_on": "2026-01-01",
+    }
     text = report.limitations_text(facts, queries)
     assert "1 search queries did not complete; the search is not exhaustive." in text
     assert "2 records of the corpus could not be read and were skipped." in text

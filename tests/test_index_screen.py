@@ -18,10 +18,16 @@ QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and 
 
 
 def _papers(records):
-    rows = [{"paper_id": r["id"].split("v")[0] if "v" in r["id"][5:] else r["id"],
-             "version": int(r["id"].rsplit("v", 1)[1]) if "v" in r["id"][5:] else None,
-             "title": r["title"], "abstract": r["summary"], "authors": "; ".join(r["authors"])}
-            for r in records]
+    rows = [
+        {
+            "paper_id": r["id"].split("v")[0] if "v" in r["id"][5:] else r["id"],
+            "version": int(r["id"].rsplit("v", 1)[1]) if "v" in r["id"][5:] else None,
+            "title": r["title"],
+            "abstract": r["summary"],
+            "authors": "; ".join(r["authors"]),
+        }
+        for r in records
+    ]
     return dedupe_papers(make_papers(rows))[0]
 
 
@@ -65,14 +71,26 @@ def test_on_topic_papers_rank_first_and_off_topic_are_excluded():
 
 
 def test_exclusion_reasons():
-    papers = make_papers([
-        {"paper_id": "a", "title": "MSR-VTT retrieval", "abstract": "Text-video retrieval on MSR-VTT."},
-        {"paper_id": "b", "title": "MSR-VTT retrieval again", "abstract": ""},
-        {"paper_id": "c", "title": "Video retrieval", "abstract": "Text-video retrieval without names."},
-        {"paper_id": "d", "title": "Cooking", "abstract": "Recipes for soup."},
-    ])
+    papers = make_papers(
+        [
+            {
+                "paper_id": "a",
+                "title": "MSR-VTT retrieval",
+                "abstract": "Text-video retrieval on MSR-VTT.",
+            },
+            {"paper_id": "b", "title": "MSR-VTT retrieval again", "abstract": ""},
+            {
+                "paper_id": "c",
+                "title": "Video retrieval",
+                "abstract": "Text-video retrieval without names.",
+            },
+            {"paper_id": "d", "title": "Cooking", "abstract": "Recipes for soup."},
+        ]
+    )
     terms = search.extract_key_terms(QUESTION)
-    out = screen.screen_papers(screen.rank_papers(papers, terms), n_entities=2).set_index("paper_id")
+    out = screen.screen_papers(screen.rank_papers(papers, terms), n_entities=2).set_index(
+        "paper_id"
+    )
     assert out.loc["a", "included"]
     assert out.loc["b", "exclusion_reason"] == "no abstract"
     assert "named entities" in out.loc["c", "exclusion_reason"]
@@ -92,8 +110,12 @@ def test_max_included_caps_the_list():
 
 def test_rank_queries_writes_trec_lines():
     papers = _papers(ON_TOPIC + OFF_TOPIC)
-    lines = screen.rank_queries(papers, [("q1", "FollowIR-7B instruction following"),
-                                         ("q2", "protein folding")], top=3, tag="t")
+    lines = screen.rank_queries(
+        papers,
+        [("q1", "FollowIR-7B instruction following"), ("q2", "protein folding")],
+        top=3,
+        tag="t",
+    )
     q1 = [line.split() for line in lines if line.startswith("q1 ")]
     assert len(q1) == 3 and q1[0][2] == "2506.00006" and q1[0][1] == "Q0"
     assert [int(x[3]) for x in q1] == [1, 2, 3]
@@ -102,21 +124,35 @@ def test_rank_queries_writes_trec_lines():
 
 
 def test_count_terms_equals_tokenize():
-    texts = ["MSR-VTT and msrvtt: text-video retrieval (InternVideo2) — naïve-Bayes, e.g. x_y.",
-             "", "The the THE", "Café-au-lait 3-D CT scans; IL-6/TNF-α levels 10%"]
+    texts = [
+        "MSR-VTT and msrvtt: text-video retrieval (InternVideo2) — naïve-Bayes, e.g. x_y.",
+        "",
+        "The the THE",
+        "Café-au-lait 3-D CT scans; IL-6/TNF-α levels 10%",
+    ]
     tf, vocab = count_terms(texts)
     inv = {j: t for t, j in vocab.items()}
     for i, text in enumerate(texts):
         row = tf.getrow(i)
-        assert {inv[j]: v for j, v in zip(row.indices, row.data, strict=True)} == Counter(tokenize(text))
+        assert {inv[j]: v for j, v in zip(row.indices, row.data, strict=True)} == Counter(
+            tokenize(text)
+        )
 
 
 def test_entity_rule_ignores_names_no_candidate_mentions():
-    papers = make_papers([
-        {"paper_id": "a", "title": "Instruction-following retrieval", "abstract": "Retrievers that follow instructions."},
-        {"paper_id": "b", "title": "Soup", "abstract": "Recipes for soup and instructions."},
-    ])
-    terms = search.extract_key_terms("Do FollowIR-style instruction-following retrieval models follow instructions?")
+    papers = make_papers(
+        [
+            {
+                "paper_id": "a",
+                "title": "Instruction-following retrieval",
+                "abstract": "Retrievers that follow instructions.",
+            },
+            {"paper_id": "b", "title": "Soup", "abstract": "Recipes for soup and instructions."},
+        ]
+    )
+    terms = search.extract_key_terms(
+        "Do FollowIR-style instruction-following retrieval models follow instructions?"
+    )
     ranked = screen.rank_papers(papers, terms)
     out = screen.screen_papers(ranked, n_entities=1).set_index("paper_id")
     assert out.loc["a", "included"]
@@ -130,16 +166,24 @@ class _FakeEncoder:
 
     def encode(self, texts):
         self.seen.extend(texts)
-        vecs = np.array([[("video" in t.lower()) + 0.01, ("soup" in t.lower()) + 0.01] for t in texts])
+        vecs = np.array(
+            [[("video" in t.lower()) + 0.01, ("soup" in t.lower()) + 0.01] for t in texts]
+        )
         return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
 
 
 def test_dense_fusion_rescores_only_the_lexical_top():
-    papers = make_papers([
-        {"paper_id": "a", "title": "Retrieval", "abstract": "Retrieval of clips, video."},
-        {"paper_id": "b", "title": "Retrieval retrieval", "abstract": "Retrieval of soup retrieval."},
-        {"paper_id": "c", "title": "Cooking", "abstract": "Nothing in common."},
-    ])
+    papers = make_papers(
+        [
+            {"paper_id": "a", "title": "Retrieval", "abstract": "Retrieval of clips, video."},
+            {
+                "paper_id": "b",
+                "title": "Retrieval retrieval",
+                "abstract": "Retrieval of soup retrieval.",
+            },
+            {"paper_id": "c", "title": "Cooking", "abstract": "Nothing in common."},
+        ]
+    )
     encoder = _FakeEncoder()
     lexical = screen.score_queries(papers, ["video retrieval"])
     fused = screen.score_queries(papers, ["video retrieval"], encoder=encoder)

@@ -37,8 +37,10 @@ BAD_URL_2 = "https://example.org/<img src=x onerror=alert(9)>"
 
 
 def _question(marker: Path) -> str:
-    return ('Does "temporal" modelling\\ improve text-video retrieval on MSR-VTT and DiDeMo '
-            f"{SCRIPT} {MD_LINK}?\n\"); import os; os.system('touch {marker}'); (\"")
+    return (
+        'Does "temporal" modelling\\ improve text-video retrieval on MSR-VTT and DiDeMo '
+        f"{SCRIPT} {MD_LINK}?\n\"); import os; os.system('touch {marker}'); (\""
+    )
 
 
 def _hostile_records() -> list[dict]:
@@ -58,8 +60,9 @@ def _hostile_records() -> list[dict]:
     r["url"] = BAD_URL_2
     r = by_id["2505.00005"]
     r["title"] = "# Paragraph-to-Video Retrieval on DiDeMo ![i](x onerror=alert(7))"
-    r["summary"] = r["summary"].replace("MomentRet outperforms",
-                                        '<a href="javascript:alert(6)">MomentRet</a> outperforms')
+    r["summary"] = r["summary"].replace(
+        "MomentRet outperforms", '<a href="javascript:alert(6)">MomentRet</a> outperforms'
+    )
     return records
 
 
@@ -69,8 +72,9 @@ def _assert_inert_html(html: str) -> None:
     assert not re.search(r"<\s*iframe", html, re.IGNORECASE)
     assert not re.search(r"<[a-zA-Z][^>]*\son\w+\s*=", html), "event handler inside a tag"
     # inside a real tag: escaped text such as &lt;a href="javascript:..."&gt; is inert
-    assert not re.search(r"""<[a-zA-Z][^>]*\b(href|src)\s*=\s*["']?\s*javascript:""", html,
-                         re.IGNORECASE)
+    assert not re.search(
+        r"""<[a-zA-Z][^>]*\b(href|src)\s*=\s*["']?\s*javascript:""", html, re.IGNORECASE
+    )
     for tag in re.findall(r"<img\b[^>]*>", body, re.IGNORECASE):
         assert 'src="data:image/png;base64' in tag, tag
     tags = " ".join(re.findall(r"<[a-zA-Z][^>]*>", body))
@@ -89,8 +93,19 @@ def _assert_inert_md(md: str) -> None:
 
 
 def test_template_itself_has_no_script_and_no_external_resource(tmp_path):
-    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output(
-        "display_data", data={"text/markdown": "# Title\n\nplain text", "text/plain": "x"})])])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "x",
+                outputs=[
+                    new_output(
+                        "display_data",
+                        data={"text/markdown": "# Title\n\nplain text", "text/plain": "x"},
+                    )
+                ],
+            )
+        ]
+    )
     nbformat.write(nb, tmp_path / "60_report.ipynb")
     render_report(tmp_path / "60_report.ipynb", "A plain question?", tmp_path)
     html = (tmp_path / "report.html").read_text()
@@ -99,21 +114,50 @@ def test_template_itself_has_no_script_and_no_external_resource(tmp_path):
 
 
 def test_report_text_from_hostile_rows_renders_inert(tmp_path):
-    included = pd.DataFrame([
-        {"paper_id": "p1", "version": None, "title": f"T {SCRIPT} {LATEX}", "year": 2024,
-         "authors": f"Ada {IMG}; B", "url": BAD_URL, "source": "jsonl", "rank": 1,
-         "score": 1.0, "coverage": 1.0},
-        {"paper_id": "p2", "version": None, "title": MD_LINK, "year": 2023, "authors": "C",
-         "url": BAD_URL_2, "source": "jsonl", "rank": 2, "score": 0.5, "coverage": 0.5},
-    ])
+    included = pd.DataFrame(
+        [
+            {
+                "paper_id": "p1",
+                "version": None,
+                "title": f"T {SCRIPT} {LATEX}",
+                "year": 2024,
+                "authors": f"Ada {IMG}; B",
+                "url": BAD_URL,
+                "source": "jsonl",
+                "rank": 1,
+                "score": 1.0,
+                "coverage": 1.0,
+            },
+            {
+                "paper_id": "p2",
+                "version": None,
+                "title": MD_LINK,
+                "year": 2023,
+                "authors": "C",
+                "url": BAD_URL_2,
+                "source": "jsonl",
+                "rank": 2,
+                "score": 0.5,
+                "coverage": 0.5,
+            },
+        ]
+    )
     question = f'Q "</title>{SCRIPT} {MD_LINK} {LATEX}'
-    md = "\n\n".join([
-        "# " + report.md_escape(question),
-        report.to_markdown_table(report.included_table(included)),
-        report.references_md(included),
-    ])
-    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output(
-        "display_data", data={"text/markdown": md, "text/plain": "x"})])])
+    md = "\n\n".join(
+        [
+            "# " + report.md_escape(question),
+            report.to_markdown_table(report.included_table(included)),
+            report.references_md(included),
+        ]
+    )
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "x",
+                outputs=[new_output("display_data", data={"text/markdown": md, "text/plain": "x"})],
+            )
+        ]
+    )
     nbformat.write(nb, tmp_path / "60_report.ipynb")
     render_report(tmp_path / "60_report.ipynb", question, tmp_path)
     html = (tmp_path / "report.html").read_text()
@@ -134,10 +178,28 @@ def hostile(tmp_path_factory) -> dict:
     marker = tmp / "PWNED"
     out = weird / "run \"'$(touch PWNED)"
     question = _question(marker)
-    code = main(["run", "--params", SMOKE, "--corpus", str(corpus), "--question", question,
-                 "--out", str(out), "--quiet"])
-    return {"code": code, "out": out, "question": question, "marker": marker, "tmp": tmp,
-            "corpus": corpus}
+    code = main(
+        [
+            "run",
+            "--params",
+            SMOKE,
+            "--corpus",
+            str(corpus),
+            "--question",
+            question,
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    return {
+        "code": code,
+        "out": out,
+        "question": question,
+        "marker": marker,
+        "tmp": tmp,
+        "corpus": corpus,
+    }
 
 
 def test_hostile_run_succeeds_and_nothing_executed(hostile):
@@ -152,8 +214,11 @@ def test_parameters_reach_the_notebooks_as_data(hostile):
     for name in ("10_search", "30_claims", "60_report"):
         nb = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
         cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-        values = {node.targets[0].id: ast.literal_eval(node.value)
-                  for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)}
+        values = {
+            node.targets[0].id: ast.literal_eval(node.value)
+            for node in ast.parse(cell.source).body
+            if isinstance(node, ast.Assign)
+        }
         assert values.get("question", expected) == expected  # only 10_search takes it
         assert values["run_dir"] == str(out)
         assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
@@ -176,7 +241,7 @@ def test_hostile_report_md_shows_markup_as_escaped_text(hostile):
     assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md
     assert "\\$\\\\input\\{/etc/passwd\\}\\$" in md
     assert "\\[x\\]\\(javascript:alert\\(1\\)\\)" in md
-    assert md.lstrip().startswith("# Does \"temporal\" modelling\\\\ improve")
+    assert md.lstrip().startswith('# Does "temporal" modelling\\\\ improve')
 
 
 def test_hostile_strings_survive_into_the_tables_unchanged(hostile):

@@ -19,13 +19,26 @@ from test_sources_local import _text_pdf
 from synth.errors import InputError
 from synth.sources.local import load_corpus
 
-PROPERTY = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 MAX_CHARS = 200  # small max_field_chars so "enormous" stays cheap
-REASONS = {"broken JSON", "not a JSON object", "no title or abstract", "field too long",
-           "unreadable record", "malformed CSV row", "no title or abstract column",
-           "malformed BibTeX", "malformed BibTeX entry", "duplicate BibTeX key",
-           "malformed RIS entry", "empty PDF", "corrupt PDF", "encrypted PDF"}
+REASONS = {
+    "broken JSON",
+    "not a JSON object",
+    "no title or abstract",
+    "field too long",
+    "unreadable record",
+    "malformed CSV row",
+    "no title or abstract column",
+    "malformed BibTeX",
+    "malformed BibTeX entry",
+    "duplicate BibTeX key",
+    "malformed RIS entry",
+    "empty PDF",
+    "corrupt PDF",
+    "encrypted PDF",
+}
 
 
 def _load(path: Path, **kw):
@@ -53,8 +66,13 @@ def _check_accounting(result) -> None:
 # ------------------------------------------------------------------ JSON lines: exact accounting
 
 _KINDS = ("good", "broken", "array", "no_title", "huge", "latin1", "nul", "deep")
-_EXPECTED = {"broken": "broken JSON", "array": "not a JSON object", "no_title": "no title or abstract",
-             "huge": "field too long", "deep": "broken JSON"}
+_EXPECTED = {
+    "broken": "broken JSON",
+    "array": "not a JSON object",
+    "no_title": "no title or abstract",
+    "huge": "field too long",
+    "deep": "broken JSON",
+}
 
 
 def _line(kind: str, n: int, text: str) -> bytes:
@@ -76,13 +94,14 @@ def _line(kind: str, n: int, text: str) -> bytes:
 
 
 @PROPERTY
-@given(st.lists(st.tuples(st.sampled_from(_KINDS), st.text(max_size=15)), min_size=1,
-                max_size=12))
+@given(st.lists(st.tuples(st.sampled_from(_KINDS), st.text(max_size=15)), min_size=1, max_size=12))
 def test_every_jsonl_line_is_loaded_or_skipped_with_its_reason(tmp_path, lines):
     # a file that is one JSON array as a whole is read as an array of records (by design)
     assume(not (len(lines) == 1 and lines[0][0] == "array"))
     path = tmp_path / "mixed.jsonl"
-    path.write_bytes(b"\n".join(_line(kind, i, text) for i, (kind, text) in enumerate(lines)) + b"\n")
+    path.write_bytes(
+        b"\n".join(_line(kind, i, text) for i, (kind, text) in enumerate(lines)) + b"\n"
+    )
     result = _load(path, max_field_chars=MAX_CHARS)
     loadable = [k for k, _ in lines if k in ("good", "latin1", "nul")]
     if not loadable:
@@ -94,7 +113,8 @@ def test_every_jsonl_line_is_loaded_or_skipped_with_its_reason(tmp_path, lines):
     expected_reasons = sorted(_EXPECTED[k] for k, _ in lines if k in _EXPECTED)
     assert sorted(result.skipped["reason"]) == expected_reasons
     assert result.skipped["record"].tolist() == [
-        str(i + 1) for i, (k, _) in enumerate(lines) if k in _EXPECTED]
+        str(i + 1) for i, (k, _) in enumerate(lines) if k in _EXPECTED
+    ]
     ids = set(result.papers["paper_id"])
     for i, (kind, _) in enumerate(lines):
         if kind == "latin1":
@@ -125,12 +145,18 @@ def test_wrong_encodings_never_crash(tmp_path, encoding):
 def test_enormous_fields_are_skipped_quickly(tmp_path, suffix):
     huge = "word " * 400_000  # 2 MB in one field
     body = {
-        ".jsonl": json.dumps({"id": "h", "title": "T", "abstract": huge}) + "\n"
-        + json.dumps({"id": "ok", "title": "Fine"}) + "\n",
-        ".json": json.dumps([{"id": "h", "title": "T", "abstract": huge}, {"id": "ok", "title": "Fine"}]),
+        ".jsonl": json.dumps({"id": "h", "title": "T", "abstract": huge})
+        + "\n"
+        + json.dumps({"id": "ok", "title": "Fine"})
+        + "\n",
+        ".json": json.dumps(
+            [{"id": "h", "title": "T", "abstract": huge}, {"id": "ok", "title": "Fine"}]
+        ),
         ".csv": f'id,title,abstract\nh,T,"{huge}"\nok,Fine,a\n',
         ".tsv": f"id\ttitle\tabstract\nh\tT\t{huge}\nok\tFine\ta\n",
-        ".bib": f"@article{{h, title={{T}}, abstract={{{huge}}}}}\n@article{{ok, title={{Fine}}}}\n",
+        ".bib": (
+            f"@article{{h, title={{T}}, abstract={{{huge}}}}}\n@article{{ok, title={{Fine}}}}\n"
+        ),
         ".ris": f"TY  - JOUR\nTI  - T\nAB  - {huge}\nER  - \nTY  - JOUR\nTI  - Fine\nER  - \n",
     }[suffix]
     path = tmp_path / f"huge{suffix}"
@@ -138,7 +164,11 @@ def test_enormous_fields_are_skipped_quickly(tmp_path, suffix):
     result = _load(path, max_field_chars=100_000)
     _check_accounting(result)
     # CSV: the csv module's field limit trips first ("malformed CSV row"); see robustness.md
-    allowed = {"field too long", "malformed CSV row"} if suffix in (".csv", ".tsv") else {"field too long"}
+    allowed = (
+        {"field too long", "malformed CSV row"}
+        if suffix in (".csv", ".tsv")
+        else {"field too long"}
+    )
     assert len(result.skipped) == 1 and set(result.skipped["reason"]) <= allowed
     assert result.papers["title"].tolist() == ["Fine"]
 
@@ -147,8 +177,21 @@ def test_enormous_fields_are_skipped_quickly(tmp_path, suffix):
 
 _BIB_VALUE = st.one_of(
     st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20),
-    st.sampled_from(["{\\\"o}", "{{nested {braces}}}", "unbalanced {", "}", "a # b", "\\emph{x}",
-                     "%comment", "@", "\"quoted\"", "$x^2$", ""]),
+    st.sampled_from(
+        [
+            '{\\"o}',
+            "{{nested {braces}}}",
+            "unbalanced {",
+            "}",
+            "a # b",
+            "\\emph{x}",
+            "%comment",
+            "@",
+            '"quoted"',
+            "$x^2$",
+            "",
+        ]
+    ),
 )
 
 
@@ -160,13 +203,23 @@ def _bib_entry(key: str, fields: dict[str, str], quote: bool) -> str:
 @PROPERTY
 @given(
     entries=st.lists(
-        st.tuples(st.sampled_from(["k1", "k2", "k3", "", "k 4", "k,5"]),
-                  st.dictionaries(st.sampled_from(["title", "abstract", "author", "year", "eprint",
-                                                   "doi", "url"]), _BIB_VALUE, max_size=4),
-                  st.booleans()),
-        max_size=6),
-    extras=st.lists(st.sampled_from(["@comment{ignored}", "@string{s = {x}}", "@preamble{\"p\"}",
-                                     "stray text", "@misc{", "}"]), max_size=3),
+        st.tuples(
+            st.sampled_from(["k1", "k2", "k3", "", "k 4", "k,5"]),
+            st.dictionaries(
+                st.sampled_from(["title", "abstract", "author", "year", "eprint", "doi", "url"]),
+                _BIB_VALUE,
+                max_size=4,
+            ),
+            st.booleans(),
+        ),
+        max_size=6,
+    ),
+    extras=st.lists(
+        st.sampled_from(
+            ["@comment{ignored}", "@string{s = {x}}", '@preamble{"p"}', "stray text", "@misc{", "}"]
+        ),
+        max_size=3,
+    ),
 )
 def test_bibtex_edge_cases_never_crash_and_add_up(tmp_path, entries, extras):
     text = "\n\n".join([*(_bib_entry(k, f, q) for k, f, q in entries), *extras])
@@ -179,8 +232,12 @@ def test_bibtex_edge_cases_never_crash_and_add_up(tmp_path, entries, extras):
 
 
 def test_well_formed_bibtex_entries_all_load(tmp_path):
-    entries = [_bib_entry(f"key{i}", {"title": f"Title {{{i}}}", "author": "Doe, J. and Roe, R."},
-                          quote=False) for i in range(5)]
+    entries = [
+        _bib_entry(
+            f"key{i}", {"title": f"Title {{{i}}}", "author": "Doe, J. and Roe, R."}, quote=False
+        )
+        for i in range(5)
+    ]
     (tmp_path / "ok.bib").write_text("\n\n".join(entries), encoding="utf-8")
     result = _load(tmp_path / "ok.bib")
     _check_accounting(result)
@@ -191,18 +248,33 @@ def test_well_formed_bibtex_entries_all_load(tmp_path):
 # ------------------------------------------------------------------ RIS edge cases
 
 _RIS_LINE = st.one_of(
-    st.sampled_from(["TI  - A title", "T1  - Other title", "AB  - An abstract", "AU  - Doe, J.",
-                     "PY  - 2020", "DO  - 10.1/x", "UR  - https://x.org", "XX  - unknown tag",
-                     "", "continued abstract line", "TI  -", "ER  - "]),
-    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20)
-    .map(lambda s: "TI  - " + " ".join(s.split())),
+    st.sampled_from(
+        [
+            "TI  - A title",
+            "T1  - Other title",
+            "AB  - An abstract",
+            "AU  - Doe, J.",
+            "PY  - 2020",
+            "DO  - 10.1/x",
+            "UR  - https://x.org",
+            "XX  - unknown tag",
+            "",
+            "continued abstract line",
+            "TI  -",
+            "ER  - ",
+        ]
+    ),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20).map(
+        lambda s: "TI  - " + " ".join(s.split())
+    ),
 )
 
 
 @PROPERTY
 @given(
-    blocks=st.lists(st.tuples(st.lists(_RIS_LINE, max_size=5), st.booleans()), min_size=1,
-                    max_size=6),
+    blocks=st.lists(
+        st.tuples(st.lists(_RIS_LINE, max_size=5), st.booleans()), min_size=1, max_size=6
+    ),
     newline=st.sampled_from(["\n", "\r\n", "\r"]),
 )
 def test_ris_blocks_are_each_loaded_or_skipped(tmp_path, blocks, newline):
@@ -225,16 +297,26 @@ def test_ris_blocks_are_each_loaded_or_skipped(tmp_path, blocks, newline):
 
 # ------------------------------------------------------------------ PDFs
 
-_GOOD_PDF = _text_pdf(["A Title", "Abstract", "We show a thing works well in practice today.",
-                       "1 Introduction", "Body."])
+_GOOD_PDF = _text_pdf(
+    [
+        "A Title",
+        "Abstract",
+        "We show a thing works well in practice today.",
+        "1 Introduction",
+        "Body.",
+    ]
+)
 
 
 @PROPERTY
-@given(cut=st.integers(min_value=0, max_value=len(_GOOD_PDF)),
-       junk=st.binary(max_size=64), where=st.integers(min_value=0, max_value=len(_GOOD_PDF)))
+@given(
+    cut=st.integers(min_value=0, max_value=len(_GOOD_PDF)),
+    junk=st.binary(max_size=64),
+    where=st.integers(min_value=0, max_value=len(_GOOD_PDF)),
+)
 def test_truncated_or_damaged_pdfs_load_or_skip_one_record(tmp_path, cut, junk, where):
     data = _GOOD_PDF[:cut]
-    data = data[:where] + junk + data[where + len(junk):]
+    data = data[:where] + junk + data[where + len(junk) :]
     assume(data != _GOOD_PDF)
     (tmp_path / "paper.pdf").write_bytes(data)
     (tmp_path / "keep.jsonl").write_text('{"id": "k", "title": "Keeps the load alive"}\n')

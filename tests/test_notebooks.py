@@ -54,16 +54,19 @@ def test_notebooks_stay_thin(path):
         if cell.cell_type != "code":
             continue
         src = cell.source
-        assert not any(line.lstrip().startswith(("def ", "class ", "!", "%"))
-                       for line in src.splitlines())
+        assert not any(
+            line.lstrip().startswith(("def ", "class ", "!", "%")) for line in src.splitlines()
+        )
         assert "sys.path" not in src and "autoreload" not in src
         assert len(src.splitlines()) <= 15
 
 
 # reading or writing a file any other way than through io.Artifacts (``art``) would bypass
 # the stage table: the runner would neither hash nor check it
-BYPASS = re.compile(r"pd\.read_|\.to_(csv|parquet|json)\(|\bopen\(|savefig|io\.(read|write)_"
-                    r"|write_text\(|write_bytes\(")
+BYPASS = re.compile(
+    r"pd\.read_|\.to_(csv|parquet|json)\(|\bopen\(|savefig|io\.(read|write)_"
+    r"|write_text\(|write_bytes\("
+)
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
@@ -82,8 +85,9 @@ def test_params_files_target_existing_notebook_keys():
         raw = yaml.safe_load(path.read_text())
         for block, values in raw.items():
             for key in values:
-                targets = ([s for s in STAGES if key in s.shared] if block == "shared"
-                           else [STAGE[block]])
+                targets = (
+                    [s for s in STAGES if key in s.shared] if block == "shared" else [STAGE[block]]
+                )
                 assert targets, (path.name, block, key)
                 for stage in targets:
                     nb = ROOT / "notebooks" / f"{stage.notebook}.ipynb"

@@ -24,8 +24,17 @@ from corpus import OFF_TOPIC, ON_TOPIC, write_corpus
 
 SMOKE = str(ROOT / "params" / "smoke.yaml")
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
-SECTIONS = ["Answer", "Evidence", "Themes", "Results across papers", "Methodology",
-            "Screening and verification", "Limitations", "Extracted Claims", "References"]
+SECTIONS = [
+    "Answer",
+    "Evidence",
+    "Themes",
+    "Results across papers",
+    "Methodology",
+    "Screening and verification",
+    "Limitations",
+    "Extracted Claims",
+    "References",
+]
 ON_IDS = {"2501.00001", "2502.00002", "2503.00003", "2504.00004", "2505.00005"}
 
 
@@ -34,27 +43,51 @@ def run(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("pipeline")
     corpus = write_corpus(tmp / "corpus.jsonl")
     out = tmp / "run"
-    assert main(["run", "--params", SMOKE, "--corpus", str(corpus), "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(["run", "--params", SMOKE, "--corpus", str(corpus), "--out", str(out), "--quiet"]) == 0
+    )
     return out
 
 
 def test_run_folder_holds_every_artifact(run):
-    for name in ["papers.csv", "papers.parquet", "claims.csv", "claims.parquet", "verdicts.csv",
-                 "verdicts.parquet", "review.json", "report.html", "report.md", "references.bib",
-                 "run.json", "tuples.csv", "search.json", "queries.csv", "prisma.json"]:
+    for name in [
+        "papers.csv",
+        "papers.parquet",
+        "claims.csv",
+        "claims.parquet",
+        "verdicts.csv",
+        "verdicts.parquet",
+        "review.json",
+        "report.html",
+        "report.md",
+        "references.bib",
+        "run.json",
+        "tuples.csv",
+        "search.json",
+        "queries.csv",
+        "prisma.json",
+    ]:
         assert (run / name).is_file() and (run / name).stat().st_size > 0, name
     executed = sorted(p.name for p in (run / "notebooks").glob("*.ipynb"))
-    assert executed == ["10_search.ipynb", "20_screen.ipynb", "30_claims.ipynb", "40_verify.ipynb",
-                        "50_review.ipynb", "60_report.ipynb"]
+    assert executed == [
+        "10_search.ipynb",
+        "20_screen.ipynb",
+        "30_claims.ipynb",
+        "40_verify.ipynb",
+        "50_review.ipynb",
+        "60_report.ipynb",
+    ]
     assert {"prisma.png", "relevance.png", "verdicts.png", "reviews.png"} <= {
-        p.name for p in (run / "figures").glob("*.png")}
+        p.name for p in (run / "figures").glob("*.png")
+    }
 
 
 def test_run_folder_holds_exactly_what_the_stage_table_declares(run):
     declared = {a for s in STAGES for a in s.outputs} | set(REPORT_FILES) | {"run.json"}
     found = {str(p.relative_to(run)) for p in run.rglob("*") if p.is_file()}
-    extra = {f for f in found - declared
-             if not f.startswith(("notebooks/", "report_files/", "cache/"))}
+    extra = {
+        f for f in found - declared if not f.startswith(("notebooks/", "report_files/", "cache/"))
+    }
     assert not extra, f"written but not in synth.stages: {sorted(extra)}"
     assert declared <= found, f"declared but not written: {sorted(declared - found)}"
     manifest = json.loads((run / "run.json").read_text())
@@ -76,8 +109,14 @@ def test_notebooks_run_by_hand_give_the_report_with_the_edited_question(run, tmp
         if stage.name == "search":
             params.update(question=question, corpus=corpus, delay_seconds=0.0)
         nb = ROOT / "notebooks" / f"{stage.notebook}.ipynb"
-        pm.execute_notebook(str(nb), str(tmp_path / nb.name), parameters=params,
-                            progress_bar=False, cwd=str(nb.parent), kernel_name="python3")
+        pm.execute_notebook(
+            str(nb),
+            str(tmp_path / nb.name),
+            parameters=params,
+            progress_bar=False,
+            cwd=str(nb.parent),
+            kernel_name="python3",
+        )
     assert json.loads((run_dir / "question.json").read_text())["question"] == question
     html = (run_dir / "report.html").read_text()
     assert f"<title>{question}</title>" in html and sections_in((run_dir / "report.md").read_text())
@@ -91,8 +130,17 @@ def test_papers_are_ranked_and_screened_on_topic(run):
     included = set(papers.loc[papers["included"], "paper_id"])
     assert included and included <= ON_IDS
     assert (papers.loc[~papers["included"], "exclusion_reason"].fillna("") != "").all()
-    assert {"paper_id", "title", "authors", "year", "url", "source", "score", "included",
-            "exclusion_reason"} <= set(papers.columns)
+    assert {
+        "paper_id",
+        "title",
+        "authors",
+        "year",
+        "url",
+        "source",
+        "score",
+        "included",
+        "exclusion_reason",
+    } <= set(papers.columns)
 
 
 def test_claims_are_whole_sentences_of_their_papers(run):
@@ -108,7 +156,9 @@ def test_claims_are_whole_sentences_of_their_papers(run):
 
 def test_verdicts_cover_every_claim_with_evidence_from_other_papers(run):
     claims = pd.read_csv(run / "claims.csv", dtype={"paper_id": str})
-    verdicts = pd.read_csv(run / "verdicts.csv", dtype={"evidence_paper_id": str}, keep_default_na=False)
+    verdicts = pd.read_csv(
+        run / "verdicts.csv", dtype={"evidence_paper_id": str}, keep_default_na=False
+    )
     assert sorted(verdicts["claim_id"]) == sorted(claims["claim_id"])
     assert set(verdicts["label"]) <= {"SUPPORTED", "CONTRADICTED", "UNVERIFIED"}
     assert verdicts["confidence"].between(0, 1).all()
@@ -122,7 +172,11 @@ def test_review_has_five_reasoned_scores(run):
     review = json.loads((run / "review.json").read_text())
     assert len(review["reviewers"]) >= 5
     for r in review["reviewers"]:
-        assert 0 <= r["score"] <= 10 and r["rationale"].endswith(".") and re.search(r"\d", r["rationale"])
+        assert (
+            0 <= r["score"] <= 10
+            and r["rationale"].endswith(".")
+            and re.search(r"\d", r["rationale"])
+        )
     scores = [r["score"] for r in review["reviewers"]]
     assert review["overall"] == pytest.approx(sum(scores) / len(scores), abs=0.01)
     assert review["spread"] == pytest.approx(max(scores) - min(scores), abs=0.01)
@@ -141,7 +195,10 @@ def test_report_sections_title_and_numbers_agree_with_tables(run):
     assert f"{n_inc} papers" in abstract
     assert f"screening {len(papers)} candidates" in abstract
     assert f"{len(claims)} check-worthy claims" in abstract
-    assert f"{counts.get('SUPPORTED', 0)} supported and {counts.get('CONTRADICTED', 0)} contradicted" in abstract
+    assert (
+        f"{counts.get('SUPPORTED', 0)} supported and {counts.get('CONTRADICTED', 0)} contradicted"
+        in abstract
+    )
     assert f"{counts.get('UNVERIFIED', 0)} left unverified" in abstract
     review = json.loads((run / "review.json").read_text())
     assert f"{review['overall']:.1f}/10" in abstract
@@ -150,7 +207,9 @@ def test_report_sections_title_and_numbers_agree_with_tables(run):
 def test_references_hold_each_included_paper_exactly_once(run):
     papers = pd.read_csv(run / "papers.csv", dtype={"paper_id": str})
     md = (run / "report.md").read_text()
-    refs = [line for line in md.split("## References", 1)[1].splitlines() if re.match(r"\d+\. ", line)]
+    refs = [
+        line for line in md.split("## References", 1)[1].splitlines() if re.match(r"\d+\. ", line)
+    ]
     assert len(refs) == int(papers["included"].sum())
     for pid, included in zip(papers["paper_id"], papers["included"], strict=True):
         n = sum(f"arXiv:{pid}v" in line or f"arXiv:{pid}." in line for line in refs)
@@ -192,8 +251,20 @@ def test_rerun_with_same_out_reuses_every_stage(run, capsys):
 
 def test_same_out_with_another_question_is_refused(run, capsys):
     manifest = json.loads((run / "run.json").read_text())
-    code = main(["run", "--params", SMOKE, "--corpus", manifest["corpus"], "--out", str(run),
-                 "--question", "Something else about MSR-VTT?", "--quiet"])
+    code = main(
+        [
+            "run",
+            "--params",
+            SMOKE,
+            "--corpus",
+            manifest["corpus"],
+            "--out",
+            str(run),
+            "--question",
+            "Something else about MSR-VTT?",
+            "--quiet",
+        ]
+    )
     assert code == 2
     assert "choose a new --out" in capsys.readouterr().err
 
@@ -207,8 +278,10 @@ def test_same_out_with_another_question_is_refused(run, capsys):
 )
 def test_bad_input_is_one_line_exit_2_and_no_run_folder(tmp_path, capsys, args, message):
     out_root = tmp_path / "out"
-    code = main(["run", "--params", SMOKE, "--out-root", str(out_root), "--quiet", *args]
-                + ([] if "--corpus" in args else ["--corpus", str(write_corpus(tmp_path / "c.jsonl"))]))
+    code = main(
+        ["run", "--params", SMOKE, "--out-root", str(out_root), "--quiet", *args]
+        + ([] if "--corpus" in args else ["--corpus", str(write_corpus(tmp_path / "c.jsonl"))])
+    )
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
@@ -226,28 +299,43 @@ def test_empty_corpus_leaves_nothing_behind(tmp_path, capsys):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     out_root = tmp_path / "out"
-    code = main(["run", "--params", SMOKE, "--corpus", str(empty), "--out-root", str(out_root), "--quiet"])
+    code = main(
+        ["run", "--params", SMOKE, "--corpus", str(empty), "--out-root", str(out_root), "--quiet"]
+    )
     err = capsys.readouterr().err
     assert code == 2 and str(empty) in err and len(err.strip().splitlines()) == 1
     assert not out_root.exists() or not any(out_root.iterdir())
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
 def test_report_renders_in_a_real_browser(run, tmp_path):
     url = (run / "report.html").resolve().as_uri()
     base = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=120,
-                         check=True).stdout
+    dom = subprocess.run(
+        [*base, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     for section in SECTIONS:
         assert re.search(rf"<h2[^>]*>{section}", dom), section
     shot = tmp_path / "report.png"
-    subprocess.run([*base, f"--screenshot={shot}", "--window-size=1200,2000", url],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [*base, f"--screenshot={shot}", "--window-size=1200,2000", url],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     pixels = plt.imread(shot)[..., :3]
     non_white = (pixels.mean(axis=2) < 0.9).mean()
     assert non_white > 0.01 and pixels.std() > 0.05
@@ -256,21 +344,55 @@ def test_report_renders_in_a_real_browser(run, tmp_path):
 @pytest.mark.slow
 def test_arxiv_path_end_to_end_on_the_loopback_server(tmp_path, monkeypatch):
     """No --corpus: the real arxiv.Client queries the loopback server; the rerun is offline."""
-    entries = [make_entry(r["id"] if "v" in r["id"][5:] else r["id"] + "v1", r["title"],
-                          r["summary"], r["authors"], r["categories"], "2025-02-01T00:00:00Z")
-               for r in ON_TOPIC[1:] + OFF_TOPIC]
+    entries = [
+        make_entry(
+            r["id"] if "v" in r["id"][5:] else r["id"] + "v1",
+            r["title"],
+            r["summary"],
+            r["authors"],
+            r["categories"],
+            "2025-02-01T00:00:00Z",
+        )
+        for r in ON_TOPIC[1:] + OFF_TOPIC
+    ]
     with FakeArxivServer(entries) as server:
         monkeypatch.setenv("SYNTH_ARXIV_API_URL", server.url)
         out = tmp_path / "arxiv_run"
-        assert main(["run", "--params", SMOKE, "--out-root", str(tmp_path), "--out", str(out),
-                     "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--params",
+                    SMOKE,
+                    "--out-root",
+                    str(tmp_path),
+                    "--out",
+                    str(out),
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
         queries = server.queries()
         assert queries and all(q != QUESTION and len(q) < len(QUESTION) for q in queries)
         assert any("MSR-VTT" in q for q in queries)
         n_requests = len(server.requests)
         again = tmp_path / "arxiv_rerun"
-        assert main(["run", "--params", SMOKE, "--out-root", str(tmp_path), "--out", str(again),
-                     "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--params",
+                    SMOKE,
+                    "--out-root",
+                    str(tmp_path),
+                    "--out",
+                    str(again),
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
         assert len(server.requests) == n_requests  # served from the cache
     papers = pd.read_csv(out / "papers.csv", dtype={"paper_id": str})
     assert set(papers["source"]) == {"arxiv"} and papers["included"].any()
@@ -296,11 +418,29 @@ def test_pdf_export_prints_the_report(run, tmp_path):
 def test_no_notebooks_mode_gives_identical_tables(run, tmp_path):
     corpus = json.loads((run / "run.json").read_text())["corpus"]
     out = tmp_path / "inproc"
-    assert main(["run", "--params", SMOKE, "--corpus", corpus, "--out", str(out), "--quiet",
-                 "--no-notebooks"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--params",
+                SMOKE,
+                "--corpus",
+                corpus,
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-notebooks",
+            ]
+        )
+        == 0
+    )
     for name in ("papers", "claims", "tuples", "verdicts"):
-        assert pd.read_parquet(out / f"{name}.parquet").equals(pd.read_parquet(run / f"{name}.parquet")), name
-    assert json.loads((out / "review.json").read_text()) == json.loads((run / "review.json").read_text())
+        assert pd.read_parquet(out / f"{name}.parquet").equals(
+            pd.read_parquet(run / f"{name}.parquet")
+        ), name
+    assert json.loads((out / "review.json").read_text()) == json.loads(
+        (run / "review.json").read_text()
+    )
     executed = sorted(p.name for p in (out / "notebooks").glob("*.ipynb"))
     assert executed == [f"{s.notebook}.ipynb" for s in STAGES]  # kept, without outputs
     search_nb = nbformat.read(out / "notebooks" / "10_search.ipynb", as_version=4)
@@ -318,13 +458,34 @@ def test_dense_params_rank_and_verify_with_the_encoder(run, tmp_path):
     params = tmp_path / "dense.yaml"
     smoke = Path(SMOKE).read_text(encoding="utf-8")
     assert "verify:" not in smoke
-    params.write_text(smoke.replace("screen:", "screen:\n  dense: true", 1)
-                      + "verify:\n  dense: true\n", encoding="utf-8")
+    params.write_text(
+        smoke.replace("screen:", "screen:\n  dense: true", 1) + "verify:\n  dense: true\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "root" / "dense"
-    assert main(["run", "--params", str(params), "--corpus", corpus, "--out", str(out), "--quiet",
-                 "--no-notebooks", "--out-root", str(tmp_path / "root")]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--params",
+                str(params),
+                "--corpus",
+                corpus,
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-notebooks",
+                "--out-root",
+                str(tmp_path / "root"),
+            ]
+        )
+        == 0
+    )
     recorded = json.loads((out / "params" / "screen.json").read_text())
-    assert recorded["dense"] is True and json.loads((out / "params" / "verify.json").read_text())["dense"]
+    assert (
+        recorded["dense"] is True
+        and json.loads((out / "params" / "verify.json").read_text())["dense"]
+    )
     cached = list((tmp_path / "root" / "cache" / "embeddings").glob("*.npy"))
     assert len(cached) > 10  # papers, sentences, question and claims were encoded and kept
     papers = pd.read_parquet(out / "papers.parquet")

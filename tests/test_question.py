@@ -7,55 +7,79 @@ import pytest
 from synth.question import analyze_question, hypothesis_of, question_kind
 
 
-@pytest.mark.parametrize(("question", "kind"), [
-    ("Does X improve Y on Z?", "yes_no"),
-    ("Is A better than B for C?", "yes_no"),
-    ("Can small models match large ones?", "yes_no"),
-    ("In JIT compilers, does graph colouring beat linear scan?", "yes_no"),
-    ("Whether pretraining helps?", "yes_no"),
-    ("What methods improve video retrieval?", "open"),
-    ("How do LLMs handle long context?", "open"),
-    ("Which losses work best for retrieval?", "open"),
-])
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Does X improve Y on Z?", "yes_no"),
+        ("Is A better than B for C?", "yes_no"),
+        ("Can small models match large ones?", "yes_no"),
+        ("In JIT compilers, does graph colouring beat linear scan?", "yes_no"),
+        ("Whether pretraining helps?", "yes_no"),
+        ("What methods improve video retrieval?", "open"),
+        ("How do LLMs handle long context?", "open"),
+        ("Which losses work best for retrieval?", "open"),
+    ],
+)
 def test_question_kind(question, kind):
     assert question_kind(question) == kind
 
 
-@pytest.mark.parametrize(("question", "hypothesis"), [
-    ("Does temporal modelling improve text-video retrieval on MSR-VTT?",
-     "Temporal modelling improves text-video retrieval on MSR-VTT."),
-    ("Do diffusion models outperform GANs on MS-COCO?",
-     "Diffusion models outperform GANs on MS-COCO."),
-    ("Is chain-of-thought prompting effective on GSM8K?",
-     "Chain-of-thought prompting is effective on GSM8K."),
-    ("Can small language models match large ones on code generation?",
-     "Small language models can match large ones on code generation."),
-    ("Does data augmentation not help on small datasets?",
-     "Data augmentation does not help on small datasets."),
-    ("Is RLHF worse than DPO for instruction following?",
-     "RLHF is worse than DPO for instruction following."),
-    ("In vision transformers, does patch dropout reduce training cost?",
-     "In vision transformers, patch dropout reduces training cost."),
-    ("Can X be quantitatively shown to enhance generalization?", "X enhances generalization."),
-])
+@pytest.mark.parametrize(
+    ("question", "hypothesis"),
+    [
+        (
+            "Does temporal modelling improve text-video retrieval on MSR-VTT?",
+            "Temporal modelling improves text-video retrieval on MSR-VTT.",
+        ),
+        (
+            "Do diffusion models outperform GANs on MS-COCO?",
+            "Diffusion models outperform GANs on MS-COCO.",
+        ),
+        (
+            "Is chain-of-thought prompting effective on GSM8K?",
+            "Chain-of-thought prompting is effective on GSM8K.",
+        ),
+        (
+            "Can small language models match large ones on code generation?",
+            "Small language models can match large ones on code generation.",
+        ),
+        (
+            "Does data augmentation not help on small datasets?",
+            "Data augmentation does not help on small datasets.",
+        ),
+        (
+            "Is RLHF worse than DPO for instruction following?",
+            "RLHF is worse than DPO for instruction following.",
+        ),
+        (
+            "In vision transformers, does patch dropout reduce training cost?",
+            "In vision transformers, patch dropout reduces training cost.",
+        ),
+        ("Can X be quantitatively shown to enhance generalization?", "X enhances generalization."),
+    ],
+)
 def test_hypothesis_keeps_subject_and_direction(question, hypothesis):
     assert hypothesis_of(question) == hypothesis
 
 
 def test_facets_of_a_comparative_question():
-    a = analyze_question("Do diffusion models outperform GANs for text-to-image generation "
-                         "by FID on MS-COCO?")
+    a = analyze_question(
+        "Do diffusion models outperform GANs for text-to-image generation by FID on MS-COCO?"
+    )
     assert a.kind == "yes_no" and a.subject == "diffusion models"
     assert a.dataset == "MS-COCO" and a.metric == "FID"
     assert "text-to-image generation" in a.outcome and "MS-COCO" not in a.outcome
 
 
 def test_comparator_dataset_list_and_no_dataset_from_a_modifier():
-    a = analyze_question("Does graph-colouring register allocation produce faster code than "
-                         "linear-scan allocation in JIT compilers?")
+    a = analyze_question(
+        "Does graph-colouring register allocation produce faster code than "
+        "linear-scan allocation in JIT compilers?"
+    )
     assert a.comparator == "linear-scan allocation" and a.dataset == ""  # JIT is no dataset
-    b = analyze_question("Does temporal modelling improve text-video retrieval on MSR-VTT and "
-                         "DiDeMo?")
+    b = analyze_question(
+        "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
+    )
     assert b.dataset == "MSR-VTT, DiDeMo" and b.outcome == "improve text-video retrieval"
 
 

@@ -6,17 +6,33 @@ import pandas as pd
 from synth import report
 from synth.sources import make_papers
 
-EVIL = '<script>alert(1)</script> <img src=x onerror=alert(2)> [link](javascript:x) $\\times$ **b** # h | c'
+EVIL = (
+    "<script>alert(1)</script> <img src=x onerror=alert(2)> "
+    "[link](javascript:x) $\\times$ **b** # h | c"
+)
 
 
 def _included():
-    papers = make_papers([
-        {"paper_id": "2501.00001", "version": 2, "title": "Temporal {Merging} & 50% of $x_1$",
-         "authors": "Ada Lovelace; Alan Turing", "year": 2025, "source": "arxiv",
-         "url": "https://arxiv.org/abs/2501.00001"},
-        {"paper_id": "local-7", "title": EVIL, "authors": "O'Brien, Jr.; Zoë Ünal", "year": None,
-         "source": "jsonl"},
-    ])
+    papers = make_papers(
+        [
+            {
+                "paper_id": "2501.00001",
+                "version": 2,
+                "title": "Temporal {Merging} & 50% of $x_1$",
+                "authors": "Ada Lovelace; Alan Turing",
+                "year": 2025,
+                "source": "arxiv",
+                "url": "https://arxiv.org/abs/2501.00001",
+            },
+            {
+                "paper_id": "local-7",
+                "title": EVIL,
+                "authors": "O'Brien, Jr.; Zoë Ünal",
+                "year": None,
+                "source": "jsonl",
+            },
+        ]
+    )
     return papers.assign(included=True, rank=[1, 2], score=[3.0, 1.0], coverage=[0.5, 0.1])
 
 
@@ -43,7 +59,10 @@ def test_bibtex_parses_back_with_every_paper_once():
     arxiv = next(e for e in library.entries if "eprint" in e.fields_dict)
     assert arxiv.fields_dict["eprint"].value == "2501.00001"
     assert arxiv.fields_dict["year"].value == "2025"
-    assert "\\&" in arxiv.fields_dict["title"].value and "\\{Merging\\}" in arxiv.fields_dict["title"].value
+    assert (
+        "\\&" in arxiv.fields_dict["title"].value
+        and "\\{Merging\\}" in arxiv.fields_dict["title"].value
+    )
 
 
 def test_references_list_each_included_paper_once_with_version():
@@ -57,17 +76,43 @@ def test_references_list_each_included_paper_once_with_version():
 
 def test_facts_and_text_agree_with_tables():
     papers = _included().assign(included=[True, False], exclusion_reason=["", "beyond the top 1"])
-    claims = pd.DataFrame({"claim_id": ["c1", "c2", "c3"], "paper_id": ["2501.00001"] * 3,
-                           "text": ["A is 1.", "B is 2.", "C is 3."]})
-    verdicts = pd.DataFrame({"claim_id": ["c1", "c2", "c3"],
-                             "label": ["SUPPORTED", "UNVERIFIED", "UNVERIFIED"],
-                             "confidence": [0.9, 0.6, 0.3], "evidence_sentence": ["e", "", ""],
-                             "evidence_paper_id": ["x", "", ""]})
-    queries = pd.DataFrame({"query": ["q"], "returned": [2], "complete": [True], "from_cache": [False]})
-    review = {"reviewers": [{"name": "a", "score": 6.0, "rationale": "r"}], "overall": 6.0, "spread": 0.0}
-    facts = report.compute_facts(papers, claims, verdicts, review,
-                                 {"identified": 3, "duplicates_removed": 1, "source": "arXiv API",
-                                  "searched_on": "2026-11-25"}, queries)
+    claims = pd.DataFrame(
+        {
+            "claim_id": ["c1", "c2", "c3"],
+            "paper_id": ["2501.00001"] * 3,
+            "text": ["A is 1.", "B is 2.", "C is 3."],
+        }
+    )
+    verdicts = pd.DataFrame(
+        {
+            "claim_id": ["c1", "c2", "c3"],
+            "label": ["SUPPORTED", "UNVERIFIED", "UNVERIFIED"],
+            "confidence": [0.9, 0.6, 0.3],
+            "evidence_sentence": ["e", "", ""],
+            "evidence_paper_id": ["x", "", ""],
+        }
+    )
+    queries = pd.DataFrame(
+        {"query": ["q"], "returned": [2], "complete": [True], "from_cache": [False]}
+    )
+    review = {
+        "reviewers": [{"name": "a", "score": 6.0, "rationale": "r"}],
+        "overall": 6.0,
+        "spread": 0.0,
+    }
+    facts = report.compute_facts(
+        papers,
+        claims,
+        verdicts,
+        review,
+        {
+            "identified": 3,
+            "duplicates_removed": 1,
+            "source": "arXiv API",
+            "searched_on": "2026-11-25",
+        },
+        queries,
+    )
     assert facts["included"] == 1 and facts["claims"] == 3 and facts["supported"] == 1
     assert facts["unverified"] == 2 and facts["mean_confidence"] == 0.6
     text = report.abstract_text("Why?", facts)

@@ -35,8 +35,18 @@ TABLES = ("papers", "claims", "tuples", "verdicts")
 
 
 def _command(corpus: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "synth.cli", "run", "--params", SMOKE, "--corpus", str(corpus),
-            "--out", str(out)]
+    return [
+        sys.executable,
+        "-m",
+        "synth.cli",
+        "run",
+        "--params",
+        SMOKE,
+        "--corpus",
+        str(corpus),
+        "--out",
+        str(out),
+    ]
 
 
 def _env() -> dict[str, str]:
@@ -70,21 +80,31 @@ def _alive(pids: set[int]) -> set[int]:
     return alive
 
 
-def _kill_during(corpus: Path, out: Path, cwd: Path, stage: str, sig: signal.Signals,
-                 log: Path) -> dict:
+def _kill_during(
+    corpus: Path, out: Path, cwd: Path, stage: str, sig: signal.Signals, log: Path
+) -> dict:
     """Start ``synth run``, wait until ``stage`` is running (its notebook started, a kernel
     up), send ``sig`` (SIGTERM to the CLI process; SIGKILL to its whole process group) and
     wait for it and every kernel it started to end. Returns exit code, seconds to exit."""
     with open(log, "w") as err:
-        proc = subprocess.Popen(_command(corpus, out), cwd=cwd, env=_env(), stdout=subprocess.PIPE,
-                                stderr=err, start_new_session=True)
+        proc = subprocess.Popen(
+            _command(corpus, out),
+            cwd=cwd,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=err,
+            start_new_session=True,
+        )
     kids: set[int] = set()
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
             kids |= _descendants(proc.pid)
-            if (_status(out, stage) == "running" and kids
-                    and (out / "notebooks" / f"{_notebook(stage)}.ipynb").is_file()):
+            if (
+                _status(out, stage) == "running"
+                and kids
+                and (out / "notebooks" / f"{_notebook(stage)}.ipynb").is_file()
+            ):
                 break
             time.sleep(0.2)
         assert proc.poll() is None, f"run ended before {stage} started:\n{log.read_text()[-2000:]}"
@@ -119,7 +139,9 @@ def _notebook(stage: str) -> str:
 
 def _hashes(out: Path, stages: tuple[str, ...]) -> dict[str, str]:
     manifest = json.loads((out / "run.json").read_text())
-    return {name: digest for s in stages for name, digest in manifest["stages"][s]["outputs"].items()}
+    return {
+        name: digest for s in stages for name, digest in manifest["stages"][s]["outputs"].items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +153,15 @@ def runs(tmp_path_factory) -> dict:
     work = tmp / "cwd"
     work.mkdir()
     baseline = tmp / "baseline"
-    done = subprocess.run([*_command(corpus, baseline), "--quiet"], cwd=work, env=_env(), check=False,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [*_command(corpus, baseline), "--quiet"],
+        cwd=work,
+        env=_env(),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
 
     out = tmp / "resumed"
@@ -146,13 +175,32 @@ def runs(tmp_path_factory) -> dict:
     hashes_kill = _hashes(out, ("search", "screen", "claims"))
     mtimes_kill = {n: (out / n).stat().st_mtime_ns for n in hashes_kill}
 
-    final = subprocess.run(_command(corpus, out), cwd=work, env=_env(), check=False, capture_output=True,
-                           text=True, timeout=600)
-    return {"tmp": tmp, "work": work, "baseline": baseline, "out": out, "term": term,
-            "term_log": (tmp / "term.log").read_text(), "after_term": after_term,
-            "hashes_term": hashes_term, "mtimes_term": mtimes_term, "kill": kill,
-            "kill_log": (tmp / "kill.log").read_text(), "after_kill": after_kill,
-            "hashes_kill": hashes_kill, "mtimes_kill": mtimes_kill, "final": final}
+    final = subprocess.run(
+        _command(corpus, out),
+        cwd=work,
+        env=_env(),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return {
+        "tmp": tmp,
+        "work": work,
+        "baseline": baseline,
+        "out": out,
+        "term": term,
+        "term_log": (tmp / "term.log").read_text(),
+        "after_term": after_term,
+        "hashes_term": hashes_term,
+        "mtimes_term": mtimes_term,
+        "kill": kill,
+        "kill_log": (tmp / "kill.log").read_text(),
+        "after_kill": after_kill,
+        "hashes_kill": hashes_kill,
+        "mtimes_kill": mtimes_kill,
+        "final": final,
+    }
 
 
 def test_sigterm_exits_promptly_non_zero_and_records_interrupted(runs):
@@ -196,8 +244,10 @@ def test_final_rerun_completes_reusing_and_matches_uninterrupted_run(runs):
         assert file_sha256(out / name) == digest
         assert (out / name).stat().st_mtime_ns == runs["mtimes_kill"][name], f"{name} rewritten"
     for table in TABLES:
-        pd.testing.assert_frame_equal(pd.read_parquet(out / f"{table}.parquet"),
-                                      pd.read_parquet(baseline / f"{table}.parquet"))
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(out / f"{table}.parquet"),
+            pd.read_parquet(baseline / f"{table}.parquet"),
+        )
     manifest = json.loads((out / "run.json").read_text())
     assert all(s["status"] == "done" for s in manifest["stages"].values())
     assert manifest["counts"] == json.loads((baseline / "run.json").read_text())["counts"]
@@ -208,7 +258,13 @@ def test_no_temporary_files_and_nothing_outside_the_run_folders(runs):
     for folder in (runs["out"], runs["baseline"]):
         assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
     assert sorted(p.name for p in runs["tmp"].iterdir()) == [
-        "baseline", "corpus.jsonl", "cwd", "kill.log", "resumed", "term.log"]
+        "baseline",
+        "corpus.jsonl",
+        "cwd",
+        "kill.log",
+        "resumed",
+        "term.log",
+    ]
     assert list(runs["work"].iterdir()) == []  # nothing written to the working directory
 
 
@@ -266,15 +322,19 @@ def test_stage_is_done_checks_status_expected_outputs_and_hashes(tmp_path):
     for name in STAGE["screen"].outputs:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(name)
-    record = {"status": "done",
-              "outputs": {n: file_sha256(tmp_path / n) for n in STAGE["screen"].outputs}}
+    record = {
+        "status": "done",
+        "outputs": {n: file_sha256(tmp_path / n) for n in STAGE["screen"].outputs},
+    }
     write_json(tmp_path / "run.json", record)
     assert stage_is_done(tmp_path, record, STAGE["screen"].outputs)
     assert not stage_is_done(tmp_path, {**record, "status": "running"}, STAGE["screen"].outputs)
     assert not stage_is_done(tmp_path, {**record, "status": "interrupted"})
     assert not stage_is_done(tmp_path, None)
     partial = {"status": "done", "outputs": {"papers.csv": record["outputs"]["papers.csv"]}}
-    assert stage_is_done(tmp_path, partial) and not stage_is_done(tmp_path, partial, STAGE["screen"].outputs)
+    assert stage_is_done(tmp_path, partial) and not stage_is_done(
+        tmp_path, partial, STAGE["screen"].outputs
+    )
     (tmp_path / "papers.csv").write_text("edited by hand")
     assert not stage_is_done(tmp_path, record, STAGE["screen"].outputs)
     (tmp_path / "papers.csv").unlink()

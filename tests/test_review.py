@@ -15,9 +15,17 @@ QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and 
 
 def _run_tables(records: list[dict]) -> review.RunTables:
     """The stages' functions in-process, as the notebooks call them."""
-    rows = [{"paper_id": r["id"].split("v")[0] if "v" in r["id"][5:] else r["id"],
-             "title": r["title"], "abstract": r["summary"], "authors": "; ".join(r["authors"]),
-             "year": 2025, "source": "jsonl"} for r in records]
+    rows = [
+        {
+            "paper_id": r["id"].split("v")[0] if "v" in r["id"][5:] else r["id"],
+            "title": r["title"],
+            "abstract": r["summary"],
+            "authors": "; ".join(r["authors"]),
+            "year": 2025,
+            "source": "jsonl",
+        }
+        for r in records
+    ]
     papers, _ = dedupe_papers(make_papers(rows))
     terms = search.extract_key_terms(QUESTION)
     n_entities = int((terms["kind"] == "entity").sum())
@@ -26,13 +34,22 @@ def _run_tables(records: list[dict]) -> review.RunTables:
     sentences = claims.sentence_table(included)
     scores = claims.score_claims(sentences, included.set_index("paper_id")["title"])
     found = claims.extract_claims(sentences, scores, claims.DEFAULT_THRESHOLD, 4)
-    verdicts = verify.verify_claims(found, sentences) if len(found) else pd.DataFrame(
-        columns=["claim_id", "label", "confidence"])
-    queries = pd.DataFrame({"query": ["local"], "returned": [len(rows)], "complete": [True],
-                            "from_cache": [False]})
-    return review.RunTables(screened, found, verdicts, queries,
-                            {"n_entities": n_entities, "input_hash": "abc"},
-                            {"target_papers": 6, "max_included": 8})
+    verdicts = (
+        verify.verify_claims(found, sentences)
+        if len(found)
+        else pd.DataFrame(columns=["claim_id", "label", "confidence"])
+    )
+    queries = pd.DataFrame(
+        {"query": ["local"], "returned": [len(rows)], "complete": [True], "from_cache": [False]}
+    )
+    return review.RunTables(
+        screened,
+        found,
+        verdicts,
+        queries,
+        {"n_entities": n_entities, "input_hash": "abc"},
+        {"target_papers": 6, "max_included": 8},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +86,32 @@ def test_overall_is_the_mean_and_spread_the_range(on_topic):
 def test_claim_reviewer_penalises_cut_and_duplicated_claims():
     base = review.RunTables(
         papers=pd.DataFrame({"included": [True], "exclusion_reason": [""]}),
-        claims=pd.DataFrame({"claim_id": ["a", "b"], "paper_id": ["p", "q"],
-                             "text": ["TempMerge achieves 49.8 R@1 on MSR-VTT.",
-                                      "Frame averaging reaches 46.1 R@1 on MSR-VTT with ViT-B/32."]}),
-        verdicts=pd.DataFrame(), queries=pd.DataFrame())
-    bad = review.RunTables(base.papers, pd.DataFrame({
-        "claim_id": ["a", "b"], "paper_id": ["p", "q"],
-        "text": ["FollowIR-7B has a parameter count of 50.7K and it improv",
-                 "FollowIR-7B has a parameter count of 50.7K and it improv"]}),
-        base.verdicts, base.queries)
+        claims=pd.DataFrame(
+            {
+                "claim_id": ["a", "b"],
+                "paper_id": ["p", "q"],
+                "text": [
+                    "TempMerge achieves 49.8 R@1 on MSR-VTT.",
+                    "Frame averaging reaches 46.1 R@1 on MSR-VTT with ViT-B/32.",
+                ],
+            }
+        ),
+        verdicts=pd.DataFrame(),
+        queries=pd.DataFrame(),
+    )
+    bad = review.RunTables(
+        base.papers,
+        pd.DataFrame(
+            {
+                "claim_id": ["a", "b"],
+                "paper_id": ["p", "q"],
+                "text": [
+                    "FollowIR-7B has a parameter count of 50.7K and it improv",
+                    "FollowIR-7B has a parameter count of 50.7K and it improv",
+                ],
+            }
+        ),
+        base.verdicts,
+        base.queries,
+    )
     assert review.review_claims(base)[0] - review.review_claims(bad)[0] >= 3

@@ -32,27 +32,38 @@ def test_question_without_entities_still_gets_queries():
     terms = search.extract_key_terms("How does dropout affect generalization of deep networks?")
     assert "entity" not in set(terms["kind"])
     queries = search.build_arxiv_queries(terms)
-    assert queries and all("dropout" in q or "deep networks" in q or "generalization" in q
-                           for q in queries)
+    assert queries and all(
+        "dropout" in q or "deep networks" in q or "generalization" in q for q in queries
+    )
 
 
 def test_relation_verbs_do_not_glue_phrases():
-    terms = search.extract_key_terms("Does retrieval-augmented generation reduce hallucination in LLMs?")
+    terms = search.extract_key_terms(
+        "Does retrieval-augmented generation reduce hallucination in LLMs?"
+    )
     assert "retrieval-augmented generation" in set(terms["term"])
     assert not any("reduce" in t for t in terms.loc[terms["kind"] == "phrase", "term"])
 
 
 def test_term_hits_count_papers_mentioning_each_term():
-    papers = pd.DataFrame({"title": ["MSR-VTT results", "Other"],
-                           "abstract": ["We test on msr-vtt and DiDeMo.", "Nothing here."]})
-    terms = pd.DataFrame({"term": ["MSR-VTT", "DiDeMo", "InternVideo2"],
-                          "kind": ["entity"] * 3, "weight": [3.0] * 3})
+    papers = pd.DataFrame(
+        {
+            "title": ["MSR-VTT results", "Other"],
+            "abstract": ["We test on msr-vtt and DiDeMo.", "Nothing here."],
+        }
+    )
+    terms = pd.DataFrame(
+        {"term": ["MSR-VTT", "DiDeMo", "InternVideo2"], "kind": ["entity"] * 3, "weight": [3.0] * 3}
+    )
     hits = search.compute_term_hits(papers, terms)
     assert hits["papers"].tolist() == [1, 1, 0]
 
 
 def test_acronyms_and_spelling_variants():
-    q = "Does retrieval-augmented generation (RAG) reduce hallucination in large language models (LLMs)?"
+    q = (
+        "Does retrieval-augmented generation (RAG) reduce hallucination "
+        "in large language models (LLMs)?"
+    )
     acronyms = search.find_acronyms(q)
     assert acronyms == {"RAG": "retrieval-augmented generation", "LLM": "large language models"}
     assert search.term_variants("LLMs", acronyms) == ["LLMs", "LLM", "large language models"]

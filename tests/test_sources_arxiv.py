@@ -12,12 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from arxiv_server import (
-    FakeArxivServer,
-    arxiv_server_fixture,  # noqa: F401 - registers the arxiv_server fixture
-    feed_xml,
-    make_entry,
-)
 
 from synth.errors import InputError, SearchError
 from synth.sources import PAPER_COLUMNS
@@ -29,6 +23,13 @@ from synth.sources.arxiv import (
     api_url_from_env,
     make_client,
     search_arxiv,
+)
+
+from arxiv_server import (
+    FakeArxivServer,
+    arxiv_server_fixture,  # noqa: F401 - registers the arxiv_server fixture
+    feed_xml,
+    make_entry,
 )
 
 UNRESOLVABLE = "http://arxiv.invalid/api/query"  # .invalid never resolves (RFC 2606)
@@ -340,8 +341,9 @@ def _fixed_answer(body: bytes, gap: float = 0.0, **headers: str) -> Iterator[str
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                     daemon=True).start()
+    threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    ).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/api/query"
     finally:

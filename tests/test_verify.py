@@ -296,8 +296,14 @@ def test_restatement_rule_needs_the_same_negations():
     docs["text"] = docs["sentences"].map(" ".join)
     model = v.load_model()
     pairs, sents = featurize(claims, docs, 5)
-    table = stance_table(claims, pairs, sents, rationale_probability(model.rationale, sents),
-                         docs, model.rationale_ratio)
+    table = stance_table(
+        claims,
+        pairs,
+        sents,
+        rationale_probability(model.rationale, sents),
+        docs,
+        model.rationale_ratio,
+    )
     restates = dict(zip(pairs["doc_row"], table["restates"], strict=True))
     assert restates == {0: 0.0, 1: 1.0}
     probs = np.array([[0.3, 0.6, 0.1], [0.3, 0.6, 0.1]])
@@ -371,9 +377,13 @@ def test_dense_verifier_gives_the_same_verdicts_on_the_clear_cases(sentences):
 
     if not dense.available():
         pytest.skip("dense extra not installed")
-    claims = pd.DataFrame({"claim_id": ["support", "contradict", "unrelated"],
-                           "paper_id": ["A", "F", "F"],
-                           "text": [SENTENCES[1][2], SENTENCES[8][2], SENTENCES[9][2]]})
+    claims = pd.DataFrame(
+        {
+            "claim_id": ["support", "contradict", "unrelated"],
+            "paper_id": ["A", "F", "F"],
+            "text": [SENTENCES[1][2], SENTENCES[8][2], SENTENCES[9][2]],
+        }
+    )
     out = v.verify_claims(claims, sentences, v.load_verifier(dense=True)).set_index("claim_id")
     assert out.loc["support", "label"] == "SUPPORTED"
     assert out.loc["support", "evidence_paper_id"] == "B"
@@ -388,10 +398,14 @@ def test_dense_verifier_does_not_call_a_close_paraphrase_contradicted():
     if not dense.available():
         pytest.skip("dense extra not installed")
     paraphrase = "In diabetic patients, metformin lowered the risk of colorectal cancer."
-    sents = pd.DataFrame([("A", 0, "Metformin reduces the risk of colorectal cancer."),
-                          ("B", 0, paraphrase),
-                          ("C", 0, "Exercise reduced hippocampal volume.")],
-                         columns=["paper_id", "sentence_index", "text"])
+    sents = pd.DataFrame(
+        [
+            ("A", 0, "Metformin reduces the risk of colorectal cancer."),
+            ("B", 0, paraphrase),
+            ("C", 0, "Exercise reduced hippocampal volume."),
+        ],
+        columns=["paper_id", "sentence_index", "text"],
+    )
     claims = pd.DataFrame({"claim_id": ["a"], "paper_id": ["A"], "text": [sents.loc[0, "text"]]})
     out = v.verify_claims(claims, sents, v.load_verifier(dense=True))
     assert out.loc[0, "label"] == "SUPPORTED" and out.loc[0, "evidence_paper_id"] == "B"

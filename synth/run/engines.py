@@ -43,10 +43,15 @@ class InProcessEngine(Engine):
             try:
                 with contextlib.redirect_stdout(io.StringIO()):
                     exec(compile(cell.source, f"<cell {index}>", "exec"), namespace)  # noqa: S102
-            except Exception as err:  # recorded as the cell's error output, as a kernel would
-                cell.outputs = [nbformat.v4.new_output(
-                    "error", ename=type(err).__name__, evalue=str(err),
-                    traceback=traceback.format_exception_only(err))]
+            except Exception as err:  # noqa: BLE001 - recorded as the cell's error output, as a kernel would
+                cell.outputs = [
+                    nbformat.v4.new_output(
+                        "error",
+                        ename=type(err).__name__,
+                        evalue=str(err),
+                        traceback=traceback.format_exception_only(err),
+                    )
+                ]
                 nb_man.cell_exception(cell, cell_index=index, exception=err)
                 break
             finally:
@@ -58,8 +63,15 @@ def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
-def execute_stage(stage: str, notebook: Path, target: Path, parameters: dict[str, Any],
-                  engine: str | None = None, km: Any = None, progress: bool = True) -> Path:
+def execute_stage(
+    stage: str,
+    notebook: Path,
+    target: Path,
+    parameters: dict[str, Any],
+    engine: str | None = None,
+    km: Any = None,
+    progress: bool = True,
+) -> Path:
     """Execute ``notebook`` with papermill into ``target`` with ``parameters``.
 
     Parameters reach the notebook as data (papermill writes each as a Python literal into an
@@ -70,24 +82,37 @@ def execute_stage(stage: str, notebook: Path, target: Path, parameters: dict[str
     """
     import papermill as pm
 
-    options: dict[str, Any] = {"km": km} if km is not None else {
-        "extra_arguments": ["--IPKernelApp.log_level=ERROR"]}
+    options: dict[str, Any] = (
+        {"km": km} if km is not None else {"extra_arguments": ["--IPKernelApp.log_level=ERROR"]}
+    )
     if km is not None:
         reset_kernel(km)
     try:
-        pm.execute_notebook(str(notebook), str(target), parameters=parameters,
-                            engine_name=engine, kernel_name="python3", language="python",
-                            progress_bar=progress, cwd=str(notebook.parent), **options)
+        pm.execute_notebook(
+            str(notebook),
+            str(target),
+            parameters=parameters,
+            engine_name=engine,
+            kernel_name="python3",
+            language="python",
+            progress_bar=progress,
+            cwd=str(notebook.parent),
+            **options,
+        )
     except pm.PapermillExecutionError as err:
         if err.ename == "InputError":
             raise InputError(err.evalue) from None
         if err.ename == "SearchError":
             raise SearchError(f"{err.evalue}; the executed notebook is {target}") from None
-        raise StageError(f"stage {stage} failed ({err.ename}: {_one_line(err.evalue)}); "
-                         f"the executed notebook is {target}") from None
+        raise StageError(
+            f"stage {stage} failed ({err.ename}: {_one_line(err.evalue)}); "
+            f"the executed notebook is {target}"
+        ) from None
     except Exception as err:  # noqa: BLE001 - a dead kernel etc.: still say where to look
-        raise StageError(f"stage {stage} failed ({type(err).__name__}: {_one_line(err)}); "
-                         f"the executed notebook is {target}") from None
+        raise StageError(
+            f"stage {stage} failed ({type(err).__name__}: {_one_line(err)}); "
+            f"the executed notebook is {target}"
+        ) from None
     return target
 
 
@@ -114,7 +139,10 @@ def reset_kernel(km: Any) -> None:
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=60)
-        kc.execute_interactive("%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\n"
-                               "del _plt", timeout=60, output_hook=lambda msg: None)
+        kc.execute_interactive(
+            "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt",
+            timeout=60,
+            output_hook=lambda msg: None,
+        )
     finally:
         kc.stop_channels()

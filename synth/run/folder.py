@@ -18,8 +18,9 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def new_run_dir(out_root: Path, params_file: str | Path | None,
-                when: dt.datetime | None = None) -> Path:
+def new_run_dir(
+    out_root: Path, params_file: str | Path | None, when: dt.datetime | None = None
+) -> Path:
     """``<out_root>/<params stem>_<UTC timestamp>``, made unique if that name exists."""
     when = when or dt.datetime.now(dt.UTC)
     stem = Path(params_file).stem if params_file else "default"
@@ -38,14 +39,18 @@ def _reopen(run_dir: Path, request: RunRequest) -> dict:
     try:
         manifest = read_json(manifest_path)
     except (OSError, ValueError) as err:
-        raise InputError(f"{manifest_path}: unreadable run manifest ({type(err).__name__}); "
-                         "choose a new --out") from None
+        raise InputError(
+            f"{manifest_path}: unreadable run manifest ({type(err).__name__}); choose a new --out"
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("fingerprint") != request.fingerprint():
-        raise InputError(f"{run_dir}: holds a run with another question, parameters or corpus; "
-                         "choose a new --out")
+        raise InputError(
+            f"{run_dir}: holds a run with another question, parameters or corpus; "
+            "choose a new --out"
+        )
     if manifest.get("input_hashes") != input_hashes(request):
-        raise InputError(f"{run_dir}: the corpus or params file changed since that run; "
-                         "choose a new --out")
+        raise InputError(
+            f"{run_dir}: the corpus or params file changed since that run; choose a new --out"
+        )
     manifest.setdefault("stages", {})
     return manifest
 
@@ -67,9 +72,13 @@ def _create(run_dir: Path, request: RunRequest, exist_ok: bool) -> dict:
         run_dir.mkdir(parents=True, exist_ok=exist_ok)  # exists only when empty
         (run_dir / "notebooks").mkdir()
     except FileExistsError:  # another run took the name meanwhile
-        raise InputError(f"{run_dir}: created by another run meanwhile; will not overwrite") from None
+        raise InputError(
+            f"{run_dir}: created by another run meanwhile; will not overwrite"
+        ) from None
     except OSError as err:
-        raise InputError(f"{run_dir}: cannot create the run folder ({err.strerror or err})") from None
+        raise InputError(
+            f"{run_dir}: cannot create the run folder ({err.strerror or err})"
+        ) from None
     write_json(run_dir / "run.json", manifest)
     return manifest
 
@@ -82,7 +91,11 @@ def open_run(request: RunRequest, out: str | Path | None, out_root: Path) -> tup
     or any other file is never overwritten.
     """
     target = Path(out).expanduser().resolve() if out is not None else None
-    if target is not None and target.exists() and not (target.is_dir() and not any(target.iterdir())):
+    if (
+        target is not None
+        and target.exists()
+        and not (target.is_dir() and not any(target.iterdir()))
+    ):
         return target, _reopen(target, request)
     run_dir = target if target is not None else new_run_dir(out_root.resolve(), request.params_file)
     return run_dir, _create(run_dir, request, exist_ok=target is not None)
@@ -96,8 +109,10 @@ def stage_is_done(run_dir: Path, record: dict | None, expected: tuple[str, ...] 
     outputs = record.get("outputs", {})
     if not isinstance(outputs, dict) or any(name not in outputs for name in expected):
         return False
-    return all((run_dir / name).is_file() and file_sha256(run_dir / name) == digest
-               for name, digest in outputs.items())
+    return all(
+        (run_dir / name).is_file() and file_sha256(run_dir / name) == digest
+        for name, digest in outputs.items()
+    )
 
 
 def record_stage(run_dir: Path, manifest: dict, stage: str, **fields: Any) -> None:

@@ -52,6 +52,7 @@ def stage_outputs(stage: Stage) -> tuple[str, ...]:
 def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM raises ``KeyboardInterrupt`` (in the main thread), so a stopped run is recorded
     as interrupted and can be resumed."""
+
     def on_sigterm(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt("SIGTERM")
 
@@ -64,8 +65,9 @@ def sigterm_as_interrupt() -> Iterator[None]:
             signal.signal(signal.SIGTERM, previous)
 
 
-def render_run_report(run_dir: str | Path, notebooks: Path | None = None,
-                      progress: bool = False) -> dict[str, Path]:
+def render_run_report(
+    run_dir: str | Path, notebooks: Path | None = None, progress: bool = False
+) -> dict[str, Path]:
     """Execute the report notebook on ``run_dir`` and render ``report.html`` / ``report.md``:
     the report stage of ``synth run``, for a run made notebook by notebook in JupyterLab."""
     run_dir = Path(run_dir).expanduser().resolve()
@@ -78,40 +80,72 @@ def render_run_report(run_dir: str | Path, notebooks: Path | None = None,
     return render_report(executed, read_json(run_dir / QUESTION)["question"], run_dir)
 
 
-def _run_stage(stage: Stage, run_dir: Path, manifest: dict, params: dict, notebooks: Path,
-               engine: str | None, km: Any, progress: bool) -> None:
+def _run_stage(
+    stage: Stage,
+    run_dir: Path,
+    manifest: dict,
+    params: dict,
+    notebooks: Path,
+    engine: str | None,
+    km: Any,
+    progress: bool,
+) -> None:
     started = time.perf_counter()
     record_stage(run_dir, manifest, stage.name, status="running", started=now())
     executed = run_dir / "notebooks" / f"{stage.notebook}.ipynb"
-    execute_stage(stage.name, notebooks / f"{stage.notebook}.ipynb", executed,
-                  notebook_parameters(params, stage.name, run_dir), engine=engine, km=km,
-                  progress=progress)
+    execute_stage(
+        stage.name,
+        notebooks / f"{stage.notebook}.ipynb",
+        executed,
+        notebook_parameters(params, stage.name, run_dir),
+        engine=engine,
+        km=km,
+        progress=progress,
+    )
     if stage.name == "report":
         render_report(executed, read_json(run_dir / QUESTION)["question"], run_dir)
     missing = [n for n in stage_outputs(stage) if not (run_dir / n).is_file()]
     if missing:
-        raise StageError(f"stage {stage.name} finished without writing {', '.join(missing)}; "
-                         f"the executed notebook is {executed}")
-    record_stage(run_dir, manifest, stage.name, status="done",
-                 outputs=output_hashes(run_dir, stage_outputs(stage)),
-                 seconds=round(time.perf_counter() - started, 2))
+        raise StageError(
+            f"stage {stage.name} finished without writing {', '.join(missing)}; "
+            f"the executed notebook is {executed}"
+        )
+    record_stage(
+        run_dir,
+        manifest,
+        stage.name,
+        status="done",
+        outputs=output_hashes(run_dir, stage_outputs(stage)),
+        seconds=round(time.perf_counter() - started, 2),
+    )
 
 
-def _record_failure(err: BaseException, stage: Stage, run_dir: Path, manifest: dict,
-                    log: Log) -> None:
+def _record_failure(
+    err: BaseException, stage: Stage, run_dir: Path, manifest: dict, log: Log
+) -> None:
     interrupted = isinstance(err, KeyboardInterrupt)
-    record_stage(run_dir, manifest, stage.name,
-                 status="interrupted" if interrupted else "failed",
-                 error=" ".join(f"{type(err).__name__}: {err}".split()),
-                 notebook=str(run_dir / "notebooks" / f"{stage.notebook}.ipynb"))
+    record_stage(
+        run_dir,
+        manifest,
+        stage.name,
+        status="interrupted" if interrupted else "failed",
+        error=" ".join(f"{type(err).__name__}: {err}".split()),
+        notebook=str(run_dir / "notebooks" / f"{stage.notebook}.ipynb"),
+    )
     if interrupted:
         log(f"[{stage.name}] interrupted; run the same command again to resume ({run_dir})")
 
 
-def run_pipeline(request: RunRequest, out: str | Path | None = None,
-                 out_root: str | Path = "output", notebooks: Path | None = None,
-                 progress: bool = True, log: Log = lambda s: None, shared: bool = True,
-                 in_process: bool = False) -> Path:
+def run_pipeline(
+    request: RunRequest,
+    out: str | Path | None = None,
+    out_root: str | Path = "output",
+    notebooks: Path | None = None,
+    progress: bool = True,
+    log: Log = lambda s: None,
+    shared: bool = True,
+    in_process: bool = False,
+) -> Path:
     """Run (or resume) every stage and render the report; return the run folder.
 
     Stages run one after another on one kernel (``shared``; namespace reset between them),
@@ -135,8 +169,9 @@ def run_pipeline(request: RunRequest, out: str | Path | None = None,
         km = None
         try:
             for stage in STAGES:
-                if not rerun and stage_is_done(run_dir, manifest["stages"].get(stage.name),
-                                               stage_outputs(stage)):
+                if not rerun and stage_is_done(
+                    run_dir, manifest["stages"].get(stage.name), stage_outputs(stage)
+                ):
                     log(f"[{stage.name}] reused (outputs unchanged)")
                     continue
                 rerun = True
@@ -144,9 +179,16 @@ def run_pipeline(request: RunRequest, out: str | Path | None = None,
                 if km is None and shared and not inline:
                     km = stack.enter_context(shared_kernel(notebooks))
                 log(f"[{stage.name}] running {stage.notebook}.ipynb")
-                _run_stage(stage, run_dir, manifest, params, notebooks,
-                           INPROCESS if inline else None, km if shared and not inline else None,
-                           progress)
+                _run_stage(
+                    stage,
+                    run_dir,
+                    manifest,
+                    params,
+                    notebooks,
+                    INPROCESS if inline else None,
+                    km if shared and not inline else None,
+                    progress,
+                )
         except BaseException as err:
             done = any(r.get("status") == "done" for r in manifest["stages"].values())
             if isinstance(err, InputError) and fresh and not done:
@@ -159,9 +201,13 @@ def run_pipeline(request: RunRequest, out: str | Path | None = None,
     return run_dir
 
 
-def run_compare(requests: list[RunRequest], out_root: str | Path = "output",
-                notebooks: Path | None = None, progress: bool = True,
-                log: Log = lambda s: None) -> Path:
+def run_compare(
+    requests: list[RunRequest],
+    out_root: str | Path = "output",
+    notebooks: Path | None = None,
+    progress: bool = True,
+    log: Log = lambda s: None,
+) -> Path:
     """Run the pipeline once per request (sharing one cache), then execute the comparison
     notebook and render ``compare.html``. Returns the comparison folder."""
     notebooks = notebooks or project_notebooks()
@@ -175,12 +221,24 @@ def run_compare(requests: list[RunRequest], out_root: str | Path = "output",
         if not request.params["shared"]["cache_dir"]:
             request.params["shared"]["cache_dir"] = str(out_root / "cache")
         log(f"== {stem}")
-        run_dirs.append(run_pipeline(request, out=folder / stem, out_root=folder,
-                                     notebooks=notebooks, progress=progress, log=log))
+        run_dirs.append(
+            run_pipeline(
+                request,
+                out=folder / stem,
+                out_root=folder,
+                notebooks=notebooks,
+                progress=progress,
+                log=log,
+            )
+        )
     executed = folder / "compare.ipynb"
-    execute_stage("compare", notebooks / f"{COMPARE_NOTEBOOK}.ipynb", executed,
-                  {"run_dirs": [str(r) for r in run_dirs], "question": requests[0].question},
-                  progress=progress)
+    execute_stage(
+        "compare",
+        notebooks / f"{COMPARE_NOTEBOOK}.ipynb",
+        executed,
+        {"run_dirs": [str(r) for r in run_dirs], "question": requests[0].question},
+        progress=progress,
+    )
     nb = report_only(nbformat.read(executed, as_version=4))
     write_text(folder / "compare.html", to_html(nb, f"Comparison: {requests[0].question}"))
     return folder

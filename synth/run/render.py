@@ -15,8 +15,15 @@ from synth.errors import InputError
 from synth.io import atomic_path, write_text
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def report_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -32,9 +39,12 @@ def report_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if "notebook-only" in cell.get("metadata", {}).get("tags", []):
             continue
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs
-                            if o.get("output_type") in ("display_data", "execute_result")
-                            and any(k in o.get("data", {}) for k in keep)]
+            cell.outputs = [
+                o
+                for o in cell.outputs
+                if o.get("output_type") in ("display_data", "execute_result")
+                and any(k in o.get("data", {}) for k in keep)
+            ]
         cells.append(cell)
     nb.cells = cells
     return nb
@@ -45,9 +55,13 @@ def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     from nbconvert import HTMLExporter
 
     nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="synth_report", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="synth_report",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return html
 
@@ -56,11 +70,13 @@ def to_markdown(nb: nbformat.NotebookNode, folder: Path, files_dir: str = "repor
     """Markdown of a report-only notebook; its figures are written to ``folder/files_dir``."""
     from nbconvert import MarkdownExporter
 
-    exporter = MarkdownExporter(exclude_input=True, exclude_input_prompt=True,
-                                exclude_output_prompt=True)
+    exporter = MarkdownExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
     exporter.display_data_priority = ["text/markdown", "image/png", "text/plain"]
     md, resources = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": "report"}, "output_files_dir": files_dir})
+        nb, resources={"metadata": {"name": "report"}, "output_files_dir": files_dir}
+    )
     for rel, data in resources.get("outputs", {}).items():
         with atomic_path(folder / rel) as tmp:
             tmp.write_bytes(data)
@@ -72,8 +88,10 @@ def render_report(executed: Path, question: str, folder: Path) -> dict[str, Path
     nb = report_only(nbformat.read(executed, as_version=4))
     html = to_html(nb, question)
     md = to_markdown(nb, folder)
-    return {"html": write_text(folder / "report.html", html),
-            "md": write_text(folder / "report.md", md)}
+    return {
+        "html": write_text(folder / "report.html", html),
+        "md": write_text(folder / "report.md", md),
+    }
 
 
 def export_pdf(html: Path, browser: str | None = None) -> Path:
@@ -86,7 +104,17 @@ def export_pdf(html: Path, browser: str | None = None) -> Path:
         raise InputError("--pdf: no chromium found (install Debian's chromium package)")
     target = html.with_suffix(".pdf")
     with tempfile.TemporaryDirectory() as profile, atomic_path(target) as tmp:
-        subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                        "--no-pdf-header-footer", f"--print-to-pdf={tmp}", html.resolve().as_uri()],
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                browser,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={tmp}",
+                html.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
     return target

@@ -15,8 +15,19 @@ from synth.config import check_question, load_params
 from synth.errors import InputError
 from synth.io import file_sha256
 
-PACKAGES = ("synth", "papermill", "nbconvert", "pandas", "numpy", "scikit-learn", "arxiv",
-            "matplotlib", "nupunkt", "PyStemmer", "pypdf")
+PACKAGES = (
+    "synth",
+    "papermill",
+    "nbconvert",
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "arxiv",
+    "matplotlib",
+    "nupunkt",
+    "PyStemmer",
+    "pypdf",
+)
 
 
 @dataclass(frozen=True)
@@ -33,8 +44,9 @@ class RunRequest:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def make_request(question: str | None, params_file: str | Path | None,
-                 corpus: str | Path | None) -> RunRequest:
+def make_request(
+    question: str | None, params_file: str | Path | None, corpus: str | Path | None
+) -> RunRequest:
     """Load and validate params, apply the command-line question and corpus, check inputs.
 
     A corpus named in a params file is relative to that file. Raises ``InputError`` before
@@ -51,11 +63,17 @@ def make_request(question: str | None, params_file: str | Path | None,
     if corpus_path:
         p = Path(corpus_path).expanduser()
         if not p.exists():
-            raise InputError(f"{corpus_path}: corpus not found (expected a file or folder of "
-                             "JSONL, CSV, BibTeX, RIS or PDF records)")
+            raise InputError(
+                f"{corpus_path}: corpus not found (expected a file or folder of "
+                "JSONL, CSV, BibTeX, RIS or PDF records)"
+            )
         params["search"]["corpus"] = str(p.resolve())
-    return RunRequest(params["shared"]["question"], params,
-                      str(params_file) if params_file else None, params["search"]["corpus"])
+    return RunRequest(
+        params["shared"]["question"],
+        params,
+        str(params_file) if params_file else None,
+        params["search"]["corpus"],
+    )
 
 
 def package_versions() -> dict[str, str]:

@@ -42,8 +42,16 @@ PAPER_COLUMNS: list[str] = [
 ]
 
 _STR_COLUMNS = [
-    "paper_id", "title", "abstract", "authors", "published", "url",
-    "categories", "source", "source_file", "full_text",
+    "paper_id",
+    "title",
+    "abstract",
+    "authors",
+    "published",
+    "url",
+    "categories",
+    "source",
+    "source_file",
+    "full_text",
 ]
 
 

@@ -171,12 +171,20 @@ def make_client(
     must arrive within twice that. Good pages are cached for ``CACHE_EXPIRY``.
     """
     backoff = delay_seconds if backoff_seconds is None else backoff_seconds
-    if (page_size < 1 or num_retries < 0 or delay_seconds < 0 or timeout_seconds <= 0
-            or backoff < 0 or max_backoff_seconds < 0):
-        raise InputError(f"arXiv client: bad settings page_size={page_size}, num_retries="
-                         f"{num_retries}, delay_seconds={delay_seconds}, timeout_seconds="
-                         f"{timeout_seconds}, backoff_seconds={backoff_seconds}, "
-                         f"max_backoff_seconds={max_backoff_seconds}")
+    if (
+        page_size < 1
+        or num_retries < 0
+        or delay_seconds < 0
+        or timeout_seconds <= 0
+        or backoff < 0
+        or max_backoff_seconds < 0
+    ):
+        raise InputError(
+            f"arXiv client: bad settings page_size={page_size}, num_retries="
+            f"{num_retries}, delay_seconds={delay_seconds}, timeout_seconds="
+            f"{timeout_seconds}, backoff_seconds={backoff_seconds}, "
+            f"max_backoff_seconds={max_backoff_seconds}"
+        )
     retry = make_retry(num_retries, backoff, max_backoff_seconds)
     adapter = PoliteAdapter(retry, delay_seconds, body_seconds=2 * timeout_seconds)
     cache_file = None if cache_dir is None else Path(cache_dir) / CACHE_FILE

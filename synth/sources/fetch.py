@@ -106,7 +106,8 @@ def read_body(response: requests.Response, seconds: float) -> bytes:
             if time.monotonic() > deadline:
                 response.close()
                 raise requests.exceptions.ReadTimeout(
-                    f"the answer took over {seconds:g} s to arrive", request=response.request)
+                    f"the answer took over {seconds:g} s to arrive", request=response.request
+                )
     except u3.ProtocolError as err:
         raise requests.exceptions.ChunkedEncodingError(err) from err
     except u3.DecodeError as err:

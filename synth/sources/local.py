@@ -395,7 +395,7 @@ def _read_csv(ctx: _Context, delimiter: str) -> Iterator[_Item]:
             yield ref, ("malformed CSV row", _clean(str(err)))
             continue
         if any(c.strip() for c in cells):
-            record = dict(zip(header, cells))
+            record = dict(zip(header, cells, strict=False))
             yield _guarded(
                 ctx, ref, lambda r=record, n=ref: _normalize_row(_pick(r), "csv", ctx, n)
             )

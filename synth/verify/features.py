@@ -270,8 +270,11 @@ def stance_table(
     # many negations, and no reversed predicate (``synth.verify.model.restatement_rule``)
     same = (top["s_cover"] >= 0.999) & (top["s_bigram"] >= 0.999)
     neg_equal = top["e_neg"].reindex(idx, fill_value=-1).to_numpy() == out["c_neg"].to_numpy()
-    out["restates"] = (same.reindex(idx, fill_value=False).to_numpy() & neg_equal
-                       & (out["pol_flip"].to_numpy() == 0)).astype(float)
+    out["restates"] = (
+        same.reindex(idx, fill_value=False).to_numpy()
+        & neg_equal
+        & (out["pol_flip"].to_numpy() == 0)
+    ).astype(float)
     out["sentences"] = chosen.reindex(idx).map(lambda v: v if isinstance(v, list) else [])
     out["hashed"] = hashed_terms(claims, docs, pairs, out["sentences"].tolist())
     return out

@@ -64,6 +64,7 @@ class VerifyModel:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict (lists of floats, no pickle)."""
+
         def arrays(d):
             return {k: np.asarray(v, dtype=float).tolist() for k, v in d.items()}
 
@@ -131,8 +132,10 @@ class Verifier:
 
     def __post_init__(self) -> None:
         if self.model.dense and self.encoder is None:
-            raise ValueError("this verify model uses dense features: it needs an encoder "
-                             "(load_verifier(dense=True) builds both)")
+            raise ValueError(
+                "this verify model uses dense features: it needs an encoder "
+                "(load_verifier(dense=True) builds both)"
+            )
         if not self.model.dense and self.encoder is not None:
             raise ValueError("this verify model has no dense features: give it no encoder")
 

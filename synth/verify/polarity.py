@@ -137,6 +137,7 @@ def _negated(toks: tuple[str, ...], i: int) -> bool:
 def _args(toks, stems, i: int) -> tuple[set[str], set[str]]:
     """Content stems left (clause start .. i) and right (i .. first preposition) of token i;
     swapped for a passive comparison ("A is outperformed by B")."""
+
     def content(j: int) -> bool:
         return toks[j] not in STOP_WORDS and len(toks[j]) > 1 and toks[j].isalnum()
 
@@ -284,8 +285,9 @@ _DROP_NEGATION = re.compile(
     r"|(?P<without>without))\b",
     re.IGNORECASE,
 )
-_FIRST_AUX = re.compile(r"\b(?:is|are|was|were|can|could|may|might|will|would|should)\b",
-                        re.IGNORECASE)
+_FIRST_AUX = re.compile(
+    r"\b(?:is|are|was|were|can|could|may|might|will|would|should)\b", re.IGNORECASE
+)
 
 
 def _match_case(word: str, like: str) -> str:
@@ -298,7 +300,7 @@ def counter_claim(claim: str) -> str:
     if neg:
         g = neg.groupdict()
         keep = g["aux"] or ("can" if g["cannot"] else "with" if g["without"] else "")
-        head, rest = claim[: neg.start()], claim[neg.end():]
+        head, rest = claim[: neg.start()], claim[neg.end() :]
         if keep:
             return re.sub(r"\s{2,}", " ", f"{head}{_match_case(keep.lower(), neg.group(0))}{rest}")
         out = re.sub(r"\s{2,}", " ", f"{head}{rest}").strip()
@@ -306,8 +308,8 @@ def counter_claim(claim: str) -> str:
     for m in re.finditer(r"[A-Za-z]+", claim):
         swap = _ANTONYMS.get(m.group(0).lower())
         if swap:
-            return f"{claim[: m.start()]}{_match_case(swap, m.group(0))}{claim[m.end():]}"
+            return f"{claim[: m.start()]}{_match_case(swap, m.group(0))}{claim[m.end() :]}"
     aux = _FIRST_AUX.search(claim)
     if aux:
-        return f"{claim[: aux.end()]} not{claim[aux.end():]}"
+        return f"{claim[: aux.end()]} not{claim[aux.end() :]}"
     return f"It is not the case that {claim[:1].lower()}{claim[1:]}"

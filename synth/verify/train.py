@@ -69,8 +69,9 @@ def gold_labels(
             d = row_of[str(doc_id)]
             label[(i, d)] = STANCES.index(sets[0]["label"])
             rationale |= {(i, d, s) for e in sets for s in e["sentences"]}
-    pair_y = np.array([label.get((c, d), 2)
-                       for c, d in zip(pairs["claim_row"], pairs["doc_row"], strict=True)])
+    pair_y = np.array(
+        [label.get((c, d), 2) for c, d in zip(pairs["claim_row"], pairs["doc_row"], strict=True)]
+    )
     sent_y = np.array(
         [
             (c, d, s) in rationale
@@ -170,8 +171,14 @@ def _stance_data(table: pd.DataFrame, y: np.ndarray, dense: bool, hash_scale: fl
     return StanceData(x, hashed_matrix(table["hashed"]) if hash_scale > 0 else None, y)
 
 
-def fit_stance(data: StanceData, rows: np.ndarray, c: float, hash_scale: float,
-               flip_cover: float | None, dense: bool) -> dict[str, np.ndarray]:
+def fit_stance(
+    data: StanceData,
+    rows: np.ndarray,
+    c: float,
+    hash_scale: float,
+    flip_cover: float | None,
+    dense: bool,
+) -> dict[str, np.ndarray]:
     """Stance model on the pairs ``rows`` (and their counter-claims when ``data`` has them)."""
     h = data.hashed
     xs, ys, hs = data.x[rows], data.y[rows], None if h is None else h[rows]
@@ -201,8 +208,14 @@ class Calibration:
     cv_label_f1: float
 
 
-def calibrate(probs: np.ndarray, pair_y: np.ndarray, n_gold: int, groups: np.ndarray,
-              folds: list, n_claims: int) -> Calibration:
+def calibrate(
+    probs: np.ndarray,
+    pair_y: np.ndarray,
+    n_gold: int,
+    groups: np.ndarray,
+    folds: list,
+    n_claims: int,
+) -> Calibration:
     """Emit threshold (best label F1), claim threshold, calibration maps and out-of-fold
     confidences from out-of-fold stance probabilities ``probs``."""
     emit, sc = probs[:, :2].max(axis=1), probs[:, :2].argmax(axis=1)
@@ -220,8 +233,14 @@ def calibrate(probs: np.ndarray, pair_y: np.ndarray, n_gold: int, groups: np.nda
     conf_claim, conf_emit = _crossfit_confidence(emit, sc, pair_y, groups, claims_out, folds)
     ok_claim = np.where(claims_out["stance"] < 2, claims_out["verdict_ok"], claims_out["nei_ok"])
     return Calibration(
-        threshold, claim_threshold, {"emit_x": ex, "emit_y": ey, "nei_x": nx, "nei_y": ny},
-        conf_claim, ok_claim.astype(float), conf_emit, sc == pair_y, stance < 2,
+        threshold,
+        claim_threshold,
+        {"emit_x": ex, "emit_y": ey, "nei_x": nx, "nei_y": ny},
+        conf_claim,
+        ok_claim.astype(float),
+        conf_emit,
+        sc == pair_y,
+        stance < 2,
         label_f1(emit, sc, pair_y, n_gold, threshold),
     )
 
@@ -269,8 +288,9 @@ def fit_verify_model(
         # Rationale sentences are the original claim's; their lexical features and the cues
         # are recomputed for the counter-claim; NEI stays NEI (class balance unchanged).
         counter = [counter_claim(t) for t in claims]
-        table_cf = stance_table(counter, pairs, sentence_table(counter, docs, pairs), prob,
-                                docs, ratio)
+        table_cf = stance_table(
+            counter, pairs, sentence_table(counter, docs, pairs), prob, docs, ratio
+        )
         cf = _stance_data(table_cf, np.array([1, 0, 2])[pair_y], dense, hash_scale)
         data = StanceData(data.x, data.hashed, data.y, cf)
     groups = pairs["claim_row"].to_numpy()
@@ -281,18 +301,30 @@ def fit_verify_model(
         probs[test] = stance_probability(fold_model, table.iloc[test])
     cal = calibrate(probs, pair_y, n_gold, groups, folds, len(claims))
     meta = {
-        "credit": CREDIT, "seed": seed, "C": c, "n_claims": len(claims), "n_pairs": len(data.x),
-        "hash_scale": hash_scale, "flip_cover": flip_cover,
-        "stance_features": stance_features(dense), "sentence_features": sentence_features(dense),
-        "dense": dense, "augment_counter_claims": augment, **_emitted_meta(cal),
+        "credit": CREDIT,
+        "seed": seed,
+        "C": c,
+        "n_claims": len(claims),
+        "n_pairs": len(data.x),
+        "hash_scale": hash_scale,
+        "flip_cover": flip_cover,
+        "stance_features": stance_features(dense),
+        "sentence_features": sentence_features(dense),
+        "dense": dense,
+        "augment_counter_claims": augment,
+        **_emitted_meta(cal),
     }
     return VerifyModel(
         rationale=rationale,
         stance=fit_stance(data, np.arange(len(data.x)), c, hash_scale, flip_cover, dense),
-        threshold=cal.threshold, rationale_ratio=ratio, claim_threshold=cal.claim_threshold,
-        top_k=top_k, calibration=cal.maps,
+        threshold=cal.threshold,
+        rationale_ratio=ratio,
+        claim_threshold=cal.claim_threshold,
+        top_k=top_k,
+        calibration=cal.maps,
         reliability=reliability_table(cal.conf_claim, cal.ok_claim),
-        ece=expected_calibration_error(cal.conf_claim, cal.ok_claim), meta=meta,
+        ece=expected_calibration_error(cal.conf_claim, cal.ok_claim),
+        meta=meta,
     )
 
 
@@ -327,12 +359,19 @@ def build_training_set(papers: pd.DataFrame, claims: list[dict], top_k: int = 5,
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train the shipped claim verifier.")
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data/scifact"))
-    parser.add_argument("--out", type=Path, default=None,
-                        help="default: synth/data/verify_model.json (_dense with --dense)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default: synth/data/verify_model.json (_dense with --dense)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--top-k", type=int, default=5)
-    parser.add_argument("--dense", action="store_true",
-                        help="train the dense-extra model (MiniLM similarity features)")
+    parser.add_argument(
+        "--dense",
+        action="store_true",
+        help="train the dense-extra model (MiniLM similarity features)",
+    )
     parser.add_argument("--cache-dir", type=Path, default=None, help="embedding cache")
     args = parser.parse_args(argv)
     name = "verify_model_dense.json" if args.dense else "verify_model.json"
@@ -347,7 +386,15 @@ def main(argv: list[str] | None = None) -> None:
         papers, claims, args.top_k, encoder
     )
     model = fit_verify_model(
-        texts, docs, pairs, sents, pair_y, sent_y, n_gold, seed=args.seed, top_k=args.top_k,
+        texts,
+        docs,
+        pairs,
+        sents,
+        pair_y,
+        sent_y,
+        n_gold,
+        seed=args.seed,
+        top_k=args.top_k,
         dense=args.dense,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,106 @@
+"""Does synth answer yes/no questions right?  The answer dev set over the arXiv listings.
+
+    .venv/bin/python benchmarks/answer.py [--data ../shared/data] [--split test|tune|all]
+
+``benchmarks/answer_dev.jsonl`` (see answer_dev.md) holds questions written for this
+benchmark, each with the paper that answers it and that paper's expected stance, questions
+the corpus cannot answer (verdict "insufficient") and open questions. ``synth answer``'s
+code runs every question over the whole corpus (screening included). Reported: question kind
+accuracy; whether the key paper was included; stance accuracy on the key paper (all, and on
+the negative-result papers, CONTRADICT, apart); verdict accuracy; beside them the model-free
+baseline "always SUPPORT / supported" and the time for the questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from synth.answer_batch import answer_questions
+from synth.sources.local import load_corpus
+
+ROOT = Path(__file__).resolve().parent
+
+
+def load_dev(split: str) -> list[dict]:
+    rows = [json.loads(line) for line in (ROOT / "answer_dev.jsonl").open(encoding="utf-8")]
+    return [r for r in rows if split == "all" or r["split"] == split]
+
+
+def score(dev: list[dict], answers: list[dict]) -> pd.DataFrame:
+    """One row per question: expected and predicted kind, key-paper stance, verdict."""
+    rows = []
+    for q, a in zip(dev, answers, strict=True):
+        evidence = {e["paper_id"]: e for e in a["evidence"]}
+        key = q["key_paper"]
+        found = evidence.get(key) if key else None
+        rows.append(
+            {
+                "id": q["id"],
+                "kind": q["kind"],
+                "pred_kind": a["kind"],
+                "expected_stance": q["expected_stance"],
+                "key_included": bool(found) if key else None,
+                "stance": found["stance"] if found else None,
+                "direct": found["direct"] if found else None,
+                "expected_verdict": q["expected_verdict"],
+                "verdict": a["verdict"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summary(table: pd.DataFrame) -> dict[str, float]:
+    """Accuracies of the system and of the always-SUPPORT baseline."""
+    yes_no = table[table["kind"] == "yes_no"]
+    keyed = yes_no[yes_no["expected_stance"].notna()]
+    negative = keyed[keyed["expected_stance"] == "CONTRADICT"]
+    uncovered = yes_no[yes_no["expected_verdict"] == "insufficient"]
+    return {
+        "questions": len(table),
+        "kind accuracy": float((table["kind"] == table["pred_kind"]).mean()),
+        "key paper included": float(keyed["key_included"].mean()),
+        "stance accuracy (key paper)": float((keyed["stance"] == keyed["expected_stance"]).mean()),
+        "stance accuracy, negative results": float((negative["stance"] == "CONTRADICT").mean()),
+        "baseline always SUPPORT (stance)": float((keyed["expected_stance"] == "SUPPORT").mean()),
+        "verdict accuracy": float((yes_no["verdict"] == yes_no["expected_verdict"]).mean()),
+        "baseline always supported (verdict)": float(
+            (yes_no["expected_verdict"] == "supported").mean()
+        ),
+        "uncoverable answered insufficient": float((uncovered["verdict"] == "insufficient").mean()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent.parent / "shared" / "data")
+    parser.add_argument("--split", default="test", choices=["test", "tune", "all"])
+    parser.add_argument("--details", action="store_true", help="print every question's row")
+    args = parser.parse_args()
+    listings = args.data / "arxiv_daily_listings"
+    if not listings.is_dir():
+        print(f"skipped: {listings} not found")
+        return
+    started = time.perf_counter()
+    papers = load_corpus(listings).papers
+    loaded = time.perf_counter()
+    dev = load_dev(args.split)
+    answers = list(answer_questions(papers, dev))
+    done = time.perf_counter()
+    table = score(dev, answers)
+    if args.details:
+        print(table.to_string())
+    print(
+        f"answer dev set, split {args.split}: {len(papers)} papers loaded in "
+        f"{loaded - started:.1f} s; {len(dev)} questions answered in {done - loaded:.1f} s"
+    )
+    for name, value in summary(table).items():
+        print(f"  {name}: {value:.3f}" if isinstance(value, float) else f"  {name}: {value}")
+
+
+if __name__ == "__main__":
+    main()
