@@ -51,5 +51,7 @@ bench: install ## every benchmark on DATA (default ../shared/data); figures in b
 		--api-sample-out $(BENCH_OUT)/tuples_api.jsonl
 	$(PY) benchmarks/verify.py --data $(DATA)/scifact
 	$(PY) benchmarks/verify.py --data $(DATA)/scifact --dense --cache-dir $(BENCH_OUT)/minilm --no-timing
+	$(PY) benchmarks/answer.py --data $(DATA) --split test
+	$(PY) benchmarks/tuples.py --data $(DATA) --split test
 	$(PY) benchmarks/pipeline.py --listings $(DATA)/arxiv_daily_listings \
 		--sizes 1000 16000 100000 --out $(BENCH_OUT)/pipeline

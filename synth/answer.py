@@ -5,6 +5,7 @@ a calibrated confidence and the facets it matches; the papers together give a ve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import matplotlib.pyplot as plt
@@ -12,7 +13,10 @@ import numpy as np
 import pandas as pd
 
 from synth.question import QuestionAnalysis
+from synth.stance import load_scorer
 from synth.text import tokenize
+
+Scorer = Callable[[str, pd.DataFrame], pd.DataFrame]  # (hypothesis, docs) -> stance table
 
 STANCES = ("SUPPORT", "CONTRADICT", "NEUTRAL")
 VERDICTS = ("supported", "contradicted", "mixed", "insufficient")
@@ -52,61 +56,32 @@ def paper_docs(papers: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
     return docs.reset_index(drop=True)
 
 
-def score_stance(hypothesis: str, docs: pd.DataFrame, model: object | None = None) -> pd.DataFrame:
-    """The stance scorer: each paper of ``docs`` (``paper_docs``) against ``hypothesis``.
-
-    Returns one row per paper, in order: ``p_support, p_contradict, p_neutral`` (the stance
-    model's probabilities), ``stance`` (``STANCES``), ``confidence`` (calibrated P(stance
-    right)), ``evidence`` (index into the paper's ``sentences`` of its best evidence sentence,
-    -1 when none). Today the SciFact-trained verification model; one function, so a stronger
-    model replaces it here.
-    """
-    from synth.verify import load_verifier
-    from synth.verify.model import predict_pairs
-
-    model = model or load_verifier()
-    out = pd.DataFrame(
-        {
-            "p_support": 0.0,
-            "p_contradict": 0.0,
-            "p_neutral": 1.0,
-            "stance": "NEUTRAL",
-            "confidence": 0.0,
-            "evidence": -1,
-        },
-        index=range(len(docs)),
+# words too common in CS abstracts to show that a paper is about a facet
+GENERIC_WORDS = frozenset(
+    tokenize(
+        "model models method methods approach approaches network networks system systems data "
+        "learning learn training train task tasks performance result results framework use using "
+        "based new large deep neural"
     )
-    if docs.empty or not hypothesis:
-        return out
-    pred = predict_pairs(model, [hypothesis], docs[["text", "sentences"]], top_k=len(docs))
-    rows = pred["doc_row"].to_numpy(int)
-    out.loc[rows, "p_support"] = pred["p_support"].to_numpy()
-    out.loc[rows, "p_contradict"] = pred["p_contradict"].to_numpy()
-    out.loc[rows, "p_neutral"] = pred["p_nei"].to_numpy()
-    out.loc[rows, "stance"] = [STANCES[int(s)] for s in pred["stance"]]
-    out.loc[rows, "confidence"] = pred["confidence"].to_numpy()
-    out.loc[rows, "evidence"] = [int(s[0]) if len(s) else -1 for s in pred["sentences"]]
-    return out
-
-
-def _facet_tokens(value: str) -> set[str]:
-    return set(tokenize(value.replace("-", " "))) | set(tokenize(value.replace("-", "")))
+)
 
 
 def facet_match(value: str, tokens: set[str], whole: bool) -> bool:
     """Does a paper with stemmed ``tokens`` match the facet ``value``? ``whole``: every
-    token of one of its comma-separated names (datasets, metrics); else at least half."""
+    token of one of its comma-separated names (datasets, metrics). Else two thirds of its
+    distinctive tokens (``GENERIC_WORDS`` do not count unless the facet has nothing else)."""
     if not value:
         return False
     if whole:
         for name in value.split(","):
-            parts = set(tokenize(name.replace("-", " "))) or set()
-            joined = set(tokenize(name.replace("-", "")))
-            if (parts and parts <= tokens) or (joined and joined <= tokens):
-                return True
+            for spelling in (name.replace("-", " "), name.replace("-", "")):
+                parts = set(tokenize(spelling))
+                if parts and parts <= tokens:
+                    return True
         return False
-    wanted = _facet_tokens(value)
-    return bool(wanted) and len(wanted & tokens) >= 0.5 * len(set(tokenize(value)) or wanted)
+    wanted = set(tokenize(value.replace("-", " "))) | set(tokenize(value.replace("-", "")))
+    wanted = (wanted - GENERIC_WORDS) or wanted
+    return bool(wanted) and len(wanted & tokens) >= max(1.0, 2 / 3 * len(wanted))
 
 
 def match_facets(analysis: QuestionAnalysis, docs: pd.DataFrame) -> pd.DataFrame:
@@ -132,13 +107,13 @@ def match_facets(analysis: QuestionAnalysis, docs: pd.DataFrame) -> pd.DataFrame
 
 
 def compute_evidence(
-    analysis: QuestionAnalysis, docs: pd.DataFrame, model: object | None = None
+    analysis: QuestionAnalysis, docs: pd.DataFrame, scorer: Scorer | None = None
 ) -> pd.DataFrame:
     """Evidence per paper (``EVIDENCE_COLUMNS``), in the order of ``docs``; ``ref`` is the
     paper's reference number (its position in ``docs``, from 1). For an open question every
     stance is NEUTRAL and the sentence is the paper's most question-like one."""
     hypothesis = analysis.hypothesis or analysis.question
-    scored = score_stance(hypothesis, docs, model)
+    scored = (scorer or load_scorer())(hypothesis, docs)
     if analysis.kind != "yes_no":
         scored = scored.assign(stance="NEUTRAL", confidence=0.0)
     facets = match_facets(analysis, docs)
@@ -226,8 +201,9 @@ def plot_evidence(evidence: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axe
     colour = evidence["stance"].map(
         {"SUPPORT": "tab:green", "CONTRADICT": "tab:red", "NEUTRAL": "lightgrey"}
     )
-    labels = [
-        f"[{r}] {str(t)[:50]}" for r, t in zip(evidence["ref"], evidence["title"], strict=True)
+    labels = [  # "$" escaped: matplotlib would parse "$...$" in a title as math
+        f"[{r}] {str(t)[:50]}".replace("$", r"\$")
+        for r, t in zip(evidence["ref"], evidence["title"], strict=True)
     ]
     bars = ax.barh(labels, value, color=colour)
     for bar, direct in zip(bars, evidence["direct"], strict=True):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from synth.answer import (
+    Scorer,
     answer_record,
     answer_summary,
     compute_evidence,
@@ -21,6 +22,7 @@ from synth.config import DEFAULTS
 from synth.question import analyze_question
 from synth.screen import build_indexes, rank_papers, screen_papers
 from synth.search import extract_key_terms
+from synth.stance import load_scorer
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def answer_question(
     papers: pd.DataFrame,
     indexes: tuple,
     settings: ScreenSettings,
-    model: object | None = None,
+    scorer: Scorer | None = None,
 ) -> dict:
     """``answer.json``'s object for ``question`` over ``papers`` (indexed by
     ``screen.build_indexes``)."""
@@ -62,7 +64,7 @@ def answer_question(
     screened = screen_for(analysis.question, papers, indexes, settings)
     included = screened[screened["included"]]
     docs = paper_docs(included, sentence_table(included))
-    evidence = compute_evidence(analysis, docs, model)
+    evidence = compute_evidence(analysis, docs, scorer)
     verdict = decide_verdict(evidence, analysis.kind)
     return answer_record(analysis, evidence, verdict, answer_summary(analysis, evidence, verdict))
 
@@ -71,17 +73,17 @@ def answer_questions(
     papers: pd.DataFrame,
     questions: Iterable[dict],
     settings: ScreenSettings | None = None,
-    model: object | None = None,
+    scorer: Scorer | None = None,
+    neural: bool = True,
 ) -> Iterator[dict]:
-    """One answer object per ``{"id", "question"}``, with its ``id`` first."""
-    from synth.verify import load_verifier
-
+    """One answer object per ``{"id", "question"}``, with its ``id`` first. ``scorer``: the
+    stance scorer (default ``stance.load_scorer(neural)``)."""
     settings = settings or ScreenSettings()
-    model = model or load_verifier()
+    scorer = scorer or load_scorer(neural)
     papers = papers.reset_index(drop=True)
     indexes = build_indexes(papers)
     for item in questions:
         yield {
             "id": item["id"],
-            **answer_question(str(item["question"]), papers, indexes, settings, model),
+            **answer_question(str(item["question"]), papers, indexes, settings, scorer),
         }

@@ -133,102 +133,147 @@ def cmd_answer(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_answer(sub: argparse._SubParsersAction) -> None:
-    answer = sub.add_parser(
-        "answer",
-        help="answer yes/no questions over a corpus: verdict and evidence per paper",
-        epilog="example: synth answer --corpus papers.jsonl --questions q.jsonl --out a.jsonl",
-    )
-    answer.add_argument("--corpus", required=True, help="local corpus file or folder")
-    answer.add_argument(
-        "--questions", required=True, help='JSONL of {"id", "question"}, one question per line'
-    )
-    answer.add_argument(
-        "--out", required=True, help="JSONL out: per question the answer.json object plus its id"
-    )
-    answer.set_defaults(func=cmd_answer)
+def _opt(*flags: str, **options: object) -> tuple[tuple[str, ...], dict]:
+    return flags, options
+
+
+EMBEDDINGS = "keep embeddings here (one .npy per text) for later runs (default: none kept)"
+CORPUS = "local corpus: JSONL, CSV, BibTeX, RIS or a folder of them or of PDFs"
+
+# subcommand -> (help, example, options); the handler is COMMANDS' entry of the same name
+PARSERS: dict[str, tuple[str, str, list]] = {
+    "run": (
+        "run the pipeline: question in, report out",
+        'synth run --question "Does X improve Y on Z?" --corpus papers.jsonl',
+        [
+            _opt("--question", help="research question (default: the params file's)"),
+            _opt("--params", help="params YAML (default: the built-in defaults)"),
+            _opt("--corpus", help=CORPUS + " (default: search arXiv)"),
+            _opt(
+                "--out",
+                help="run folder (default: <out-root>/<params stem>_<UTC time>); "
+                "an existing run folder of the same request is resumed",
+            ),
+            _opt("--out-root", default="output", help="where new run folders go (default: output)"),
+            _opt("--quiet", action="store_true", help="no progress bars"),
+            _opt(
+                "--no-notebooks",
+                action="store_true",
+                help="run stages 10-50 in this process through papermill's synth-inprocess "
+                "engine (same code and tables; executed notebooks kept without outputs; the "
+                "report notebook still runs on a kernel)",
+            ),
+            _opt(
+                "--pdf", action="store_true", help="also print report.html to report.pdf (Chromium)"
+            ),
+        ],
+    ),
+    "compare": (
+        "run under several params files, side by side",
+        "synth compare params/strict.yaml params/broad.yaml --corpus papers.jsonl",
+        [
+            _opt("params", nargs="+", help="two or more params YAML files"),
+            _opt("--question", help="research question (default: the first file's)"),
+            _opt("--corpus", help=CORPUS + " (default: search arXiv)"),
+            _opt("--out-root", default="output", help="where the comparison folder goes"),
+            _opt("--quiet", action="store_true", help="no progress bars"),
+        ],
+    ),
+    "rank": (
+        "rank a corpus for BEIR queries, TREC run out",
+        "synth rank --corpus corpus.jsonl --queries queries.jsonl --out run.tsv",
+        [
+            _opt("--corpus", required=True, help=CORPUS),
+            _opt("--queries", required=True, help='JSONL of {"_id", "text"}'),
+            _opt("--top", type=int, default=100, help="results per query (default: 100)"),
+            _opt("--tag", default="synth", help="run tag in the TREC file (default: synth)"),
+            _opt(
+                "--dense",
+                action="store_true",
+                help="fuse MiniLM similarity over the lexical top 200 (needs the 'dense' extra)",
+            ),
+            _opt("--cache-dir", type=Path, default=None, help=EMBEDDINGS),
+            _opt("--out", required=True, help="TREC run file to write"),
+        ],
+    ),
+    "extract": (
+        "label claim sentences of abstracts",
+        "synth extract --in abstracts.jsonl --out labels.jsonl",
+        [
+            _opt(
+                "--in",
+                dest="input",
+                required=True,
+                help="JSONL of {paper_id, sentences | abstract}",
+            ),
+            _opt("--out", required=True, help="JSONL of claim labels to write"),
+            _opt(
+                "--threshold",
+                type=float,
+                default=None,
+                help="claim score threshold (default: the detector's tuned threshold)",
+            ),
+        ],
+    ),
+    "verify": (
+        "verify claims against a corpus",
+        "synth verify --corpus corpus.jsonl --claims claims.jsonl --out pred.jsonl",
+        [
+            _opt("--corpus", required=True, help=CORPUS),
+            _opt("--claims", required=True, help="JSONL of {id, claim}"),
+            _opt("--out", required=True, help="SciFact-style predictions JSONL to write"),
+            _opt(
+                "--dense", action="store_true", help="the MiniLM verifier (needs the 'dense' extra)"
+            ),
+            _opt("--cache-dir", type=Path, default=None, help=EMBEDDINGS),
+        ],
+    ),
+    "answer": (
+        "answer yes/no questions over a corpus: verdict and evidence per paper",
+        "synth answer --corpus papers.jsonl --questions q.jsonl --out answers.jsonl",
+        [
+            _opt("--corpus", required=True, help=CORPUS),
+            _opt("--questions", required=True, help='JSONL of {"id", "question"}, one per line'),
+            _opt(
+                "--out", required=True, help="JSONL out: per question the answer.json object + id"
+            ),
+        ],
+    ),
+}
+COMMANDS = {
+    "run": cmd_run,
+    "compare": cmd_compare,
+    "rank": cmd_rank,
+    "extract": cmd_extract,
+    "verify": cmd_verify,
+    "answer": cmd_answer,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="synth", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="synth",
+        description="Evidence-grounded literature synthesis: question in, report out.",
+        epilog="exit codes: 0 done, 1 a stage or the search failed, 2 bad input, "
+        "130 interrupted (run the same command again to resume)",
+    )
+    parser.add_argument("--version", action="version", version=f"synth {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    run = sub.add_parser("run", help="run the pipeline: question in, report out")
-    run.add_argument("--question", help="research question (default: the params file's)")
-    run.add_argument("--params", help="params YAML (default: built-in defaults)")
-    run.add_argument("--corpus", help="local corpus file or folder (default: search arXiv)")
-    run.add_argument(
-        "--out",
-        help="run folder (default: <out-root>/<params stem>_<UTC time>); "
-        "an existing run folder of the same request is resumed",
-    )
-    run.add_argument("--out-root", default="output", help="where new run folders go")
-    run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.add_argument(
-        "--no-notebooks",
-        action="store_true",
-        help="run stages 10-50 in this process through papermill's synth-inprocess "
-        "engine (same code and tables; executed notebooks kept without "
-        "outputs; the report notebook still runs on a kernel)",
-    )
-    run.add_argument(
-        "--pdf",
-        action="store_true",
-        help="also print report.html to report.pdf with headless Chromium",
-    )
-    run.set_defaults(func=cmd_run)
-
-    compare = sub.add_parser("compare", help="run under several params files, side by side")
-    compare.add_argument("params", nargs="+", help="two or more params YAML files")
-    compare.add_argument("--question", help="research question (default: the first file's)")
-    compare.add_argument("--corpus", help="local corpus (default: search arXiv)")
-    compare.add_argument("--out-root", default="output")
-    compare.add_argument("--quiet", action="store_true")
-    compare.set_defaults(func=cmd_compare)
-
-    rank = sub.add_parser("rank", help="rank a corpus for BEIR queries, TREC run out")
-    rank.add_argument("--corpus", required=True)
-    rank.add_argument("--queries", required=True, help='JSONL of {"_id", "text"}')
-    rank.add_argument("--top", type=int, default=100)
-    rank.add_argument("--tag", default="synth")
-    rank.add_argument(
-        "--dense",
-        action="store_true",
-        help="fuse MiniLM similarity over the lexical top 200 (needs the 'dense' extra)",
-    )
-    rank.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=None,
-        help="keep embeddings here (one .npy per text) for later runs",
-    )
-    rank.add_argument("--out", required=True)
-    rank.set_defaults(func=cmd_rank)
-
-    extract = sub.add_parser("extract", help="label claim sentences of abstracts")
-    extract.add_argument(
-        "--in", dest="input", required=True, help="JSONL of {paper_id, sentences | abstract}"
-    )
-    extract.add_argument("--out", required=True)
-    extract.add_argument("--threshold", type=float, default=None)
-    extract.set_defaults(func=cmd_extract)
-
-    verify = sub.add_parser("verify", help="verify claims against a corpus")
-    verify.add_argument("--corpus", required=True)
-    verify.add_argument("--claims", required=True, help="JSONL of {id, claim}")
-    verify.add_argument("--out", required=True)
-    verify.add_argument(
-        "--dense", action="store_true", help="the MiniLM verifier (needs the 'dense' extra)"
-    )
-    verify.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=None,
-        help="keep embeddings here (one .npy per text) for later runs",
-    )
-    verify.set_defaults(func=cmd_verify)
-    _add_answer(sub)
+    for name, (about, example, options) in PARSERS.items():
+        command = sub.add_parser(name, help=about, description=about, epilog=f"example: {example}")
+        for flags, kwargs in options:
+            command.add_argument(*flags, **kwargs)
+        command.set_defaults(func=COMMANDS[name])
     return parser
+
+
+def _version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("synth")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,25 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-YES_NO_AUX = (
-    "does",
-    "do",
-    "did",
-    "is",
-    "are",
-    "was",
-    "were",
-    "can",
-    "could",
-    "will",
-    "would",
-    "should",
-    "has",
-    "have",
-    "had",
-    "may",
-    "might",
-    "must",
+YES_NO_AUX = tuple(
+    "does do did is are was were can could will would should has have had may might must".split()
 )
 OPEN_WORDS = ("what", "how", "which", "why", "where", "when", "who", "whom", "whose", "to what")
 

@@ -8,8 +8,6 @@ text, never as HTML, links or math.
 
 from __future__ import annotations
 
-import re
-
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -229,69 +227,6 @@ def claims_table(
     )
 
 
-def reference_key(row: pd.Series) -> str:
-    first = str(row["authors"]).split(";")[0].strip().split(" ")[-1] or "anon"
-    year = "" if pd.isna(row["year"]) else str(int(row["year"]))
-    return (
-        re.sub(r"[^A-Za-z0-9]", "", f"{first}{year}")
-        + "_"
-        + re.sub(r"[^A-Za-z0-9]", "", str(row["paper_id"]))
-    )
-
-
-def references_md(included: pd.DataFrame) -> str:
-    """One numbered reference per included paper: authors (year). Title. id and version, link."""
-    lines = []
-    for i, row in enumerate(included.itertuples(index=False), 1):
-        authors = [a.strip() for a in str(row.authors).split(";") if a.strip()]
-        who = ", ".join(authors[:6]) + (" et al." if len(authors) > 6 else "") or "Anonymous"
-        year = "n.d." if pd.isna(row.year) else str(int(row.year))
-        ident = (
-            f"arXiv:{row.paper_id}" + (f"v{int(row.version)}" if not pd.isna(row.version) else "")
-            if row.source == "arxiv" or "arxiv.org" in str(row.url)
-            else str(row.paper_id)
-        )
-        url = safe_url(row.url)
-        link = f" <{url}>" if url else ""
-        lines.append(
-            f"{i}. {md_escape(who)} ({year}). {md_escape(row.title)}. {md_escape(ident)}.{link}"
-        )
-    return "\n".join(lines) if lines else "_No paper was included._"
-
-
-def _bib_escape(text: object) -> str:
-    s = " ".join(str(text).split())
-    s = s.replace("\\", r"\textbackslash ").replace("{", r"\{").replace("}", r"\}")
-    return re.sub(r"([%&#$_])", r"\\\1", s)
-
-
-def to_bibtex(included: pd.DataFrame) -> str:
-    """BibTeX for the included papers (``@misc`` with eprint fields for arXiv papers)."""
-    entries, seen = [], set()
-    for _, row in included.iterrows():
-        key = reference_key(row)
-        while key in seen:
-            key += "x"
-        seen.add(key)
-        fields = {
-            "title": _bib_escape(row["title"]),
-            "author": " and ".join(
-                _bib_escape(a.strip()) for a in str(row["authors"]).split(";") if a.strip()
-            ),
-        }
-        if not pd.isna(row["year"]):
-            fields["year"] = str(int(row["year"]))
-        if row["source"] == "arxiv" or "arxiv.org" in str(row["url"]):
-            fields.update(eprint=_bib_escape(row["paper_id"]), archivePrefix="arXiv")
-            if not pd.isna(row["version"]):
-                fields["note"] = f"version {int(row['version'])}"
-        if safe_url(row["url"]):
-            fields["url"] = _bib_escape(safe_url(row["url"]))
-        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
-        entries.append(f"@misc{{{key},\n{body}\n}}")
-    return "\n\n".join(entries) + ("\n" if entries else "")
-
-
 def plot_years(included: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
     """Bar chart: included papers per publication year."""
     ax = ax or plt.subplots(figsize=(6, 2.8))[1]
@@ -393,16 +328,6 @@ def plot_calibration(calibration: dict, ax: plt.Axes | None = None) -> plt.Axes:
     return ax
 
 
-def tuples_table(tuples: pd.DataFrame) -> pd.DataFrame:
-    """Quantitative results, escaped, one row per (claim, value)."""
-    cols = [
-        c
-        for c in ("subject", "metric", "dataset", "value", "unit", "kind", "comparison", "claim_id")
-        if c in tuples.columns
-    ]
-    return tuples[cols].map(md_escape) if len(tuples) else pd.DataFrame(columns=cols)
-
-
 def review_text(review: dict) -> str:
     """One line per reviewer, then the overall score and spread."""
     lines = [
@@ -414,90 +339,3 @@ def review_text(review: dict) -> str:
         "(highest minus lowest reviewer score)."
     )
     return "\n".join(lines)
-
-
-def answer_md(answer: dict) -> str:
-    """The Answer section from ``answer.json``: hypothesis, verdict with its strength and
-    confidence, and the summary (papers cited as [n], the numbers of the References)."""
-    lines = []
-    if answer["kind"] == "yes_no":
-        lines.append(f"**Hypothesis tested:** {md_text(answer['hypothesis'])}")
-        verdict = answer["verdict"]
-        detail = (
-            "the corpus does not cover it"
-            if verdict == "insufficient"
-            else f"{answer['strength']} evidence, confidence {answer['confidence']:.2f}"
-        )
-        lines.append(f"**Verdict:** {verdict} ({detail}).")
-    else:
-        lines.append("**An open question:** no verdict; the evidence and themes below map it.")
-    lines.append(md_text(answer["summary"]))
-    return join_blocks(lines)
-
-
-def evidence_table(evidence: pd.DataFrame) -> pd.DataFrame:
-    """One row per paper: [n], title, stance, confidence, direct or indirect, the facets of
-    the question it matches, and its evidence sentence (as text, escaped)."""
-    order = {"SUPPORT": 0, "CONTRADICT": 1, "NEUTRAL": 2}
-    rows = evidence.assign(_o=evidence["stance"].map(order)).sort_values(
-        ["_o", "confidence"], ascending=[True, False], kind="stable"
-    )
-    return pd.DataFrame(
-        {
-            "ref": rows["ref"].map(lambda r: f"[{int(r)}]"),
-            "paper": rows["title"].map(md_escape),
-            "stance": rows["stance"],
-            "confidence": rows["confidence"].map(lambda x: f"{x:.2f}"),
-            "evidence": rows["direct"].map({True: "direct", False: "indirect"}),
-            "facets matched": rows["facets"].map(md_escape),
-            "sentence": rows["sentence"].map(md_text),
-        }
-    )
-
-
-def themes_table(themes: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
-    """Theme number, its distinctive terms and its papers as [n] references."""
-    ref = dict(zip(evidence["paper_id"], evidence["ref"], strict=True))
-    return pd.DataFrame(
-        {
-            "theme": themes["theme"].map(lambda t: int(t) + 1),
-            "distinctive terms": themes["label"].map(md_escape),
-            "papers": themes["paper_ids"].map(
-                lambda ids: ", ".join(f"[{ref[p]}]" for p in sorted(ids, key=lambda p: ref[p]))
-            ),
-        }
-    )
-
-
-def results_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Every result: metric, dataset, method, value, kind and where it comes from ([n] and
-    the claim id), grouped by metric and dataset."""
-    return pd.DataFrame(
-        {
-            "metric": results["metric"].map(md_escape),
-            "dataset": results["dataset"].map(md_escape),
-            "method": results["method"].map(md_escape),
-            "value": (results["value"] + results["unit"]).map(md_escape),
-            "kind": results["kind"],
-            "source": [
-                f"[{r}] {md_escape(c)}"
-                for r, c in zip(results["ref"], results["claim_id"], strict=True)
-            ],
-        }
-    )
-
-
-def results_md(results: pd.DataFrame, shared: pd.DataFrame) -> str:
-    """Results across papers: the lined-up table where papers share a metric and dataset,
-    then every result found."""
-    if results.empty:
-        return "No quantitative result (metric, dataset, value) was found in the claims."
-    head = (
-        "No two included papers report the same metric on the same dataset."
-        if shared.empty
-        else "Results that papers share a metric and dataset for, by method [n]:\n\n"
-        + to_markdown_table(shared.reset_index().map(md_escape))
-    )
-    return join_blocks(
-        [head, f"All {len(results)} results found:", to_markdown_table(results_table(results))]
-    )

@@ -1,8 +1,6 @@
-"""Review stage: independent reviewers score the synthesis 0-10, each with its own rubric
-over the run's tables, and a one-sentence reason that cites the figure it used.
-
-Each reviewer is a pure function ``RunTables -> (score, reason)``; ``review_run`` runs them
-all and reports the mean (``overall``) and the spread (max - min) as a measure of agreement.
+"""Review stage: reviewers score the synthesis 0-10, each from one measured quantity of the
+run's tables, with a one-sentence reason that cites it; the overall score is their weighted
+mean, weighted toward whether the question was answered and from papers on its topic.
 """
 
 from __future__ import annotations
@@ -15,17 +13,20 @@ import numpy as np
 import pandas as pd
 
 VERIFIED = ("SUPPORTED", "CONTRADICTED")
+STRENGTH_SCORE = {"strong": 10.0, "moderate": 8.0, "weak": 6.0, "none": 2.0}
+CORE_FACETS = ("subject", "outcome")
 
 
 @dataclass(frozen=True)
 class RunTables:
-    """What the reviewers read: the run's tables and its search record.
+    """What the reviewers read: the run's tables and records.
 
     papers: screened candidates (``included``, ``coverage``, ``entity_matches``, ``year``,
-    ``authors``); claims: ``claim_id, paper_id, text``; verdicts: ``claim_id, label,
-    confidence``; queries: the search log (``query, returned, complete, from_cache``);
-    search: the search stage's record (``source``, ``n_entities``, ...); params: the run's
-    parameters.
+    ``authors``, ``exclusion_reason``); claims: ``claim_id, paper_id, text``; verdicts:
+    ``claim_id, label, confidence``; queries: the search log (``query, returned, complete``);
+    search: the search stage's record; params: the run's parameters (``target_papers``);
+    answer: ``answer.json``; evidence: the answer stage's evidence per paper (``stance,
+    direct, facets``); results: its results table (``metric, dataset, paper_id``).
     """
 
     papers: pd.DataFrame
@@ -34,6 +35,9 @@ class RunTables:
     queries: pd.DataFrame
     search: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    answer: dict = field(default_factory=dict)
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    results: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -47,41 +51,74 @@ def _clip(x: float) -> float:
     return float(np.clip(round(x, 1), 0.0, 10.0))
 
 
+def review_answer(run: RunTables) -> tuple[float, str]:
+    """Is the question answered, and on how much direct evidence? A verdict scores by its
+    strength (strong 10, moderate 8, weak 6) times its confidence; a mixed verdict resting
+    on direct tests 6; "insufficient" or no answer 2 at most, however honest."""
+    a = run.answer
+    if not a:
+        return 0.0, "The run has no answer to the question."
+    if a.get("kind") != "yes_no":
+        n = int(len(run.evidence))
+        return min(8.0, 2.0 + n), f"An open question: {n} papers map it, with no verdict."
+    verdict, strength = a.get("verdict"), a.get("strength", "none")
+    conf = float(a.get("confidence") or 0.0)
+    if verdict in ("supported", "contradicted"):
+        score = STRENGTH_SCORE[strength] * (0.6 + 0.4 * conf)
+    else:
+        score = 6.0 if verdict == "mixed" else STRENGTH_SCORE["none"]
+    return score, f"Verdict {verdict} with {strength} evidence (confidence {conf:.2f})."
+
+
 def review_relevance(run: RunTables) -> tuple[float, str]:
-    """Do the included papers address the question and its named entities?"""
+    """Share of the included papers on the question's topic: matching its subject or outcome
+    (or, without an answer stage, mentioning its named entities or 30% of its terms)."""
     inc = run.papers[run.papers["included"]]
-    n_ent = int(run.search.get("n_entities", 0))
     if inc.empty:
         return 0.0, "No paper passed screening, so nothing addresses the question."
-    on_topic = (inc["entity_matches"] > 0) if n_ent else (inc["coverage"] >= 0.3)
+    if len(run.evidence) and "facets" in run.evidence:
+        facets = run.evidence["facets"].fillna("")
+        on_topic = facets.map(lambda f: any(c in f.split("; ") for c in CORE_FACETS))
+        what = "match the question's subject or outcome"
+    elif int(run.search.get("n_entities", 0)):
+        on_topic, what = inc["entity_matches"] > 0, "mention a named entity of the question"
+    else:
+        on_topic, what = inc["coverage"] >= 0.3, "cover 30% of its terms"
     share = float(on_topic.mean())
-    cov = float(inc["coverage"].mean())
-    score = 10 * (0.6 * share + 0.4 * min(1.0, cov / 0.4))
-    what = "mention a named entity of the question" if n_ent else "cover 30% of its terms"
-    return score, (
-        f"{int(on_topic.sum())} of {len(inc)} included papers ({share:.0%}) {what}; "
-        f"mean term coverage {cov:.2f}."
+    return (
+        10 * share,
+        f"{int(on_topic.sum())} of {len(on_topic)} included papers ({share:.0%}) {what}.",
     )
 
 
+def review_results(run: RunTables) -> tuple[float, str]:
+    """Are results lined up across papers? Groups of a metric and a dataset that two or more
+    papers report: two or more groups 10, one 7; results but none shared 4; none 0."""
+    r = run.results
+    if r is None or r.empty:
+        return 0.0, "No quantitative result was extracted, so no results are compared."
+    key = r["metric"].str.lower() + "|" + r["dataset"].str.lower()
+    groups = int((r.groupby(key)["paper_id"].nunique() >= 2).sum())
+    score = 10.0 if groups >= 2 else 7.0 if groups == 1 else 4.0
+    return score, f"{len(r)} results; {groups} metric-dataset groups are shared by 2+ papers."
+
+
 def review_evidence(run: RunTables) -> tuple[float, str]:
-    """How much of the synthesis is checked against independent evidence, and how surely?"""
+    """How many claims have independent evidence from another paper, and how surely."""
     v = run.verdicts
     if v.empty:
         return 0.0, "No claim was extracted, so nothing could be verified."
     verified = v["label"].isin(VERIFIED)
     share = float(verified.mean())
-    conf = float(v["confidence"].mean())
-    n_con = int((v["label"] == "CONTRADICTED").sum())
-    score = 10 * (0.55 * min(1.0, share / 0.5) + 0.35 * conf + 0.1 * (n_con > 0 or share > 0))
-    return score, (
+    conf = float(v.loc[verified, "confidence"].mean()) if verified.any() else 0.0
+    return 10 * min(1.0, share / 0.5) * (0.5 + 0.5 * conf), (
         f"{int(verified.sum())} of {len(v)} claims ({share:.0%}) have independent evidence "
-        f"({n_con} contradicted), mean verdict confidence {conf:.2f}."
+        f"(mean confidence of those {conf:.2f})."
     )
 
 
 def review_coverage(run: RunTables) -> tuple[float, str]:
-    """Number of papers, spread of authors and years, and sources searched."""
+    """Number of papers against the target, spread of first authors and of years."""
     inc = run.papers[run.papers["included"]]
     target = int(run.params.get("target_papers", 15))
     if inc.empty:
@@ -90,8 +127,8 @@ def review_coverage(run: RunTables) -> tuple[float, str]:
     distinct = first.replace("", np.nan).nunique() / len(inc)
     years = inc["year"].dropna()
     span = int(years.max() - years.min()) + 1 if len(years) else 0
-    score = 10 * (0.55 * min(1.0, len(inc) / target) + 0.25 * distinct + 0.2 * min(1.0, span / 3))
-    return score, (
+    parts = (0.55 * min(1.0, len(inc) / target), 0.25 * distinct, 0.2 * min(1.0, span / 3))
+    return 10 * sum(parts), (
         f"{len(inc)} papers included (target {target}), {distinct:.0%} distinct first authors, "
         f"publication years spanning {span} year(s)."
     )
@@ -141,26 +178,30 @@ def review_transparency(run: RunTables) -> tuple[float, str]:
 
 
 Reviewer = Callable[[RunTables], tuple[float, str]]
-REVIEWERS: dict[str, Reviewer] = {
-    "relevance": review_relevance,
-    "evidence": review_evidence,
-    "coverage": review_coverage,
-    "claim quality": review_claims,
-    "transparency": review_transparency,
+# name -> (reviewer, weight in the overall score)
+REVIEWERS: dict[str, tuple[Reviewer, float]] = {
+    "answer": (review_answer, 0.25),
+    "relevance": (review_relevance, 0.25),
+    "results": (review_results, 0.1),
+    "evidence": (review_evidence, 0.1),
+    "coverage": (review_coverage, 0.1),
+    "claim quality": (review_claims, 0.1),
+    "transparency": (review_transparency, 0.1),
 }
 
 
-def review_run(run: RunTables, reviewers: dict[str, Reviewer] = REVIEWERS) -> dict:
-    """Run every reviewer: ``{"reviewers": [{name, score, rationale}], "overall", "spread"}``
-    (scores rounded to 0.1 and clipped to 0-10)."""
-    reviews = [
-        asdict(Review(name, _clip(score), reason))
-        for name, (score, reason) in ((n, r(run)) for n, r in reviewers.items())
-    ]
+def review_run(run: RunTables, reviewers: dict[str, tuple[Reviewer, float]] = REVIEWERS) -> dict:
+    """Run every reviewer: ``{"reviewers": [{name, score, rationale, weight}], "overall",
+    "spread"}``; scores rounded to 0.1 and clipped to 0-10, ``overall`` their weighted mean."""
+    reviews = []
+    for name, (reviewer, weight) in reviewers.items():
+        score, reason = reviewer(run)
+        reviews.append({**asdict(Review(name, _clip(score), reason)), "weight": weight})
     scores = np.array([r["score"] for r in reviews], dtype=float)
+    weights = np.array([r["weight"] for r in reviews], dtype=float)
     return {
         "reviewers": reviews,
-        "overall": round(float(scores.mean()), 2),
+        "overall": round(float(scores @ weights / weights.sum()), 2),
         "spread": round(float(scores.max() - scores.min()), 2),
     }
 

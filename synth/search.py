@@ -19,117 +19,30 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from synth.io import file_sha256
+from synth.question import YES_NO_AUX
 from synth.sources import arxiv as arxiv_source
 from synth.sources import local
 from synth.text import STOP_WORDS
 
 # Words that frame a research question rather than name its topic.
-QUESTION_WORDS = frozenset(
-    [
-        "can",
-        "could",
-        "does",
-        "do",
-        "did",
-        "is",
-        "are",
-        "was",
-        "were",
-        "how",
-        "what",
-        "which",
-        "whether",
-        "why",
-        "when",
-        "quantitatively",
-        "quantitative",
-        "shown",
-        "show",
-        "demonstrated",
-        "demonstrate",
-        "enhance",
-        "enhances",
-        "improve",
-        "improves",
-        "evaluated",
-        "evaluate",
-        "evaluating",
-        "compared",
-        "compare",
-        "comparing",
-        "measured",
-        "measure",
-        "like",
-        "such",
-        "effect",
-        "effects",
-        "impact",
-        "role",
-        "lead",
-        "leads",
-        "relative",
-        "versus",
-        "vs",
-        "benchmarks",
-        "benchmark",
-        "models",
-        "model",
-        "trained",
-        "traditional",
-        "conventional",
-        "existing",
-        "approaches",
-        "methods",
-        "method",
-        "performance",
-        "better",
-        "worse",
-        "more",
-        "less",
-        "significantly",
-    ]
+QUESTION_WORDS = frozenset(YES_NO_AUX) | frozenset(
+    """
+    how what which whether why when quantitatively quantitative shown show demonstrated
+    demonstrate enhance enhances improve improves evaluated evaluate evaluating compared
+    compare comparing measured measure like such effect effects impact role lead leads
+    relative versus vs benchmarks benchmark models model trained traditional conventional
+    existing approaches methods method performance better worse more less significantly
+    """.split()
 )
 
 # Verbs that relate two topics: kept as search words, but a key phrase never spans them.
 RELATION_WORDS = frozenset(
-    [
-        "reduce",
-        "reduces",
-        "reducing",
-        "increase",
-        "increases",
-        "increasing",
-        "affect",
-        "affects",
-        "cause",
-        "causes",
-        "predict",
-        "predicts",
-        "outperform",
-        "outperforms",
-        "help",
-        "helps",
-        "prevent",
-        "prevents",
-        "mitigate",
-        "mitigates",
-        "boost",
-        "boosts",
-        "degrade",
-        "degrades",
-        "influence",
-        "influences",
-        "follow",
-        "follows",
-        "correlate",
-        "correlates",
-        "depend",
-        "depends",
-        "benefit",
-        "benefits",
-        "hurt",
-        "hurts",
-    ]
+    """
+    reduce reduces reducing increase increases increasing affect affects cause causes
+    predict predicts outperform outperforms help helps prevent prevents mitigate mitigates
+    boost boosts degrade degrades influence influences follow follows correlate correlates
+    depend depends benefit benefits hurt hurts
+    """.split()
 )
 
 _ENTITY = re.compile(

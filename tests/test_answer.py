@@ -147,3 +147,11 @@ def test_results_line_up_by_metric_and_dataset():
 )
 def test_latex_and_entities_are_shown_as_text(raw, shown):
     assert plain_text(raw) == shown
+
+
+def test_evidence_plot_shows_hostile_titles_as_text():
+    ev = _evidence([("SUPPORT", 0.8, True), ("NEUTRAL", 0.9, False)])
+    ev["title"] = [r"$\input{/etc/passwd}$ and $x^2$", "plain"]
+    ax = answer.plot_evidence(ev)
+    ax.figure.canvas.draw()  # mathtext would raise on \input
+    assert r"\input" in ax.get_yticklabels()[0].get_text()

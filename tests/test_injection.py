@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from synth import report
+from synth import references, report
 from synth.cli import main
 from synth.run.render import render_report
 
@@ -147,7 +147,7 @@ def test_report_text_from_hostile_rows_renders_inert(tmp_path):
         [
             "# " + report.md_escape(question),
             report.to_markdown_table(report.included_table(included)),
-            report.references_md(included),
+            references.references_md(included),
         ]
     )
     nb = new_notebook(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import bibtexparser
 import pandas as pd
 
-from synth import report
+from synth import references, report
 from synth.sources import make_papers
 
 EVIL = (
@@ -50,7 +50,7 @@ def test_md_escape_limit_cuts_titles_at_a_word_with_an_ellipsis():
 
 def test_bibtex_parses_back_with_every_paper_once():
     included = _included()
-    bib = report.to_bibtex(included)
+    bib = references.to_bibtex(included)
     library = bibtexparser.parse_string(bib)
     assert not library.failed_blocks
     assert len(library.entries) == 2
@@ -66,7 +66,7 @@ def test_bibtex_parses_back_with_every_paper_once():
 
 
 def test_references_list_each_included_paper_once_with_version():
-    refs = report.references_md(_included())
+    refs = references.references_md(_included())
     lines = refs.splitlines()
     assert len(lines) == 2
     assert "arXiv:2501.00001v2" in lines[0] and "<https://arxiv.org/abs/2501.00001>" in lines[0]

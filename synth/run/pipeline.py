@@ -163,42 +163,57 @@ def run_pipeline(
     log(f"run folder: {run_dir}")
     cache = run_paths(run_dir, request.params["shared"]["cache_dir"], out_root).cache
     params = {**request.params, "shared": {**request.params["shared"], "cache_dir": str(cache)}}
-    stage, rerun = None, False
+    stage = None
     with contextlib.ExitStack() as stack:
         stack.enter_context(sigterm_as_interrupt())
-        km = None
+        kernel = _lazy_kernel(stack, notebooks)
         try:
-            for stage in STAGES:
-                if not rerun and stage_is_done(
-                    run_dir, manifest["stages"].get(stage.name), stage_outputs(stage)
-                ):
-                    log(f"[{stage.name}] reused (outputs unchanged)")
-                    continue
-                rerun = True
+            for stage in stages_to_run(run_dir, manifest, log):
                 inline = in_process and stage.name != "report"
-                if km is None and shared and not inline:
-                    km = stack.enter_context(shared_kernel(notebooks))
                 log(f"[{stage.name}] running {stage.notebook}.ipynb")
-                _run_stage(
-                    stage,
-                    run_dir,
-                    manifest,
-                    params,
-                    notebooks,
-                    INPROCESS if inline else None,
-                    km if shared and not inline else None,
-                    progress,
-                )
+                km = kernel() if shared and not inline else None
+                engine = INPROCESS if inline else None
+                _run_stage(stage, run_dir, manifest, params, notebooks, engine, km, progress)
         except BaseException as err:
-            done = any(r.get("status") == "done" for r in manifest["stages"].values())
-            if isinstance(err, InputError) and fresh and not done:
-                shutil.rmtree(run_dir, ignore_errors=True)
-                raise
-            if stage is not None:
-                _record_failure(err, stage, run_dir, manifest, log)
+            _on_failure(err, stage, run_dir, manifest, fresh, log)
             raise
     finish(run_dir, manifest)
     return run_dir
+
+
+def stages_to_run(run_dir: Path, manifest: dict, log: Log = lambda s: None) -> list[Stage]:
+    """The stages a run still has to run: from the first one that is not done with its
+    outputs unchanged (``stage_is_done``), every stage to the end."""
+    for i, stage in enumerate(STAGES):
+        if not stage_is_done(run_dir, manifest["stages"].get(stage.name), stage_outputs(stage)):
+            return list(STAGES[i:])
+        log(f"[{stage.name}] reused (outputs unchanged)")
+    return []
+
+
+def _lazy_kernel(stack: contextlib.ExitStack, notebooks: Path) -> Callable[[], Any]:
+    """A function returning the run's shared kernel, started on first use (a run whose
+    stages are all reused starts none) and shut down with ``stack``."""
+    started: list[Any] = []
+
+    def kernel() -> Any:
+        if not started:
+            started.append(stack.enter_context(shared_kernel(notebooks)))
+        return started[0]
+
+    return kernel
+
+
+def _on_failure(
+    err: BaseException, stage: Stage | None, run_dir: Path, manifest: dict, fresh: bool, log: Log
+) -> None:
+    """Bad input before any stage finished in a new folder: remove the folder. Otherwise
+    record the stage as failed or interrupted."""
+    done = any(r.get("status") == "done" for r in manifest["stages"].values())
+    if isinstance(err, InputError) and fresh and not done:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    elif stage is not None:
+        _record_failure(err, stage, run_dir, manifest, log)
 
 
 def run_compare(

@@ -1,0 +1,73 @@
+"""References of the included papers: numbered Markdown entries for the report and BibTeX
+for ``references.bib``, with every untrusted string escaped for its target."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from synth.markdown import md_escape, safe_url
+
+
+def reference_key(row: pd.Series) -> str:
+    first = str(row["authors"]).split(";")[0].strip().split(" ")[-1] or "anon"
+    year = "" if pd.isna(row["year"]) else str(int(row["year"]))
+    return (
+        re.sub(r"[^A-Za-z0-9]", "", f"{first}{year}")
+        + "_"
+        + re.sub(r"[^A-Za-z0-9]", "", str(row["paper_id"]))
+    )
+
+
+def references_md(included: pd.DataFrame) -> str:
+    """One numbered reference per included paper: authors (year). Title. id and version, link."""
+    lines = []
+    for i, row in enumerate(included.itertuples(index=False), 1):
+        authors = [a.strip() for a in str(row.authors).split(";") if a.strip()]
+        who = ", ".join(authors[:6]) + (" et al." if len(authors) > 6 else "") or "Anonymous"
+        year = "n.d." if pd.isna(row.year) else str(int(row.year))
+        ident = (
+            f"arXiv:{row.paper_id}" + (f"v{int(row.version)}" if not pd.isna(row.version) else "")
+            if row.source == "arxiv" or "arxiv.org" in str(row.url)
+            else str(row.paper_id)
+        )
+        url = safe_url(row.url)
+        link = f" <{url}>" if url else ""
+        lines.append(
+            f"{i}. {md_escape(who)} ({year}). {md_escape(row.title)}. {md_escape(ident)}.{link}"
+        )
+    return "\n".join(lines) if lines else "_No paper was included._"
+
+
+def _bib_escape(text: object) -> str:
+    s = " ".join(str(text).split())
+    s = s.replace("\\", r"\textbackslash ").replace("{", r"\{").replace("}", r"\}")
+    return re.sub(r"([%&#$_])", r"\\\1", s)
+
+
+def to_bibtex(included: pd.DataFrame) -> str:
+    """BibTeX for the included papers (``@misc`` with eprint fields for arXiv papers)."""
+    entries, seen = [], set()
+    for _, row in included.iterrows():
+        key = reference_key(row)
+        while key in seen:
+            key += "x"
+        seen.add(key)
+        fields = {
+            "title": _bib_escape(row["title"]),
+            "author": " and ".join(
+                _bib_escape(a.strip()) for a in str(row["authors"]).split(";") if a.strip()
+            ),
+        }
+        if not pd.isna(row["year"]):
+            fields["year"] = str(int(row["year"]))
+        if row["source"] == "arxiv" or "arxiv.org" in str(row["url"]):
+            fields.update(eprint=_bib_escape(row["paper_id"]), archivePrefix="arXiv")
+            if not pd.isna(row["version"]):
+                fields["note"] = f"version {int(row['version'])}"
+        if safe_url(row["url"]):
+            fields["url"] = _bib_escape(safe_url(row["url"]))
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+        entries.append(f"@misc{{{key},\n{body}\n}}")
+    return "\n\n".join(entries) + ("\n" if entries else "")
