@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synth.claim_labels import load_biomed, load_cs_dev
 from synth.claims import extract_claims, load_model, score_claims, sentence_table
-from synth.claims_train import load_biomed, load_cs_dev
 from synth.text import split_sentences
 from synth.tuples import extract_tuples
 

@@ -26,6 +26,7 @@ from sklearn.model_selection import GroupKFold
 from synth import verify as v
 from synth.verify import model as vm
 from synth.verify import train as trainer
+from synth.verify import train_data
 from synth.verify.features import stance_table
 
 
@@ -77,8 +78,8 @@ def scifact_metrics(pred: dict, gold: dict) -> dict[str, float]:
 def cross_validate(
     data: Path, folds: int, seed: int = 0, encoder=None, augment: bool = True
 ) -> tuple[dict, pd.DataFrame]:
-    papers, claims = trainer.load_scifact(data)
-    docs, texts, pairs, sents, pair_y, sent_y, _ = trainer.build_training_set(
+    papers, claims = train_data.load_scifact(data)
+    docs, texts, pairs, sents, pair_y, sent_y, _ = train_data.build_training_set(
         papers, claims, encoder=encoder
     )
     gold = {
@@ -168,7 +169,7 @@ def stance_diagnosis(d: pd.DataFrame, n_gold: int) -> dict[str, float]:
 
 def time_corpus(data: Path, n_claims: int = 300, verifier: v.Verifier | None = None) -> float:
     """Wall time of ``verify_corpus`` (shipped model) for n claims against the corpus."""
-    papers, claims = trainer.load_scifact(data)
+    papers, claims = train_data.load_scifact(data)
     batch = [{"id": c["id"], "claim": c["claim"]} for c in claims[:n_claims]]
     start = time.perf_counter()
     lines = list(v.verify_corpus(papers, batch, verifier))

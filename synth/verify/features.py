@@ -240,25 +240,7 @@ def stance_table(
     for col in ("s_cover", "s_jacc", "s_bigram", "s_norm"):
         out[col] = top[col].reindex(idx).fillna(0).to_numpy()
     agg = top2[["e_neg", "e_up", "e_down", "e_hedge", "e_null", "num_agree", "num_conflict"]].max()
-    agg = agg.reindex(idx).fillna(0)
-    c = pairs["claim_row"].to_numpy()
-    ccues = cue_table(claims)
-    for col in ("neg", "up", "down", "hedge", "null"):
-        out[f"c_{col}"] = ccues[col].to_numpy()[c]
-        out[f"e_{col}"] = agg[f"e_{col}"].to_numpy()
-    out["c_num"] = (ccues["numbers"].map(len).to_numpy() > 0)[c].astype(float)
-    out["c_len"] = np.log1p(ccues["n_tokens"].to_numpy()[c])
-    out["num_agree"] = agg["num_agree"].to_numpy()
-    out["num_conflict"] = agg["num_conflict"].to_numpy() * (1 - out["num_agree"])
-    out["neg_xor"] = (out["c_neg"] != out["e_neg"]).astype(float)
-    out["null_xor"] = (out["c_null"] != out["e_null"]).astype(float)
-    out["dir_conflict"] = np.maximum(
-        out["c_up"] * out["e_down"] * (1 - out["e_up"]),
-        out["c_down"] * out["e_up"] * (1 - out["e_down"]),
-    )
-    out["dir_agree"] = np.maximum(out["c_up"] * out["e_up"], out["c_down"] * out["e_down"])
-    for col in ("neg_xor", "dir_conflict", "num_conflict"):
-        out[f"{col}_cov"] = out[col] * out["s_cover"]
+    _add_agreement(out, claims, pairs["claim_row"].to_numpy(), agg.reindex(idx).fillna(0))
     keep = s[(s["r"] == 0) | ((s["r"] < 3) & (s["prob"] >= ratio * s["pair"].map(top["prob"])))]
     chosen = keep.groupby("pair")["sentence_index"].agg(lambda v: sorted(int(i) for i in v))
     pol = pd.concat([keep[["pair", "s_cover"]], polarity_table(claims, docs, keep)], axis=1)
@@ -278,6 +260,29 @@ def stance_table(
     out["sentences"] = chosen.reindex(idx).map(lambda v: v if isinstance(v, list) else [])
     out["hashed"] = hashed_terms(claims, docs, pairs, out["sentences"].tolist())
     return out
+
+
+def _add_agreement(out: pd.DataFrame, claims: list[str], c: np.ndarray, evidence: pd.DataFrame):
+    """Cue columns of each pair's claim (c_neg ... c_len; ``c`` its claim row) and of its
+    evidence (e_neg ...: ``evidence``, aligned with ``out``), and whether they agree
+    (num_agree, num_conflict, neg_xor, null_xor, dir_conflict, dir_agree, *_cov)."""
+    ccues = cue_table(claims)
+    for col in ("neg", "up", "down", "hedge", "null"):
+        out[f"c_{col}"] = ccues[col].to_numpy()[c]
+        out[f"e_{col}"] = evidence[f"e_{col}"].to_numpy()
+    out["c_num"] = (ccues["numbers"].map(len).to_numpy() > 0)[c].astype(float)
+    out["c_len"] = np.log1p(ccues["n_tokens"].to_numpy()[c])
+    out["num_agree"] = evidence["num_agree"].to_numpy()
+    out["num_conflict"] = evidence["num_conflict"].to_numpy() * (1 - out["num_agree"])
+    out["neg_xor"] = (out["c_neg"] != out["e_neg"]).astype(float)
+    out["null_xor"] = (out["c_null"] != out["e_null"]).astype(float)
+    out["dir_conflict"] = np.maximum(
+        out["c_up"] * out["e_down"] * (1 - out["e_up"]),
+        out["c_down"] * out["e_up"] * (1 - out["e_down"]),
+    )
+    out["dir_agree"] = np.maximum(out["c_up"] * out["e_up"], out["c_down"] * out["e_down"])
+    for col in ("neg_xor", "dir_conflict", "num_conflict"):
+        out[f"{col}_cov"] = out[col] * out["s_cover"]
 
 
 def hashed_terms(

@@ -1,17 +1,18 @@
 """Training the shipped claim verifier (``synth/data/verify_model*.json``) on SciFact.
 
 ``python -m synth.verify.train [--data DIR] [--out FILE] [--seed 0] [--dense --cache-dir D]``
-writes the model.  ``load_scifact`` / ``build_training_set`` / ``fit_verify_model`` are what
-``benchmarks/verify.py`` cross-validates.  Only ``claims_train.jsonl`` is used (the dev split
-is held out); deterministic: grouped folds with a fixed seed, lbfgs logistic regressions,
-calibration on out-of-fold predictions with the polarity rule applied inside every fold.
+writes the model.  ``fit_verify_model`` (on ``synth.verify.train_data``'s training set) is
+what ``benchmarks/verify.py`` cross-validates.  Deterministic: grouped folds with a fixed seed,
+lbfgs logistic regressions, calibration on out-of-fold predictions with the polarity rule
+applied inside every fold.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +25,7 @@ from sklearn.model_selection import GroupKFold
 from synth.verify.calibration import expected_calibration_error, reliability_table
 from synth.verify.features import hashed_matrix, sentence_table, stance_table
 from synth.verify.model import (
-    STANCES,
     VerifyModel,
-    featurize,
     rationale_probability,
     save_model,
     sentence_features,
@@ -34,54 +33,13 @@ from synth.verify.model import (
     stance_probability,
 )
 from synth.verify.polarity import counter_claim
-from synth.verify.retrieval import corpus_docs
+from synth.verify.train_data import build_training_set, load_scifact
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CREDIT = (
     "SciFact (Wadden et al., EMNLP 2020): claims CC BY 4.0, abstracts from S2ORC "
     "ODC-By 1.0; trained on claims_train.jsonl only"
 )
-
-
-def load_scifact(data: Path) -> tuple[pd.DataFrame, list[dict]]:
-    """SciFact corpus as docs (paper_id, text, sentences) and the train claims (dicts)."""
-    corpus = [json.loads(line) for line in (data / "corpus.jsonl").open(encoding="utf-8")]
-    papers = pd.DataFrame(
-        {
-            "paper_id": [str(d["doc_id"]) for d in corpus],
-            "title": [d["title"] for d in corpus],
-            "abstract": [" ".join(d["abstract"]) for d in corpus],
-            "sentences": [d["abstract"] for d in corpus],
-        }
-    )
-    claims = [json.loads(line) for line in (data / "claims_train.jsonl").open(encoding="utf-8")]
-    return papers, claims
-
-
-def gold_labels(
-    claims: list[dict], docs: pd.DataFrame, pairs: pd.DataFrame, sents: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Stance index per pair (2 = NEI), rationale 0/1 per sentence row, number of gold docs."""
-    row_of = {p: i for i, p in enumerate(docs["paper_id"])}
-    label, rationale = {}, set()
-    for i, c in enumerate(claims):
-        for doc_id, sets in c["evidence"].items():
-            d = row_of[str(doc_id)]
-            label[(i, d)] = STANCES.index(sets[0]["label"])
-            rationale |= {(i, d, s) for e in sets for s in e["sentences"]}
-    pair_y = np.array(
-        [label.get((c, d), 2) for c, d in zip(pairs["claim_row"], pairs["doc_row"], strict=True)]
-    )
-    sent_y = np.array(
-        [
-            (c, d, s) in rationale
-            for c, d, s in zip(
-                sents["claim_row"], sents["doc_row"], sents["sentence_index"], strict=True
-            )
-        ],
-        dtype=int,
-    )
-    return pair_y, sent_y, len(label)
 
 
 def fit_logistic(
@@ -166,9 +124,53 @@ class StanceData:
     counter: StanceData | None = None
 
 
-def _stance_data(table: pd.DataFrame, y: np.ndarray, dense: bool, hash_scale: float):
+def _stance_data(
+    table: pd.DataFrame,
+    y: np.ndarray,
+    dense: bool,
+    hash_scale: float,
+    counter: pd.DataFrame | None = None,
+) -> StanceData:
+    """``table``'s stance features with gold ``y``; with ``counter`` (the pairs' counter-claim
+    table) also those of the counter-claims, SUPPORT and CONTRADICT swapped (NEI stays NEI)."""
     x = table[stance_features(dense)].to_numpy(float)
-    return StanceData(x, hashed_matrix(table["hashed"]) if hash_scale > 0 else None, y)
+    hashed = hashed_matrix(table["hashed"]) if hash_scale > 0 else None
+    swapped = None if counter is None else np.array([1, 0, 2])[y]
+    cf = None if counter is None else _stance_data(counter, swapped, dense, hash_scale)
+    return StanceData(x, hashed, y, cf)
+
+
+def _fit_rationale(
+    sents: pd.DataFrame, sent_y: np.ndarray, dense: bool
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The rationale model on the sentence rows ``sents`` and its probability for each row."""
+    rationale = fit_logistic(sents[sentence_features(dense)].to_numpy(float), sent_y, 1.0)
+    rationale["dense"] = np.asarray(float(dense))
+    return rationale, rationale_probability(rationale, sents)
+
+
+def _counter_table(
+    claims: list[str], docs: pd.DataFrame, pairs: pd.DataFrame, prob: np.ndarray, ratio: float
+) -> pd.DataFrame:
+    """The stance table of every pair with its claim replaced by the counter-claim.
+
+    Rationale sentences are the original claim's; their lexical features and the cues are
+    recomputed for the counter-claim (``counter_claim``).
+    """
+    counter = [counter_claim(t) for t in claims]
+    return stance_table(counter, pairs, sentence_table(counter, docs, pairs), prob, docs, ratio)
+
+
+def _out_of_fold(
+    fit: Callable[[np.ndarray], dict], data: StanceData, table: pd.DataFrame, groups, seed: int
+) -> tuple[np.ndarray, list]:
+    """Stance probabilities of every pair from ``fit`` on the other folds (5, grouped by
+    claim, shuffled with ``seed``), and the folds."""
+    folds = list(GroupKFold(5, shuffle=True, random_state=seed).split(data.x, data.y, groups))
+    probs = np.zeros((len(data.x), 3))
+    for train, test in folds:
+        probs[test] = stance_probability(fit(train), table.iloc[test])
+    return probs, folds
 
 
 def fit_stance(
@@ -279,26 +281,13 @@ def fit_verify_model(
     sentence row.  With ``augment`` the stance model also sees every pair for the claim's
     counter-claim (``counter_claim``) with SUPPORT and CONTRADICT swapped.
     """
-    rationale = fit_logistic(sents[sentence_features(dense)].to_numpy(float), sent_y, 1.0)
-    rationale["dense"] = np.asarray(float(dense))
-    prob = rationale_probability(rationale, sents)
+    rationale, prob = _fit_rationale(sents, sent_y, dense)
     table = stance_table(claims, pairs, sents, prob, docs, ratio)
-    data = _stance_data(table, pair_y, dense, hash_scale)
-    if augment:
-        # Rationale sentences are the original claim's; their lexical features and the cues
-        # are recomputed for the counter-claim; NEI stays NEI (class balance unchanged).
-        counter = [counter_claim(t) for t in claims]
-        table_cf = stance_table(
-            counter, pairs, sentence_table(counter, docs, pairs), prob, docs, ratio
-        )
-        cf = _stance_data(table_cf, np.array([1, 0, 2])[pair_y], dense, hash_scale)
-        data = StanceData(data.x, data.hashed, data.y, cf)
+    counter = _counter_table(claims, docs, pairs, prob, ratio) if augment else None
+    data = _stance_data(table, pair_y, dense, hash_scale, counter)
+    fit = partial(fit_stance, data, c=c, hash_scale=hash_scale, flip_cover=flip_cover, dense=dense)
     groups = pairs["claim_row"].to_numpy()
-    folds = list(GroupKFold(5, shuffle=True, random_state=seed).split(data.x, pair_y, groups))
-    probs = np.zeros((len(data.x), 3))
-    for train, test in folds:
-        fold_model = fit_stance(data, train, c, hash_scale, flip_cover, dense)
-        probs[test] = stance_probability(fold_model, table.iloc[test])
+    probs, folds = _out_of_fold(fit, data, table, groups, seed)
     cal = calibrate(probs, pair_y, n_gold, groups, folds, len(claims))
     meta = {
         "credit": CREDIT,
@@ -316,7 +305,7 @@ def fit_verify_model(
     }
     return VerifyModel(
         rationale=rationale,
-        stance=fit_stance(data, np.arange(len(data.x)), c, hash_scale, flip_cover, dense),
+        stance=fit(np.arange(len(data.x))),
         threshold=cal.threshold,
         rationale_ratio=ratio,
         claim_threshold=cal.claim_threshold,
@@ -345,15 +334,6 @@ def _crossfit_confidence(emit, sc, pair_y, groups, claims_out, folds):
             cs[te_c] < 2, np.interp(ce[te_c], ex, ey), np.interp(ce[te_c], nx, ny)
         )
     return conf_claim, conf_emit
-
-
-def build_training_set(papers: pd.DataFrame, claims: list[dict], top_k: int = 5, encoder=None):
-    """docs, claim texts, pairs, sentence rows and gold labels for ``fit_verify_model``."""
-    docs = corpus_docs(papers)
-    texts = [c["claim"] for c in claims]
-    pairs, sents = featurize(texts, docs, top_k, encoder=encoder)
-    pair_y, sent_y, n_gold = gold_labels(claims, docs, pairs, sents)
-    return docs, texts, pairs, sents, pair_y, sent_y, n_gold
 
 
 def main(argv: list[str] | None = None) -> None:
