@@ -1,6 +1,8 @@
-"""Where papers come from: arXiv (``sources.arxiv``) or a local corpus (``sources.local``).
+"""Where papers come from: arXiv (``sources.arxiv``) or a local corpus (``sources.local``,
+which reads each format with ``jsonl``, ``tabular``, ``bibtex``, ``ris`` or ``pdf``).
 
-Every source returns the same *papers* table, one row per record, with ``PAPER_COLUMNS``:
+Every source returns the same *papers* table, one row per record, with ``PAPER_COLUMNS``
+(dtypes in ``PAPER_DTYPES``):
 
 ==============  ==========  =======================================================
 column          dtype       meaning
@@ -25,34 +27,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-PAPER_COLUMNS: list[str] = [
-    "paper_id",
-    "version",
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "published",
-    "url",
-    "categories",
-    "source",
-    "source_file",
-    "full_text",
-    "sentences",
-]
-
-_STR_COLUMNS = [
-    "paper_id",
-    "title",
-    "abstract",
-    "authors",
-    "published",
-    "url",
-    "categories",
-    "source",
-    "source_file",
-    "full_text",
-]
+PAPER_DTYPES: dict[str, str] = {
+    "paper_id": "str",
+    "version": "Int64",
+    "title": "str",
+    "abstract": "str",
+    "authors": "str",
+    "year": "Int64",
+    "published": "str",
+    "url": "str",
+    "categories": "str",
+    "source": "str",
+    "source_file": "str",
+    "full_text": "str",
+    "sentences": "object",
+}
+PAPER_COLUMNS: list[str] = list(PAPER_DTYPES)
+_STR_COLUMNS = [col for col, dtype in PAPER_DTYPES.items() if dtype == "str"]
+_INT_COLUMNS = [col for col, dtype in PAPER_DTYPES.items() if dtype == "Int64"]
 
 
 def make_papers(rows: list[dict]) -> pd.DataFrame:
@@ -60,7 +52,7 @@ def make_papers(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=PAPER_COLUMNS)
     for col in _STR_COLUMNS:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)
-    for col in ("version", "year"):
+    for col in _INT_COLUMNS:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
     frame["sentences"] = frame["sentences"].astype(object).where(frame["sentences"].notna(), None)
     return frame

@@ -30,7 +30,7 @@ from synth.sources.fetch import (
     make_session,
     unreachable_reason,
 )
-from synth.sources.local import parse_arxiv_id
+from synth.sources.records import parse_arxiv_id
 
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 ENV_API_URL = "SYNTH_ARXIV_API_URL"
