@@ -11,6 +11,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from synth.claim_types import CLAIM_TYPES
 from synth.markdown import (  # noqa: F401 - re-exported for the report notebook
     join_blocks,
     md_escape,
@@ -204,18 +205,25 @@ def limitations_text(f: dict, queries: pd.DataFrame) -> str:
 def claims_table(
     claims: pd.DataFrame, verdicts: pd.DataFrame, papers: pd.DataFrame, max_rows: int = 60
 ) -> pd.DataFrame:
-    """claim, paper, verdict, confidence, evidence, evidence paper — claims in full, escaped."""
+    """claim, type, paper, verdict, confidence, evidence, evidence paper: claims in full,
+    escaped; findings first, then results and contributions (``claim_types.CLAIM_TYPES``),
+    each by verdict and confidence."""
     titles = papers.set_index("paper_id")["title"]
     merged = claims.merge(verdicts, on="claim_id", how="left")
+    if "type" not in merged:
+        merged["type"] = "finding"
+    order = {"type": list(CLAIM_TYPES), "label": list(LABEL_ORDER)}
     merged = merged.sort_values(
-        ["label", "confidence"],
-        ascending=[True, False],
-        key=lambda s: s.map(LABEL_ORDER.index) if s.name == "label" else s,
+        ["type", "label", "confidence"],
+        ascending=[True, True, False],
+        key=lambda s: s.map(order[s.name].index) if s.name in order else s,
+        kind="stable",
     )
     rows = merged.head(max_rows)
     return pd.DataFrame(
         {
             "claim": rows["text"].map(md_text),
+            "type": rows["type"],
             "paper": rows["paper_id"].map(
                 lambda p: f"{md_escape(titles.get(p, p))} ({md_escape(p)})"
             ),

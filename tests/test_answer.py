@@ -155,3 +155,23 @@ def test_evidence_plot_shows_hostile_titles_as_text():
     ax = answer.plot_evidence(ev)
     ax.figure.canvas.draw()  # mathtext would raise on \input
     assert r"\input" in ax.get_yticklabels()[0].get_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("We release our code at https://github.com/x/y.", "resource"),
+        ("Code and data are publicly available.", "resource"),
+        ("We conduct extensive experiments on MSR-VTT and DiDeMo.", "procedure"),
+        ("We conduct experiments showing that X outperforms Y.", "finding"),
+        ("We propose TempMerge, a token merging method for video retrieval.", "contribution"),
+        ("TempMerge reaches 49.8 R@1 on MSR-VTT, 3.2% above frame averaging.", "result"),
+        ("Temporal modelling does not improve retrieval on short clips.", "finding"),
+    ],
+)
+def test_claims_are_typed_and_non_claims_dropped(text, kind):
+    from synth.claim_types import claim_type, type_claims
+
+    assert claim_type(text) == kind
+    kept = type_claims(pd.DataFrame({"claim_id": ["a"], "text": [text]}))
+    assert len(kept) == (kind not in ("resource", "procedure"))
