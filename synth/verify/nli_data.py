@@ -1,0 +1,115 @@
+"""Training data of the NLI cross-encoder: SNLI 1.0 pairs and SciFact claim-rationale pairs
+(SUPPORT -> entailment, CONTRADICT -> contradiction, non-rationale sentences -> neutral, and
+every pair again for the claim's counter-claim with the labels swapped), with the held-out
+folds of ``benchmarks/verify.py``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from synth.verify.polarity import counter_claim
+
+SNLI_LABEL = {"entailment": 0, "neutral": 1, "contradiction": 2}
+STANCE_LABEL = {"SUPPORT": 0, "CONTRADICT": 2}
+SWAP = {0: 2, 1: 1, 2: 0}
+
+
+def load_snli(folder: Path, split: str, max_pairs: int | None, seed: int) -> pd.DataFrame:
+    """SNLI pairs with a gold label (premise, hypothesis, label 0..2) from
+    snli_1.0_{train_subset,test}.jsonl in ``folder``; shuffled with ``seed``, first
+    ``max_pairs`` kept (all if None)."""
+    name = {"train": "snli_1.0_train_subset.jsonl", "test": "snli_1.0_test.jsonl"}[split]
+    rows = [json.loads(line) for line in (folder / name).open(encoding="utf-8")]
+    df = pd.DataFrame(
+        {
+            "premise": [r["sentence1"] for r in rows],
+            "hypothesis": [r["sentence2"] for r in rows],
+            "label": [SNLI_LABEL.get(r["gold_label"], -1) for r in rows],
+        }
+    )
+    df = df[df["label"] >= 0].sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    return df if max_pairs is None else df.head(max_pairs).reset_index(drop=True)
+
+
+def load_scifact(folder: Path) -> tuple[list[dict], dict[int, list[str]]]:
+    """SciFact train claims (dicts in file order) and corpus doc_id -> abstract sentences."""
+    claims = [json.loads(line) for line in (folder / "claims_train.jsonl").open(encoding="utf-8")]
+    corpus = {}
+    for line in (folder / "corpus.jsonl").open(encoding="utf-8"):
+        doc = json.loads(line)
+        corpus[int(doc["doc_id"])] = doc["abstract"]
+    return claims, corpus
+
+
+def claim_folds(n_claims: int, folds: int = 5, seed: int = 0) -> np.ndarray:
+    """Held-out fold (0..folds-1) of every claim row, as benchmarks/verify.py splits them:
+    GroupKFold(folds, shuffle=True, random_state=seed) over rows in file order, one group each."""
+    from sklearn.model_selection import GroupKFold
+
+    fold = np.full(n_claims, -1)
+    split = GroupKFold(folds, shuffle=True, random_state=seed)
+    for k, (_, test) in enumerate(split.split(np.zeros(n_claims), groups=np.arange(n_claims))):
+        fold[test] = k
+    return fold
+
+
+def build_scifact_pairs(
+    claims: list[dict],
+    corpus: dict[int, list[str]],
+    seed: int = 0,
+    neutral_per_doc: int = 2,
+    counter: bool = True,
+) -> pd.DataFrame:
+    """Claim-rationale pairs (claim_row, claim_id, doc_id, premise, hypothesis, label, counter):
+    each evidence set's sentences joined -> the claim, SUPPORT 0 / CONTRADICT 2; up to
+    ``neutral_per_doc`` non-rationale sentences of every cited doc -> NEUTRAL 1 (drawn with a
+    per-claim seed, so a claim's pairs never depend on which others are present); with
+    ``counter``, every pair again for synth's counter-claim, SUPPORT/CONTRADICT swapped."""
+    rows = []
+    for i, c in enumerate(claims):
+        rng = np.random.default_rng([seed, int(c["id"])])
+        for doc_id in c["cited_doc_ids"]:
+            sents, sets = corpus[int(doc_id)], c["evidence"].get(str(doc_id), [])
+            for s in sets:
+                text = " ".join(sents[j] for j in sorted(s["sentences"]))
+                rows.append((i, c["id"], doc_id, text, c["claim"], STANCE_LABEL[s["label"]]))
+            used = {j for s in sets for j in s["sentences"]}
+            free = [j for j in range(len(sents)) if j not in used]
+            for j in rng.permutation(free)[:neutral_per_doc]:
+                rows.append((i, c["id"], doc_id, sents[int(j)], c["claim"], 1))
+    df = pd.DataFrame(
+        rows, columns=["claim_row", "claim_id", "doc_id", "premise", "hypothesis", "label"]
+    )
+    df["counter"] = False
+    if counter:
+        cf = df.assign(
+            hypothesis=df["hypothesis"].map(counter_claim),
+            label=df["label"].map(SWAP),
+            counter=True,
+        )
+        df = pd.concat([df, cf], ignore_index=True)
+    return df
+
+
+def scifact_training_pairs(args: argparse.Namespace) -> pd.DataFrame:
+    """SciFact pairs with their ``fold`` column (read from ``args.pairs`` if given, else built
+    and written to out/pairs.jsonl); with ``args.fold``, that fold's claims are dropped and
+    their ids written to out/held_out_claim_ids.json."""
+    if args.pairs is not None:
+        df = pd.read_json(args.pairs, lines=True)
+    else:
+        claims, corpus = load_scifact(args.scifact)
+        df = build_scifact_pairs(claims, corpus, args.seed, args.neutral_per_doc)
+        fold = claim_folds(len(claims), args.folds, args.fold_seed)
+        df["fold"] = fold[df["claim_row"].to_numpy()]
+        df.to_json(args.out / "pairs.jsonl", orient="records", lines=True, force_ascii=False)
+    if args.fold is not None:
+        held = sorted(set(df.loc[df["fold"] == args.fold, "claim_id"].astype(int)))
+        (args.out / "held_out_claim_ids.json").write_text(json.dumps(held))
+        df = df[df["fold"] != args.fold].reset_index(drop=True)
+    return df
