@@ -80,6 +80,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent.parent / "shared" / "data")
     parser.add_argument("--split", default="test", choices=["test", "tune", "all"])
     parser.add_argument("--details", action="store_true", help="print every question's row")
+    parser.add_argument(
+        "--stance",
+        default="cue",
+        choices=["cue", "lexical", "nli"],
+        help="the stance scorer (default: cue)",
+    )
     args = parser.parse_args()
     listings = args.data / "arxiv_daily_listings"
     if not listings.is_dir():
@@ -89,13 +95,14 @@ def main() -> None:
     papers = load_corpus(listings).papers
     loaded = time.perf_counter()
     dev = load_dev(args.split)
-    answers = list(answer_questions(papers, dev))
+    answers = list(answer_questions(papers, dev, stance=args.stance))
     done = time.perf_counter()
     table = score(dev, answers)
     if args.details:
         print(table.to_string())
     print(
-        f"answer dev set, split {args.split}: {len(papers)} papers loaded in "
+        f"answer dev set, split {args.split}, stance scorer {args.stance}: {len(papers)} papers "
+        f"loaded in "
         f"{loaded - started:.1f} s; {len(dev)} questions answered in {done - loaded:.1f} s"
     )
     for name, value in summary(table).items():

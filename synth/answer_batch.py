@@ -74,12 +74,12 @@ def answer_questions(
     questions: Iterable[dict],
     settings: ScreenSettings | None = None,
     scorer: Scorer | None = None,
-    neural: bool = True,
+    stance: str = "cue",
 ) -> Iterator[dict]:
     """One answer object per ``{"id", "question"}``, with its ``id`` first. ``scorer``: the
-    stance scorer (default ``stance.load_scorer(neural)``)."""
+    stance scorer (default ``stance.load_scorer(stance)``)."""
     settings = settings or ScreenSettings()
-    scorer = scorer or load_scorer(neural)
+    scorer = scorer or load_scorer(stance)
     papers = papers.reset_index(drop=True)
     indexes = build_indexes(papers)
     for item in questions:

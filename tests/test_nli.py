@@ -40,7 +40,7 @@ def test_without_the_model_files_the_lexical_scorer_decides(tmp_path):
             "positions": [[0]],
         }
     )
-    table = stance.load_scorer(neural=False)("X improves Y.", docs)
+    table = stance.load_scorer("lexical")("X improves Y.", docs)
     assert list(table.columns) == stance.STANCE_COLUMNS and len(table) == 1
 
 
@@ -87,3 +87,19 @@ def test_nli_stance_takes_each_papers_strongest_sentence():
     assert table["stance"].tolist() == ["SUPPORT", "CONTRADICT", "NEUTRAL"]
     assert table["evidence"].tolist() == [0, 0, 0]
     assert table.loc[0, "confidence"] == 0.8 and table.loc[2, "confidence"] == 0.8
+
+
+def test_cue_stance_reads_the_finding_sentence_and_its_polarity():
+    docs = pd.DataFrame(
+        {
+            "sentences": [
+                ["Dropout is widely used.", "We find that dropout does not improve accuracy."],
+                ["Dropout improves accuracy on ImageNet, our experiments show."],
+                ["We study protein folding."],
+            ]
+        }
+    )
+    table = stance.cue_stance("Dropout improves accuracy.", docs)
+    assert table["stance"].tolist() == ["CONTRADICT", "SUPPORT", "NEUTRAL"]
+    assert table["evidence"].tolist()[:2] == [1, 0]
+    assert (table["confidence"].between(0.5, 1.0)).all()

@@ -488,3 +488,31 @@ def test_dense_params_rank_and_verify_with_the_encoder(run, tmp_path):
     verdicts = pd.read_parquet(out / "verdicts.parquet")
     claims = pd.read_parquet(out / "claims.parquet")
     assert list(verdicts["claim_id"]) == list(claims["claim_id"])
+
+
+def test_answer_json_and_the_answer_section_agree(run):
+    answer = json.loads((run / "answer.json").read_text())
+    assert {
+        "question",
+        "kind",
+        "hypothesis",
+        "verdict",
+        "confidence",
+        "summary",
+        "facets",
+        "evidence",
+    } <= set(answer)
+    assert answer["kind"] == "yes_no" and answer["hypothesis"].startswith("Temporal modelling")
+    assert answer["verdict"] in ("supported", "contradicted", "mixed", "insufficient")
+    papers = pd.read_parquet(run / "papers.parquet").set_index("paper_id")
+    included = papers[papers["included"]]
+    assert {e["paper_id"] for e in answer["evidence"]} == set(included.index)
+    for e in answer["evidence"]:
+        assert e["stance"] in ("SUPPORT", "CONTRADICT", "NEUTRAL") and 0 <= e["confidence"] <= 1
+        assert e["sentence"] == "" or e["sentence"] in " ".join(
+            included.loc[e["paper_id"], "abstract"].split()
+        )
+    section = (run / "report.md").read_text().split("## Answer", 1)[1].split("## Evidence")[0]
+    assert f"**Verdict:** {answer['verdict']}" in section
+    evidence = pd.read_csv(run / "evidence.csv", dtype={"paper_id": str})
+    assert sorted(evidence["ref"]) == list(range(1, len(included) + 1))
