@@ -34,6 +34,7 @@ from synth.tuple_lexicon import (
     _TUPLE_PATTERNS,
     _UNITS,
 )
+from synth.tuple_values import value_tuples
 
 TUPLE_COLUMNS = ["claim_id", "subject", "metric", "dataset", "value", "unit", "kind", "comparison"]
 
@@ -98,6 +99,23 @@ def _governs_list(sentence: str, start: int) -> bool:
 
 def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
     """(subject, metric, dataset, value, unit, kind, comparison) dicts found in one sentence.
+
+    Two passes: the pattern rules (``_pattern_tuples``: a metric and a value in a fixed
+    order) and, for every other number, the value-centred pass of ``synth.tuple_values`` (a
+    number with a result unit or beside a metric name, unless it is a size, a setting, a
+    statistic or another system's).  ``subject`` is the paper's method name, used when the
+    sentence names no system of its own.  Ordered by the value's position.
+    """
+    found = _pattern_tuples(sentence, subject)
+    taken = {t["_start"] for t in found}
+    default = subject or _lead_subject(sentence)
+    found += [t for t in value_tuples(sentence, default, not_own_value) if t["_start"] not in taken]
+    found.sort(key=lambda t: t["_start"])
+    return [{k: v for k, v in t.items() if not k.startswith("_")} for t in found]
+
+
+def _pattern_tuples(sentence: str, subject: str = "") -> list[dict]:
+    """The pattern rules' tuples of one sentence, each with ``_start`` (the value's offset).
 
     Conservative: a tuple needs a number written as a stand-alone token (never part of a name
     such as "FollowIR-7B", "R@1" or "3D") next to a known metric name, and nothing around it
@@ -172,7 +190,7 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
             and not re.search(rf"[;:]|\b(?:{_OWN_VERB}|with|while|whereas|but)\b", between)
         ):
             cur["kind"], cur["_governs"] = "change", True
-    return [{k: v for k, v in t.items() if not k.startswith("_")} for t in found]
+    return found
 
 
 def extract_tuples(claims: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,203 @@
+"""Value-centred tuples: every number with a result unit, or next to a metric name, in a sentence.
+
+The pattern rules of ``synth.tuples`` need a metric and a value in a fixed order; this pass
+starts from the numbers instead.  Each number written with a unit (%, pp, points, x, dB, fps,
+bits) or beside a metric name ("C-index 0.704", "BLEU 42.02", "FRAD = 0.814") is a candidate;
+it is dropped when it is not a result (sizes, parameter counts, settings, p-values, spreads,
+a before-level in "from A to B", descriptive shares) or not the paper's own (``not_own_value``).
+The metric is the nearest metric name around it, the kind a change when a change word, a sign
+or a change unit says so, the dataset the name after "on"/"across", and the subject the
+sentence's own system name before the value, else the paper's method name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from synth.claims import GENERIC_NAMES, NAME
+from synth.tuple_lexicon import (
+    _CHANGE_AFTER,
+    _CHANGE_BEFORE,
+    _CHANGE_COORDINATED,
+    _DATASET,
+    _METRIC,
+    _MODEL_FAMILY,
+    _NOT_DATASETS,
+    _OWN_VERB,
+)
+
+# metric names beyond the pattern rules' list: "C-index", "R^2", "Dice", "speed-up", "MSE"
+METRIC_WORDS = (
+    rf"(?:{_METRIC}|C-index|R\^2|R\$\^2\$|R\^\{{?2\}}?|mDice|Dice(?: score)?|MSE|RMSE|MAE|MAPE|"
+    r"SRCC|PLCC|Spearman|Pearson|Kendall|correlation|kappa|ASR|attack success rate|"
+    r"speed-?ups?|acceleration|throughput|latency|FLOPs|memory|fidelity|"
+    r"execution accuracy|top-\d accuracy|success|score|gFID|FRAD|DTW distance|"
+    r"mAcc|OA|Acc|MOTA|HOTA|IDF1|NDS|ADE|FDE|EPE|Chamfer distance|CLIP score|pass@\d+|"
+    r"Pass@\d+|Refine@\d+|[A-Z][A-Za-z]*@\d+)"
+)
+_UNIT = r"(?:%|percent(?:age points)?\b|pp\b|points?\b|x(?![A-Za-z])|×|dB\b|fps\b|bits?\b)"
+_NUMBER = re.compile(
+    r"(?<![\w@./:,\-^$\\])(?P<sign>[+])?(?P<lo>\d+(?:\.\d+)?)(?![.,]?\d|[A-Za-z_]|-[A-Za-z])"
+    rf"(?:\s?(?P<lo_unit>{_UNIT})?\s?(?P<range>-{{1,2}}|–|~|\bto\b)\s?\+?"
+    r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|[A-Za-z_]|-[A-Za-z]))?"
+    rf"(?:\s?(?P<unit>{_UNIT}))?"
+    r"(?![\w-]*\d)"
+)
+_RATIO = re.compile(r"(?<![\w.:])(?P<lo>\d+:1)(?![\w:])")
+_UNIT_NAMES = {
+    "percent": "%",
+    "percentage points": "pp",
+    "point": "points",
+    "×": "x",
+    "bit": "bits",
+}
+# the number is a size, a count, a setting or a statistic, not a result (text after it)
+_NOT_RESULT_AFTER = re.compile(
+    r"(?i)^\s?(?:of\s+(?:the\s+|all\s+|its\s+)?(?:\w+\s+)?(?:data|tokens|parameters|samples|"
+    r"labels|images|training|examples|cases|pairs|users|participants|respondents|attacks|"
+    r"reviews|posts|instances|questions|models|papers|queries|patients|sequences)\b"
+    r"|(?:\w+\s+){0,2}?(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
+    r"larger|bigger|smaller|deeper|wider|quantiles?|confidence|coverage level|overhead|"
+    r"of the time|subsets?|splits?)\b|\s*\))"
+)
+# the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
+_NOT_RESULT_BEFORE = re.compile(
+    r"(?i)(?:\b[pnkNK]\s*[<=>≤≥]\s*|(?:\+/-|±|\\pm)\s*|\btop-?$|\bfirst\s+$|"
+    r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$)"
+)
+_FROM_TO = re.compile(r"\bfrom\s+$")
+_RANGE_VERB = re.compile(r"(?i)\b(?:rang\w*|span\w*|vary\w*|varies|between)\b[^.;]{0,30}$")
+_METRIC_BEFORE = re.compile(
+    rf"(?:{METRIC_WORDS})\)?\s*(?:\([^()]{{1,20}}\)\s*)?"
+    r"(?:scores?\s+)?(?:of|=|:|≈|\\approx|~|is|was|at|reaching|above|below|near|\(|,)?"
+    r"\s*(?:about|approximately|around|nearly|only|just|over|under|up to|roughly)?\s*\$?\s*$"
+)
+_METRIC_AFTER = re.compile(
+    rf"^\s*(?:(?:absolute|relative|average|mean|overall|higher|lower|better|top|"
+    rf"[\w-]+)\s+){{0,3}}?(?P<metric>{METRIC_WORDS})(?![\w@])"
+)
+_METRIC_ANY = re.compile(rf"(?<![\w-])(?P<metric>{METRIC_WORDS})(?![\w@])")
+_CHANGE_WORDS_AFTER = re.compile(
+    r"(?i)^\s*(?:\w+\s+){0,3}?(?:faster|speed-?ups?|acceleration|higher|lower|less|fewer|"
+    r"reduction|deduction|savings?|improvements?|gains?|increase|decrease|boost|better|"
+    r"attenuation|drop|more)\b"
+)
+_DATASET_AFTER = re.compile(
+    rf"^[^;:]{{0,40}}?\b(?:on|across|in)\s+{_DATASET}(?:\s+(?:benchmark|dataset))?"
+)
+_DATASET_LEAD = re.compile(rf"^(?:On|Across|In)\s+{_DATASET}")
+# "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
+_OWN_NAME = re.compile(rf"({NAME})(?:\s+\w+ly)?\s+{_OWN_VERB}")
+_CONTRAST = re.compile(r"\b(?:while|whereas|but)\b|;")
+
+
+def _normalised(sentence: str) -> str:
+    """The sentence with LaTeX money signs and escaped percents blanked, same length."""
+    return sentence.replace("\\%", " %").replace("$", " ").replace("{\\sim}", "  ~    ")
+
+
+def _unit(m: re.Match) -> str:
+    g = m.groupdict()
+    unit = (g.get("unit") or g.get("lo_unit") or "").strip()
+    return _UNIT_NAMES.get(unit, unit)
+
+
+def _value(m: re.Match, before: str) -> str:
+    """The value string: a range as "lo-hi", the end level of "from A to B", else as written."""
+    sign = m.groupdict().get("sign") or ""
+    hi = m.groupdict().get("hi")
+    if not hi:
+        return sign + m.group("lo")
+    if m.group("range") == "to" and _FROM_TO.search(before) and not _RANGE_VERB.search(before):
+        return hi  # "raises Pass@1 from 25.8% to 48.5%": the level reached
+    return f"{m.group('lo')}-{hi}"
+
+
+def _metric(text: str, start: int, end: int) -> str:
+    after = _METRIC_AFTER.match(text[end : end + 60])
+    if after:
+        return after.group("metric")
+    window = text[max(0, start - 80) : start]
+    found = [m.group("metric") for m in _METRIC_ANY.finditer(window)]
+    return found[-1] if found else ""
+
+
+def _is_change(text: str, m: re.Match, unit: str) -> bool:
+    start, before, after = m.start("lo"), text[: m.start("lo")], text[m.end() :]
+    if unit == "x":
+        return not re.search(r"(?i)\bratios?\b[^.;]{0,20}$", before)
+    return (
+        bool(m.groupdict().get("sign"))
+        or unit in ("pp", "points")
+        or bool(_CHANGE_BEFORE.search(before))
+        or bool(_CHANGE_COORDINATED.search(before))
+        or bool(_CHANGE_AFTER.match(after))
+        or bool(_CHANGE_WORDS_AFTER.match(after))
+        or bool(re.search(r"(?i)\bdelta\S*\s*=\s*$|\bwithin\s+$", text[max(0, start - 12) : start]))
+    )
+
+
+def _dataset(text: str, end: int) -> str:
+    m = _DATASET_AFTER.match(text[end:]) or _DATASET_LEAD.match(text)
+    name = m.group("dataset") if m else ""
+    if not name or name.split(" ")[0] in _NOT_DATASETS or _MODEL_FAMILY.match(name):
+        return ""
+    return name
+
+
+def _subject(text: str, start: int, default: str) -> str:
+    """The system named before the value with an own verb, else ``default`` (the paper's)."""
+    before = text[:start]
+    names = [
+        m.group(1)
+        for m in _OWN_NAME.finditer(before)
+        if m.group(1) not in GENERIC_NAMES and not re.search(r"(?i)bench|dataset", m.group(1))
+    ]
+    name = names[-1] if names else default
+    if name and name in before and _CONTRAST.search(before[before.rfind(name) + len(name) :]):
+        return ""  # "SPENT reduces RMSE, while others achieve 95%": not its value
+    return name
+
+
+def _candidates(text: str) -> list[tuple[re.Match, str]]:
+    """(match, unit) of each number that may be a result: with a unit, or beside a metric."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        unit = _unit(m)
+        before = text[: m.start()]
+        beside = _METRIC_BEFORE.search(before[-60:]) or re.match(
+            rf"\s?(?:{METRIC_WORDS})(?![\w@])", text[m.end() :]
+        )
+        if unit or beside:
+            out.append((m, unit))
+    out += [(m, "") for m in _RATIO.finditer(text)]
+    return out
+
+
+def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
+    """Tuples of the numbers of ``sentence`` that look like results (see the module doc);
+    ``not_own(before, after)`` names why a value is another system's (``not_own_value``).
+    Each dict has the ``tuples_from_sentence`` fields plus ``_start`` (the value's offset)."""
+    text = _normalised(sentence)
+    found = []
+    for m, unit in _candidates(text):
+        start, before, after = m.start("lo"), text[: m.start()], text[m.end() :]
+        if _NOT_RESULT_AFTER.match(after) or _NOT_RESULT_BEFORE.search(before):
+            continue
+        if not_own(sentence[: m.start()], sentence[m.end() :]):
+            continue
+        if re.search(r"(?i)\b(?:19|20)\d\d$", m.group("lo")) and not unit:
+            continue  # a year
+        found.append(
+            {
+                "subject": _subject(sentence, start, subject),
+                "metric": _metric(text, m.start(), m.end()),
+                "dataset": _dataset(text, m.end()),
+                "value": _value(m, before),
+                "unit": unit,
+                "kind": "change" if _is_change(text, m, unit) else "value",
+                "comparison": "",
+                "_start": start,
+            }
+        )
+    return found
