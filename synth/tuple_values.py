@@ -22,6 +22,7 @@ from synth.tuple_lexicon import (
     _DATASET,
     _METRIC,
     _MODEL_FAMILY,
+    _NOT_DATASET_AFTER,
     _NOT_DATASETS,
     _OWN_VERB,
 )
@@ -53,17 +54,21 @@ _UNIT_NAMES = {
 }
 # the number is a size, a count, a setting or a statistic, not a result (text after it)
 _NOT_RESULT_AFTER = re.compile(
-    r"(?i)^\s?(?:of\s+(?:the\s+|all\s+|its\s+)?(?:\w+\s+)?(?:data|tokens|parameters|samples|"
+    r"(?i)^\s?(?:of\s+(?:the\s+|all\s+|its\s+)?(?:[\w-]+\s+)?(?:data|tokens|parameters|samples|"
     r"labels|images|training|examples|cases|pairs|users|participants|respondents|attacks|"
     r"reviews|posts|instances|questions|models|papers|queries|patients|sequences)\b"
     r"|(?:\w+\s+){0,2}?(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
     r"larger|bigger|smaller|deeper|wider|quantiles?|confidence|coverage level|overhead|"
-    r"of the time|subsets?|splits?)\b|\s*\))"
+    r"of the time|subsets?|splits?|tokens)\b|\s*across\s+\d+\s+(?:systems|models|methods))"
 )
 # the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
 _NOT_RESULT_BEFORE = re.compile(
     r"(?i)(?:\b[pnkNK]\s*[<=>≤≥]\s*|(?:\+/-|±|\\pm)\s*|\btop-?$|\bfirst\s+$|"
-    r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$)"
+    r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
+    r"\bat\s+$|\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|"
+    # "every published system underperforms: HippoRAG-v2 reaches 54%, BM25 48%"
+    r"\b(?:existing|published|prior|previous|baseline|competing)\s+(?:\w+\s+){0,2}?"
+    r"(?:systems?|methods?|models?|approaches|baselines)\b[^.;]*:[^;]*$)"
 )
 _FROM_TO = re.compile(r"\bfrom\s+$")
 _RANGE_VERB = re.compile(r"(?i)\b(?:rang\w*|span\w*|vary\w*|varies|between)\b[^.;]{0,30}$")
@@ -87,7 +92,7 @@ _DATASET_AFTER = re.compile(
 )
 _DATASET_LEAD = re.compile(rf"^(?:On|Across|In)\s+{_DATASET}")
 # "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
-_OWN_NAME = re.compile(rf"({NAME})(?:\s+\w+ly)?\s+{_OWN_VERB}")
+_OWN_NAME = re.compile(rf"({NAME})(?:,\s*which)?(?:\s+\w+ly)?\s+{_OWN_VERB}")
 _CONTRAST = re.compile(r"\b(?:while|whereas|but)\b|;")
 
 
@@ -140,6 +145,9 @@ def _is_change(text: str, m: re.Match, unit: str) -> bool:
 def _dataset(text: str, end: int) -> str:
     m = _DATASET_AFTER.match(text[end:]) or _DATASET_LEAD.match(text)
     name = m.group("dataset") if m else ""
+    tail = text[end + m.end() :] if m is not None and m.re is _DATASET_AFTER else ""
+    if "respectively" in text or _NOT_DATASET_AFTER.match(tail):
+        return ""  # "on A and B": which value goes with which is not written
     if not name or name.split(" ")[0] in _NOT_DATASETS or _MODEL_FAMILY.match(name):
         return ""
     return name
@@ -165,8 +173,8 @@ def _candidates(text: str) -> list[tuple[re.Match, str]]:
     for m in _NUMBER.finditer(text):
         unit = _unit(m)
         before = text[: m.start()]
-        beside = _METRIC_BEFORE.search(before[-60:]) or re.match(
-            rf"\s?(?:{METRIC_WORDS})(?![\w@])", text[m.end() :]
+        beside = _METRIC_BEFORE.search(before[-60:]) or (
+            "." in m.group("lo") and re.match(rf"\s?(?:{METRIC_WORDS})(?![\w@])", text[m.end() :])
         )
         if unit or beside:
             out.append((m, unit))
@@ -198,6 +206,7 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
                 "kind": "change" if _is_change(text, m, unit) else "value",
                 "comparison": "",
                 "_start": start,
+                "_end": m.end(),
             }
         )
     return found

@@ -109,8 +109,16 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
     found = _pattern_tuples(sentence, subject)
     taken = {t["_start"] for t in found}
     default = subject or _lead_subject(sentence)
-    found += [t for t in value_tuples(sentence, default, not_own_value) if t["_start"] not in taken]
+    found += [
+        t
+        for t in value_tuples(sentence, default, not_own_value)
+        if not any(t["_start"] <= s < t["_end"] for s in taken)
+    ]
     found.sort(key=lambda t: t["_start"])
+    for prev, cur in itertools.pairwise(found):
+        between = sentence[prev["_end"] : cur["_start"]]
+        if prev["kind"] == "change" and re.fullmatch(r"\s*[\w@.-]*\s*\(\s*\+?", between):
+            cur["kind"] = "change"  # "3.56% F1 (2.76% Acc)": the same difference in another metric
     return [{k: v for k, v in t.items() if not k.startswith("_")} for t in found]
 
 
