@@ -162,6 +162,14 @@ GENERIC_NAMES = frozenset(
     }
 )
 _TITLE_NAME = re.compile(rf"^\s*({NAME})\s*:")
+# a title opening with one to three capitalised words and a colon: "Polyphony: ...", "Stingy
+# Context: ..."; not "Towards ...:", "Benchmarking ...:"
+_TITLE_WORDS = re.compile(r"^\s*([A-Z][A-Za-z0-9-]*(?:\s[A-Z][A-Za-z0-9-]*){0,2})\s*:")
+_NOT_TITLE_NAMES = frozenset(
+    "Towards Toward Understanding Benchmarking Rethinking Revisiting Learning Beyond When What "
+    "How Why Can Do Does Is Are The A An On From Position Survey Review Evaluating Measuring "
+    "Improving Scaling Exploring Assessing Analyzing Investigating Leveraging Enhancing".split()
+)
 # "we propose X", "called X", "we term it X"; not the adjective in "the proposed approach: for
 # COVID-19 ...", nor the noun in "in terms of the main metric CIDEr"
 _PROPOSED_NAME = re.compile(
@@ -212,6 +220,14 @@ def find_method_name(title: str, abstract_sentences: list[str]) -> str:
     m = _TITLE_NAME.match(title or "")
     if m and m.group(1) not in GENERIC_NAMES:
         return m.group(1)
+    m = _TITLE_WORDS.match(title or "")
+    if m and not set(m.group(1).split()) & _NOT_TITLE_NAMES and m.group(1) not in GENERIC_NAMES:
+        return m.group(1)
+    return _proposed_name(abstract_sentences)
+
+
+def _proposed_name(abstract_sentences: list[str]) -> str:
+    """The first "we propose X" name of the abstract, or ``""``."""
     for sent in abstract_sentences:
         for m in _PROPOSED_NAME.finditer(sent):
             before = sent[: m.start(1)].split()[-1:]
