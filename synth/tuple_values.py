@@ -38,9 +38,9 @@ METRIC_WORDS = (
 )
 _UNIT = r"(?:%|percent(?:age points)?\b|pp\b|points?\b|x(?![A-Za-z])|×|dB\b|fps\b|bits?\b)"
 _NUMBER = re.compile(
-    r"(?<![\w@./:,\-^$\\])(?P<sign>[+])?(?P<lo>\d+(?:\.\d+)?)(?![.,]?\d|[A-Za-z_]|-[A-Za-z])"
+    r"(?<![\w@./:,\-^$\\])(?P<sign>[+])?(?P<lo>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!x(?![A-Za-z]))[A-Za-z]|-[A-Za-z])"
     rf"(?:\s?(?P<lo_unit>{_UNIT})?\s?(?P<range>-{{1,2}}|–|~|\bto\b)\s?\+?"
-    r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|[A-Za-z_]|-[A-Za-z]))?"
+    r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!x(?![A-Za-z]))[A-Za-z]|-[A-Za-z]))?"
     rf"(?:\s?(?P<unit>{_UNIT}))?"
     r"(?![\w-]*\d)"
 )
@@ -70,7 +70,10 @@ _NOT_RESULT_BEFORE = re.compile(
     r"\b(?:existing|published|prior|previous|baseline|competing)\s+(?:\w+\s+){0,2}?"
     r"(?:systems?|methods?|models?|approaches|baselines)\b[^.;]*:[^;]*$)"
 )
-_FROM_TO = re.compile(r"\bfrom\s+$")
+# "from A to B", "increases median empowerment (A to B)": B is the level reached
+_BEFORE_AFTER = re.compile(
+    r"\bfrom\s+$|\b(?:increas|decreas|improv|reduc|rais|grow|rise|drop)\w*\s[^.;]{0,50}\(\s*$"
+)
 _RANGE_VERB = re.compile(r"(?i)\b(?:rang\w*|span\w*|vary\w*|varies|between)\b[^.;]{0,30}$")
 _METRIC_BEFORE = re.compile(
     rf"(?:{METRIC_WORDS})\)?\s*(?:\([^()]{{1,20}}\)\s*)?"
@@ -113,7 +116,7 @@ def _value(m: re.Match, before: str) -> str:
     hi = m.groupdict().get("hi")
     if not hi:
         return sign + m.group("lo")
-    if m.group("range") == "to" and _FROM_TO.search(before) and not _RANGE_VERB.search(before):
+    if m.group("range") == "to" and _BEFORE_AFTER.search(before) and not _RANGE_VERB.search(before):
         return hi  # "raises Pass@1 from 25.8% to 48.5%": the level reached
     return f"{m.group('lo')}-{hi}"
 
@@ -169,15 +172,21 @@ def _subject(text: str, start: int, default: str) -> str:
 
 def _candidates(text: str) -> list[tuple[re.Match, str]]:
     """(match, unit) of each number that may be a result: with a unit, or beside a metric."""
-    out = []
+    out, prev = [], None
     for m in _NUMBER.finditer(text):
         unit = _unit(m)
         before = text[: m.start()]
         beside = _METRIC_BEFORE.search(before[-60:]) or (
             "." in m.group("lo") and re.match(rf"\s?(?:{METRIC_WORDS})(?![\w@])", text[m.end() :])
         )
-        if unit or beside:
+        before_after = m.group("range") == "to" and _BEFORE_AFTER.search(before)
+        signed = m.group("sign") and "." in m.group("lo")  # "delta-c = +0.029"
+        listed = prev is not None and re.fullmatch(
+            r"[^;()\d]{0,50}(?:,|\band\b)\s*", text[prev.end() : m.start()]
+        )  # "an accuracy of 0.78 on A and 0.75 on B"
+        if unit or beside or before_after or signed or listed:
             out.append((m, unit))
+        prev = m if (beside or listed) and not unit else None
     out += [(m, "") for m in _RATIO.finditer(text)]
     return out
 
