@@ -159,6 +159,15 @@ GENERIC_NAMES = frozenset(
         "ECG",
         "LiDAR",
         "RGB",
+        "KG",
+        "KGs",
+        "NMT",
+        "ASR",
+        "QA",
+        "VQA",
+        "RAG",
+        "OCR",
+        "TTS",
     }
 )
 _TITLE_NAME = re.compile(rf"^\s*({NAME})\s*:")

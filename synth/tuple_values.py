@@ -58,7 +58,8 @@ _NOT_RESULT_AFTER = re.compile(
     r"labels|images|training|examples|cases|pairs|users|participants|respondents|attacks|"
     r"reviews|posts|instances|questions|models|papers|queries|patients|sequences)\b"
     r"|(?:\w+\s+){0,2}?(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
-    r"larger|bigger|smaller|deeper|wider|quantiles?|confidence|coverage level|overhead|"
+    r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
+    r"confidence|coverage level|overhead|"
     r"of the time|subsets?|splits?|tokens)\b|\s*across\s+\d+\s+(?:systems|models|methods))"
 )
 # the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
@@ -95,7 +96,19 @@ _DATASET_AFTER = re.compile(
 )
 _DATASET_LEAD = re.compile(rf"^(?:On|Across|In)\s+{_DATASET}")
 # "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
-_OWN_NAME = re.compile(rf"({NAME})(?:,\s*which)?(?:\s+\w+ly)?\s+{_OWN_VERB}")
+_OWN_NAME = re.compile(
+    rf"(?:({NAME})|\(([\w.-]+)\))(?:,\s*which)?(?:\s+\w+ly)?\s+(?:also\s+)?{_OWN_VERB}"
+)  # "SINA achieves", "BioAlchemist-8B, which improves", "the strongest model (o3) achieves"
+# the sentence's grammatical subject: "In contrast, MaintainCoder improves", "STBP provides"
+_LEAD_CLAUSE_NAME = re.compile(rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+ly\s+)?[a-z]+s\b")
+# with no name at all, a generic class the sentence reports on: "current LLMs achieve",
+# "all architectures perform", "The recipe reaches"
+_GENERIC_SUBJECT = re.compile(
+    r"(?:^|,\s+|that\s+|while\s+)(?:(?:the|The)\s+)?((?:(?:all|current|most|leading|best|"
+    r"strongest|proposed|final)\s+)?(?:[A-Z]{2,}s|architectures|models|recipe|framework|method|"
+    r"approach|system|pipeline|agents?))\s+(?:\w+ly\s+)?(?:achiev|reach|obtain|perform|attain|"
+    r"improv|outperform|score|yield|deliver)\w*"
+)
 _CONTRAST = re.compile(r"\b(?:while|whereas|but)\b|;")
 
 
@@ -160,11 +173,13 @@ def _subject(text: str, start: int, default: str) -> str:
     """The system named before the value with an own verb, else ``default`` (the paper's)."""
     before = text[:start]
     names = [
-        m.group(1)
-        for m in _OWN_NAME.finditer(before)
-        if m.group(1) not in GENERIC_NAMES and not re.search(r"(?i)bench|dataset", m.group(1))
+        n
+        for m in [*_LEAD_CLAUSE_NAME.finditer(before), *_OWN_NAME.finditer(before)]
+        for n in m.groups()
+        if n and n not in GENERIC_NAMES and not re.search(r"(?i)bench|dataset", n)
     ]
-    name = names[-1] if names else default
+    generic = _GENERIC_SUBJECT.search(before)
+    name = names[-1] if names else default or (generic.group(1) if generic else "")
     if name and name in before and _CONTRAST.search(before[before.rfind(name) + len(name) :]):
         return ""  # "SPENT reduces RMSE, while others achieve 95%": not its value
     return name
