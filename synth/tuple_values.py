@@ -169,14 +169,17 @@ def _dataset(text: str, end: int) -> str:
     return name
 
 
-def _subject(text: str, start: int, default: str) -> str:
+def sentence_subject(text: str, start: int, default: str) -> str:
     """The system named before the value with an own verb, else ``default`` (the paper's)."""
     before = text[:start]
     names = [
         n
         for m in [*_LEAD_CLAUSE_NAME.finditer(before), *_OWN_NAME.finditer(before)]
         for n in m.groups()
-        if n and n not in GENERIC_NAMES and not re.search(r"(?i)bench|dataset", n)
+        if n
+        and n not in GENERIC_NAMES
+        and not re.search(r"(?i)bench|dataset", n)
+        and not re.fullmatch(METRIC_WORDS, n)
     ]
     generic = _GENERIC_SUBJECT.search(before)
     name = names[-1] if names else default or (generic.group(1) if generic else "")
@@ -195,7 +198,7 @@ def _candidates(text: str) -> list[tuple[re.Match, str]]:
             "." in m.group("lo") and re.match(rf"\s?(?:{METRIC_WORDS})(?![\w@])", text[m.end() :])
         )
         before_after = m.group("range") == "to" and _BEFORE_AFTER.search(before)
-        signed = m.group("sign") and "." in m.group("lo")  # "delta-c = +0.029"
+        signed = m.group("sign")  # "delta-c = +0.029", "by +20"
         listed = prev is not None and re.fullmatch(
             r"[^;()\d]{0,50}(?:,|\band\b)\s*", text[prev.end() : m.start()]
         )  # "an accuracy of 0.78 on A and 0.75 on B"
@@ -222,7 +225,7 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
             continue  # a year
         found.append(
             {
-                "subject": _subject(sentence, start, subject),
+                "subject": sentence_subject(sentence, start, subject),
                 "metric": _metric(text, m.start(), m.end()),
                 "dataset": _dataset(text, m.end()),
                 "value": _value(m, before),

@@ -34,7 +34,7 @@ from synth.tuple_lexicon import (
     _TUPLE_PATTERNS,
     _UNITS,
 )
-from synth.tuple_values import value_tuples
+from synth.tuple_values import sentence_subject, value_tuples
 
 TUPLE_COLUMNS = ["claim_id", "subject", "metric", "dataset", "value", "unit", "kind", "comparison"]
 
@@ -106,9 +106,11 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
     statistic or another system's).  ``subject`` is the paper's method name, used when the
     sentence names no system of its own.  Ordered by the value's position.
     """
-    found = _pattern_tuples(sentence, subject)
-    taken = {t["_start"] for t in found}
     default = subject or _lead_subject(sentence)
+    found = _pattern_tuples(sentence, subject)
+    for t in found:
+        t["subject"] = t["subject"] or sentence_subject(sentence, t["_start"], default)
+    taken = {t["_start"] for t in found}
     found += [
         t
         for t in value_tuples(sentence, default, not_own_value)
