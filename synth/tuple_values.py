@@ -169,21 +169,39 @@ def _dataset(text: str, end: int) -> str:
     return name
 
 
+def _is_system_name(name: str, before: str) -> bool:
+    """Whether ``name`` (a subject candidate) names one system: not a family, benchmark or
+    metric, not "ACP-powered", not the object of a preposition ("X with SSL achieved") nor
+    the last of a coordination ("SANT and MANTa achieve")."""
+    return not (
+        name in GENERIC_NAMES
+        or re.search(r"(?i)bench|dataset", name)
+        or re.fullmatch(METRIC_WORDS, name)
+        or re.search(r"-(?:powered|based|driven|guided|enhanced|augmented|style|like|aware)$", name)
+        or re.search(r"(?i)\b(?:with|using|of|for|by|on|in|from|to|and|or)\s+$|,\s*$", before)
+    )
+
+
 def sentence_subject(text: str, start: int, default: str) -> str:
-    """The system named before the value with an own verb, else ``default`` (the paper's)."""
-    before = text[:start]
+    """The system named before the value with an own verb, else ``default`` (the paper's),
+    else a generic class ("current LLMs"); ``""`` when a contrast ("while", ";", an unsplit
+    sentence end) separates the name from the value."""
+    full = text[:start]
+    before = full[max((m.end() - 1 for m in re.finditer(r"\.[A-Z]", full)), default=0) :]
     names = [
         n
         for m in [*_LEAD_CLAUSE_NAME.finditer(before), *_OWN_NAME.finditer(before)]
         for n in m.groups()
-        if n
-        and n not in GENERIC_NAMES
-        and not re.search(r"(?i)bench|dataset", n)
-        and not re.fullmatch(METRIC_WORDS, n)
+        if n and _is_system_name(n, before[: m.start()])
     ]
     generic = _GENERIC_SUBJECT.search(before)
-    name = names[-1] if names else default or (generic.group(1) if generic else "")
-    if name and name in before and _CONTRAST.search(before[before.rfind(name) + len(name) :]):
+    if names:
+        name, seen = names[-1], before
+        after_name = seen[seen.rfind(name) + len(name) :]
+    else:
+        name = default or (generic.group(1) if generic else "")
+        after_name = full[full.find(name) + len(name) :] if name and name in full else ""
+    if _CONTRAST.search(after_name) or re.search(r"\.[A-Z]", after_name):
         return ""  # "SPENT reduces RMSE, while others achieve 95%": not its value
     return name
 
