@@ -104,7 +104,7 @@ _LEAD_CLAUSE_NAME = re.compile(rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+l
 # with no name at all, a generic class the sentence reports on: "current LLMs achieve",
 # "all architectures perform", "The recipe reaches"
 _GENERIC_SUBJECT = re.compile(
-    r"(?:^|,\s+|that\s+|while\s+)(?:(?:the|The)\s+)?((?:(?:all|current|most|leading|best|"
+    r"(?:^|,\s+|that\s+|while\s+)(?:(?:the|The)\s+)?((?:(?i:all|current|most|leading|best|"
     r"strongest|proposed|final)\s+)?(?:[A-Z]{2,}s|architectures|models|recipe|framework|method|"
     r"approach|system|pipeline|agents?))\s+(?:\w+ly\s+)?(?:achiev|reach|obtain|perform|attain|"
     r"improv|outperform|score|yield|deliver)\w*"
@@ -158,7 +158,9 @@ def _is_change(text: str, m: re.Match, unit: str) -> bool:
     )
 
 
-def _dataset(text: str, end: int) -> str:
+def sentence_dataset(text: str, end: int) -> str:
+    """The dataset named after the value ending at ``end`` ("on MSR-VTT") or opening the
+    sentence ("On the SPARK benchmark, ..."); ``""`` for a list, a language or a model."""
     m = _DATASET_AFTER.match(text[end:]) or _DATASET_LEAD.match(text)
     name = m.group("dataset") if m else ""
     tail = text[end + m.end() :] if m is not None and m.re is _DATASET_AFTER else ""
@@ -218,11 +220,12 @@ def _candidates(text: str) -> list[tuple[re.Match, str]]:
         before_after = m.group("range") == "to" and _BEFORE_AFTER.search(before)
         signed = m.group("sign")  # "delta-c = +0.029", "by +20"
         listed = prev is not None and re.fullmatch(
-            r"[^;()\d]{0,50}(?:,|\band\b)\s*", text[prev.end() : m.start()]
+            r"[^;()]{0,50}(?:,|\band\b)\s*", text[prev.end() : m.start()]
         )  # "an accuracy of 0.78 on A and 0.75 on B"
         if unit or beside or before_after or signed or listed:
             out.append((m, unit))
-        prev = m if (beside or listed) and not unit else None
+        if unit or beside or before_after or signed or listed:
+            prev = m if (beside or listed) and not unit else None
     out += [(m, "") for m in _RATIO.finditer(text)]
     return out
 
@@ -235,6 +238,7 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
     found = []
     for m, unit in _candidates(text):
         start, before, after = m.start("lo"), text[: m.start()], text[m.end() :]
+        g = m.groupdict()  # a ratio ("18:1") has no sign, range or unit and is a level
         if _NOT_RESULT_AFTER.match(after) or _NOT_RESULT_BEFORE.search(before):
             continue
         if not_own(sentence[: m.start()], sentence[m.end() :]):
@@ -245,10 +249,10 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
             {
                 "subject": sentence_subject(sentence, start, subject),
                 "metric": _metric(text, m.start(), m.end()),
-                "dataset": _dataset(text, m.end()),
+                "dataset": sentence_dataset(text, m.end()),
                 "value": _value(m, before),
                 "unit": unit,
-                "kind": "change" if _is_change(text, m, unit) else "value",
+                "kind": "change" if "sign" in g and _is_change(text, m, unit) else "value",
                 "comparison": "",
                 "_start": start,
                 "_end": m.end(),

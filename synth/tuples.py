@@ -13,6 +13,8 @@ import re
 
 import pandas as pd
 
+from synth.claims import find_method_name
+from synth.text import split_sentences
 from synth.tuple_lexicon import (
     _CHANGE_AFTER,
     _CHANGE_BEFORE,
@@ -34,7 +36,7 @@ from synth.tuple_lexicon import (
     _TUPLE_PATTERNS,
     _UNITS,
 )
-from synth.tuple_values import sentence_subject, value_tuples
+from synth.tuple_values import sentence_dataset, sentence_subject, value_tuples
 
 TUPLE_COLUMNS = ["claim_id", "subject", "metric", "dataset", "value", "unit", "kind", "comparison"]
 
@@ -110,6 +112,7 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
     found = _pattern_tuples(sentence, subject)
     for t in found:
         t["subject"] = t["subject"] or sentence_subject(sentence, t["_start"], default)
+        t["dataset"] = t["dataset"] or sentence_dataset(sentence, t["_end"])
     taken = {t["_start"] for t in found}
     found += [
         t
@@ -213,3 +216,37 @@ def extract_tuples(claims: pd.DataFrame) -> pd.DataFrame:
         for t in tuples_from_sentence(str(rec["text"]), subject):
             rows.append({"claim_id": rec["claim_id"], **t})
     return pd.DataFrame(rows, columns=TUPLE_COLUMNS)
+
+
+ABSTRACT_TUPLE_FIELDS = [
+    "sentence_index",
+    "sentence",
+    "subject",
+    "metric",
+    "dataset",
+    "value",
+    "unit",
+    "kind",
+]
+
+
+def abstract_tuples(record: dict) -> dict:
+    """The tuples of one abstract, the interface of ``synth extract --tuples``.
+
+    ``record``: ``id`` or ``paper_id``, ``title``, and ``abstract`` (split with
+    ``synth.text.split_sentences``) or ``sentences`` (a list, used as is).  Returns
+    ``{"id": <id or paper_id>, "tuples": [...]}``, each tuple with ``ABSTRACT_TUPLE_FIELDS``;
+    the paper's method name (title or "we propose X") is the subject when a sentence names none.
+    """
+    sentences = record.get("sentences")
+    if not isinstance(sentences, list):
+        sentences = split_sentences(str(record.get("abstract") or ""))
+    sentences = [str(s) for s in sentences]
+    name = find_method_name(str(record.get("title") or ""), sentences)
+    tuples = [
+        {"sentence_index": i, "sentence": s, **t}
+        for i, s in enumerate(sentences)
+        for t in tuples_from_sentence(s, name)
+    ]
+    rid = record["id"] if record.get("id") is not None else record.get("paper_id")
+    return {"id": rid, "tuples": [{k: t[k] for k in ABSTRACT_TUPLE_FIELDS} for t in tuples]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -436,3 +437,123 @@ def test_tuple_values_occur_in_the_sentence() -> None:
 def test_extract_tuples_of_no_claims_has_the_columns() -> None:
     empty = extract_tuples(pd.DataFrame(columns=["claim_id", "text"]))
     assert empty.empty and list(empty.columns) == TUPLE_COLUMNS
+
+
+# value-centred pass: patterns from the tune split of benchmarks/tuples_gold.jsonl
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "SINA achieves 96.47% overall netlist-generation accuracy, which is 2.72x higher "
+            "than state-of-the-art approaches.",
+            [("96.47", "%", "value", "SINA"), ("2.72", "x", "change", "SINA")],
+        ),
+        (
+            "IAD outperforms baselines, achieving 3--6% absolute gains on Sketch2Code and "
+            "8--10% gains on Webshop.",
+            [("3-6", "%", "change", "IAD"), ("8-10", "%", "change", "IAD")],
+        ),
+        (
+            "CP-Agent raises Pass@1 from 25.8\\% to 48.5\\% on LiveCodeBench Pro and improves "
+            "Refine@5 by 11.0\\% on ICPC-Eval.",
+            [("48.5", "%", "value", "CP-Agent"), ("11.0", "%", "change", "CP-Agent")],
+        ),
+        (
+            "GD-MIL achieves C-index 0.704, outperforming the clinical baseline "
+            "(delta-c = +0.029, p = 0.0005).",
+            [("0.704", "", "value", "GD-MIL"), ("+0.029", "", "change", "GD-MIL")],
+        ),
+        (
+            "It also achieves a top accuracy of 0.78 on the VOT-TIR 2015 benchmark and 0.75 on "
+            "the VOT-TIR 2017 benchmark.",
+            [("0.78", "", "value", ""), ("0.75", "", "value", "")],
+        ),
+        (
+            "The scores ranged from 97.91% to 99.93%.",
+            [("97.91-99.93", "%", "value", "")],
+        ),
+        (
+            "BioAlchemist-8B, which improves over its base reasoning model by 9.12% on biology "
+            "benchmarks.",
+            [("9.12", "%", "change", "BioAlchemist-8B")],
+        ),
+        (
+            "Polyphony achieves state-of-the-art with improvements up to 16.8 points, and on the "
+            "single-stream Breakfast dataset (82.5%), outperforming the prior best method that "
+            "uses a 12x larger backbone.",
+            [("16.8", "points", "change", "Polyphony"), ("82.5", "%", "value", "Polyphony")],
+        ),
+        (
+            "Stingy Context achieves 18:1 reduction in LLM context for auto-coding tasks.",
+            [("18:1", "", "value", "Stingy Context")],
+        ),
+        (
+            "Multiple models show 94 to 97% success on 40 real-world issues.",
+            [("94-97", "%", "value", "")],
+        ),
+        (
+            "Learning to rewrite operators increases median empowerment (0.73 to 1.34 bits).",
+            [("1.34", "bits", "value", "")],
+        ),
+        # not results: counts, sizes, settings, descriptive shares, others' levels
+        ("We evaluate SN-WER on 5 Indic languages, 2 datasets, and 3 ASR models.", []),
+        ("Web search hurts in 12% of model-checkpoint pairs.", []),
+        ("Loki trained on 1496x less video samples.", []),
+        ("We report sensitivity at an operating point with specificity near 80%.", []),
+        (
+            "Yet every published system underperforms: HippoRAG-v2 reaches 54% on single-hop, "
+            "BM25 48%, and Mem0 18%.",
+            [],
+        ),
+        ("Multi-hop is near-unsolved (at most 7% across 22 systems).", []),
+    ],
+)
+def test_value_centred_tuples(sentence: str, expected: list) -> None:
+    name = next((n for n in ("Polyphony", "Stingy Context") if sentence.startswith(n)), "")
+    got = [
+        (t["value"], t["unit"], t["kind"], t["subject"])
+        for t in tuples_from_sentence(sentence, name)
+    ]
+    assert got == expected
+
+
+def test_subject_is_the_sentences_own_system_else_the_papers() -> None:
+    (t,) = tuples_from_sentence("The strongest model (o3) achieves $79.2\\%$ accuracy.", "Bench")
+    assert t["subject"] == "o3"
+    (t,) = tuples_from_sentence("Our method improves accuracy by 3.2% on CIFAR-10.", "MoDA")
+    assert (t["subject"], t["dataset"]) == ("MoDA", "CIFAR-10")
+    (t,) = tuples_from_sentence("Current LLMs achieve high accuracy (over 90%) on tests.")
+    assert t["subject"] == "Current LLMs"
+    (t,) = tuples_from_sentence("In contrast, MaintainCoder improves maintainability by 14-30%.")
+    assert (t["subject"], t["value"]) == ("MaintainCoder", "14-30")
+
+
+def test_synth_extract_tuples_writes_one_line_per_abstract(tmp_path) -> None:
+    from synth.cli import main
+
+    src = tmp_path / "abstracts.jsonl"
+    records = [
+        {
+            "id": "a1",
+            "title": "MoDA: a method",
+            "abstract": "We propose MoDA. Our method reaches 91.2% accuracy on ImageNet.",
+        },
+        {"paper_id": "p2", "title": "", "sentences": ["We study data.", "No numbers here."]},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in records))
+    out = tmp_path / "tuples.jsonl"
+    assert main(["extract", "--tuples", "--in", str(src), "--out", str(out)]) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["id"] for line in lines] == ["a1", "p2"]
+    (t,) = lines[0]["tuples"]
+    assert t == {
+        "sentence_index": 1,
+        "sentence": "Our method reaches 91.2% accuracy on ImageNet.",
+        "subject": "MoDA",
+        "metric": "accuracy",
+        "dataset": "ImageNet",
+        "value": "91.2",
+        "unit": "%",
+        "kind": "value",
+    }
+    assert lines[1]["tuples"] == []
