@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 
 import pandas as pd
 
@@ -236,17 +237,28 @@ def abstract_tuples(record: dict) -> dict:
     ``record``: ``id`` or ``paper_id``, ``title``, and ``abstract`` (split with
     ``synth.text.split_sentences``) or ``sentences`` (a list, used as is).  Returns
     ``{"id": <id or paper_id>, "tuples": [...]}``, each tuple with ``ABSTRACT_TUPLE_FIELDS``;
-    the paper's method name (title or "we propose X") is the subject when a sentence names none.
+    the paper's method name (title or "we propose X") is the subject when a sentence names none,
+    or, when the paper names no method, the system its sentences name most often.
     """
     sentences = record.get("sentences")
     if not isinstance(sentences, list):
         sentences = split_sentences(str(record.get("abstract") or ""))
     sentences = [str(s) for s in sentences]
     name = find_method_name(str(record.get("title") or ""), sentences)
+    per_sentence = [tuples_from_sentence(s, name) for s in sentences]
+    if not name:  # the system the abstract's own sentences name most often stands in for it
+        named = Counter(
+            t["subject"] for ts in per_sentence for t in ts if re.search(r"[A-Z]", t["subject"])
+        )
+        fallback = named.most_common(1)[0][0] if named else ""
+        per_sentence = [
+            tuples_from_sentence(s, fallback) if any(not t["subject"] for t in ts) else ts
+            for s, ts in zip(sentences, per_sentence, strict=True)
+        ]
     tuples = [
         {"sentence_index": i, "sentence": s, **t}
-        for i, s in enumerate(sentences)
-        for t in tuples_from_sentence(s, name)
+        for i, (s, ts) in enumerate(zip(sentences, per_sentence, strict=True))
+        for t in ts
     ]
     rid = record["id"] if record.get("id") is not None else record.get("paper_id")
     return {"id": rid, "tuples": [{k: t[k] for k in ABSTRACT_TUPLE_FIELDS} for t in tuples]}
