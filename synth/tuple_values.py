@@ -64,7 +64,7 @@ _NOT_RESULT_AFTER = re.compile(
 )
 # the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
 _NOT_RESULT_BEFORE = re.compile(
-    r"(?i)(?:\b[pnkNK]\s*[<=>≤≥]\s*|(?:\+/-|±|\\pm)\s*|\btop-?$|\bfirst\s+$|"
+    r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
     r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
     r"\bat\s+$|\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|"
     # "every published system underperforms: HippoRAG-v2 reaches 54%, BM25 48%"
@@ -242,7 +242,10 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
         g = m.groupdict()  # a ratio ("18:1") has no sign, range or unit and is a level
         if _NOT_RESULT_AFTER.match(after) or _NOT_RESULT_BEFORE.search(before):
             continue
-        if not_own(sentence[: m.start()], sentence[m.end() :]):
+        reason = not_own(sentence[: m.start()], sentence[m.end() :])
+        if reason and not (  # "(AUC = 0.71 vs. 0.52)": the value before "vs." is the own one
+            reason == "compared system in parentheses" and re.match(r"\s*(?:vs\.?|versus)\s", after)
+        ):
             continue
         if re.search(r"(?i)\b(?:19|20)\d\d$", m.group("lo")) and not unit:
             continue  # a year

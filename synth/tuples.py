@@ -123,7 +123,12 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
     found.sort(key=lambda t: t["_start"])
     for prev, cur in itertools.pairwise(found):
         between = sentence[prev["_end"] : cur["_start"]]
-        if prev["kind"] == "change" and re.fullmatch(r"\s*[\w@.-]*\s*\(\s*\+?", between):
+        level_vs = re.match(r"\s*(?:vs\.?|versus)\s", sentence[cur["_end"] :])  # "(33.9 vs. 30.5)"
+        if (
+            prev["kind"] == "change"
+            and re.fullmatch(r"\s*[\w@.-]*\s*\(\s*\+?", between)
+            and not level_vs
+        ):
             cur["kind"] = "change"  # "3.56% F1 (2.76% Acc)": the same difference in another metric
     return [{k: v for k, v in t.items() if not k.startswith("_")} for t in found]
 

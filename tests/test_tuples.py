@@ -190,7 +190,13 @@ def test_tuple_from_a_quantitative_claim() -> None:
                 "The student surpasses its teacher by +3.4 AP (33.9 vs. 30.5) "
                 "and +1.5 AP (16.7 vs. 15.2)."
             ),
-            [("AP", "3.4", "", "change", ""), ("AP", "1.5", "", "change", "")],
+            # the student's own levels before "vs." count; the teacher's after it do not
+            [
+                ("AP", "3.4", "", "change", ""),
+                ("AP", "33.9", "", "value", ""),
+                ("AP", "1.5", "", "change", ""),
+                ("AP", "16.7", "", "value", ""),
+            ],
         ),
         (
             "DamageArbiter reaches 82.79%, surpassing the 80% accuracy threshold.",
