@@ -235,6 +235,12 @@ def find_method_name(title: str, abstract_sentences: list[str]) -> str:
     return _proposed_name(abstract_sentences)
 
 
+def _hyphenated_word(name: str) -> bool:
+    """An adjective or noun joined by a hyphen ("Question-guided", "Axis-Aligned",
+    "Non-uniform"), not a name ("Mask-RCNN", "GPT-4")."""
+    return bool(re.fullmatch(r"[A-Z][a-z]+-[A-Za-z][a-z]+", name))
+
+
 def _proposed_name(abstract_sentences: list[str]) -> str:
     """The first "we propose X" name of the abstract, or ``""``."""
     for sent in abstract_sentences:
@@ -242,7 +248,11 @@ def _proposed_name(abstract_sentences: list[str]) -> str:
             before = sent[: m.start(1)].split()[-1:]
             # "we develop ... for black-box LLMs", "the method that won ... for Ego4D"
             after_preposition = bool(before) and before[0].lower() in _PREPOSITIONS
-            if m.group(1) not in GENERIC_NAMES and not after_preposition:
+            if (
+                m.group(1) not in GENERIC_NAMES
+                and not after_preposition
+                and not _hyphenated_word(m.group(1))
+            ):
                 return m.group(1)
     return ""
 

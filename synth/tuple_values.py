@@ -38,9 +38,9 @@ METRIC_WORDS = (
 )
 _UNIT = r"(?:%|percent(?:age points)?\b|pp\b|points?\b|x(?![A-Za-z])|×|dB\b|fps\b|bits?\b)"
 _NUMBER = re.compile(
-    r"(?<![\w@./:,\-^$\\])(?P<sign>[+])?(?P<lo>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!x(?![A-Za-z]))[A-Za-z]|-[A-Za-z])"
+    r"(?<![\w@./:,\-^$\\])(?P<sign>[+])?(?P<lo>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps)(?![A-Za-z]))[A-Za-z]|-[A-Za-z])"
     rf"(?:\s?(?P<lo_unit>{_UNIT})?\s?(?P<range>-{{1,2}}|–|~|\bto\b)\s?\+?"
-    r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!x(?![A-Za-z]))[A-Za-z]|-[A-Za-z]))?"
+    r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps)(?![A-Za-z]))[A-Za-z]|-[A-Za-z]))?"
     rf"(?:\s?(?P<unit>{_UNIT}))?"
     r"(?![\w-]*\d)"
 )
@@ -55,7 +55,7 @@ _UNIT_NAMES = {
 # the number is a size, a count, a setting or a statistic, not a result (text after it)
 _NOT_RESULT_AFTER = re.compile(
     r"(?i)^\s?(?:of\s+(?:the\s+|all\s+|its\s+)?(?:[\w-]+\s+)?(?:data|tokens|parameters|samples|"
-    r"labels|images|training|examples|cases|pairs|users|participants|respondents|attacks|"
+    r"labels|images?|training|examples|cases|pairs|users|participants|respondents|attacks|"
     r"reviews|posts|instances|questions|models|papers|queries|patients|sequences)\b"
     r"|(?:\w+\s+){0,2}?(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
     r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
@@ -67,6 +67,10 @@ _NOT_RESULT_BEFORE = re.compile(
     r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
     r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
     r"\bat\s+$|\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|"
+    # "surpassing the state-of-the-art dice score of 91.8", "the previous state-of-the-art (41.9%)"
+    r"\b(?:state-of-the-art|SOTA|previous best|prior best|best reported|best published)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:of|were|was|is|are|at|=|:|\()\s*(?:about\s+)?$|"
+    r"\b(?:state-of-the-art|SOTA)\s*\(\s*$|"
     # "every published system underperforms: HippoRAG-v2 reaches 54%, BM25 48%"
     r"\b(?:existing|published|prior|previous|baseline|competing)\s+(?:\w+\s+){0,2}?"
     r"(?:systems?|methods?|models?|approaches|baselines)\b[^.;]*:[^;]*$)"
@@ -209,6 +213,22 @@ def sentence_subject(text: str, start: int, default: str) -> str:
     return name
 
 
+_LIST_BEFORE = re.compile(
+    r"\d+(?:\.\d+)?\s?(?:%|percent|pp|points?|x)?\s*(?:,\s*(?:and|or)?|and|or)\s+$"
+)
+
+
+def _not_result_before(before: str) -> bool:
+    """Whether the text before a value says it is not a result; an item of a list shares
+    the verdict of the list's first item ("dice scores were 94 percent and 93 percent")."""
+    while not _NOT_RESULT_BEFORE.search(before):
+        item = _LIST_BEFORE.search(before)
+        if not item:
+            return False
+        before = before[: item.start()]
+    return True
+
+
 def _candidates(text: str) -> list[tuple[re.Match, str]]:
     """(match, unit) of each number that may be a result: with a unit, or beside a metric."""
     out, prev = [], None
@@ -218,7 +238,9 @@ def _candidates(text: str) -> list[tuple[re.Match, str]]:
         beside = _METRIC_BEFORE.search(before[-60:]) or (
             "." in m.group("lo") and re.match(rf"\s?(?:{METRIC_WORDS})(?![\w@])", text[m.end() :])
         )
-        before_after = m.group("range") == "to" and _BEFORE_AFTER.search(before)
+        before_after = (
+            m.group("range") == "to" and _BEFORE_AFTER.search(before) and "." in m.group(0)
+        )  # "from 0.658 to 0.623"; not the counts of "from 5 to 100 actions"
         signed = m.group("sign")  # "delta-c = +0.029", "by +20"
         listed = prev is not None and re.fullmatch(
             r"[^;()]{0,50}(?:,|\band\b)\s*", text[prev.end() : m.start()]
@@ -240,11 +262,12 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
     for m, unit in _candidates(text):
         start, before, after = m.start("lo"), text[: m.start()], text[m.end() :]
         g = m.groupdict()  # a ratio ("18:1") has no sign, range or unit and is a level
-        if _NOT_RESULT_AFTER.match(after) or _NOT_RESULT_BEFORE.search(before):
+        if _NOT_RESULT_AFTER.match(after) or _not_result_before(before):
             continue
         reason = not_own(sentence[: m.start()], sentence[m.end() :])
         if reason and not (  # "(AUC = 0.71 vs. 0.52)": the value before "vs." is the own one
-            reason == "compared system in parentheses" and re.match(r"\s*(?:vs\.?|versus)\s", after)
+            reason == "compared system in parentheses"
+            and (g.get("sign") or re.match(r"\s*(?:vs\.?|versus)\s", after))
         ):
             continue
         if re.search(r"(?i)\b(?:19|20)\d\d$", m.group("lo")) and not unit:

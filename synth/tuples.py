@@ -130,6 +130,13 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
             and not level_vs
         ):
             cur["kind"] = "change"  # "3.56% F1 (2.76% Acc)": the same difference in another metric
+        elif (
+            prev["kind"] == "change"
+            and cur["unit"] == prev["unit"]
+            and re.fullmatch(r"[^;:\d]{0,40}?(?:,\s*(?:and\s+)?|\s+and\s+)\+?", between)
+            and not re.search(rf"\b(?:{_OWN_VERB}|while|whereas|but|from|to)\b", between)
+        ):
+            cur["kind"] = "change"  # "by 6.1% on MLVU, 8.3% on LVBench, and 3.7% on VideoMME"
     return [{k: v for k, v in t.items() if not k.startswith("_")} for t in found]
 
 

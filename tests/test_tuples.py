@@ -512,6 +512,20 @@ def test_extract_tuples_of_no_claims_has_the_columns() -> None:
             [],
         ),
         ("Multi-hop is near-unsolved (at most 7% across 22 systems).", []),
+        # listing abstracts outside the gold set (read while checking precision)
+        (
+            "It achieves a 94 percent dice score, surpassing the state-of-the-art dice score of "
+            "91.8 percent.",
+            [("94", "%", "value", "")],
+        ),
+        ("The current state-of-the-art dice scores were 94 percent and 93 percent.", []),
+        ("As graphs grow from 5 to 100 actions, accuracy drops.", []),
+        (
+            "Ours improves over the state of the art by 6.1% on MLVU, 8.3% on LVBench, and "
+            "3.7% on VideoMME.",
+            [("6.1", "%", "change", ""), ("8.3", "%", "change", ""), ("3.7", "%", "change", "")],
+        ),
+        ("It beats LogME by 3.78pp at N=50 labels per class.", [("3.78", "pp", "change", "")]),
     ],
 )
 def test_value_centred_tuples(sentence: str, expected: list) -> None:
@@ -532,6 +546,13 @@ def test_subject_is_the_sentences_own_system_else_the_papers() -> None:
     assert t["subject"] == "Current LLMs"
     (t,) = tuples_from_sentence("In contrast, MaintainCoder improves maintainability by 14-30%.")
     assert (t["subject"], t["value"]) == ("MaintainCoder", "14-30")
+
+
+def test_a_hyphenated_word_is_not_a_method_name() -> None:
+    from synth.claims import find_method_name
+
+    assert find_method_name("Question-guided compression", ["We propose Question-guided X."]) == ""
+    assert find_method_name("", ["We propose Mask-RCNN, a detector."]) == "Mask-RCNN"
 
 
 def test_synth_extract_tuples_writes_one_line_per_abstract(tmp_path) -> None:
