@@ -237,8 +237,8 @@ def find_method_name(title: str, abstract_sentences: list[str]) -> str:
 
 def _hyphenated_word(name: str) -> bool:
     """An adjective or noun joined by a hyphen ("Question-guided", "Axis-Aligned",
-    "Non-uniform"), not a name ("Mask-RCNN", "GPT-4")."""
-    return bool(re.fullmatch(r"[A-Z][a-z]+-[A-Za-z][a-z]+", name))
+    "Non-uniform") or a plural family ("ViTs", "DSLs"), not a name ("Mask-RCNN", "GPT-4")."""
+    return bool(re.fullmatch(r"[A-Z][a-z]+-[A-Za-z][a-z]+|[A-Z][A-Za-z]*[A-Z]s", name))
 
 
 def _proposed_name(abstract_sentences: list[str]) -> str:

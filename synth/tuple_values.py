@@ -60,7 +60,8 @@ _NOT_RESULT_AFTER = re.compile(
     r"|(?:\w+\s+){0,2}?(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
     r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
     r"confidence|coverage level|overhead|"
-    r"of the time|subsets?|splits?|tokens)\b|\s*across\s+\d+\s+(?:systems|models|methods))"
+    r"of the time|subsets?|splits?|tokens)\b|\s*(?:\\times|×)\s*10\b|"
+    r"\s*across\s+\d+\s+(?:systems|models|methods))"
 )
 # the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
 _NOT_RESULT_BEFORE = re.compile(
@@ -101,7 +102,8 @@ _DATASET_AFTER = re.compile(
 _DATASET_LEAD = re.compile(rf"^(?:On|Across|In)\s+{_DATASET}")
 # "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
 _OWN_NAME = re.compile(
-    rf"(?:({NAME})|\(([\w.-]+)\))(?:,\s*which)?(?:\s+\w+ly)?\s+(?:also\s+)?{_OWN_VERB}"
+    rf"(?:({NAME})|\(([\w.-]+)\))(?:,\s*which)?(?:\s+(?:\w+ly|can|could|also|further|even|still))*"
+    rf"\s+{_OWN_VERB}"
 )  # "SINA achieves", "BioAlchemist-8B, which improves", "the strongest model (o3) achieves"
 # the sentence's grammatical subject: "In contrast, MaintainCoder improves", "STBP provides"
 _LEAD_CLAUSE_NAME = re.compile(rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+ly\s+)?[a-z]+s\b")
@@ -139,12 +141,29 @@ def _value(m: re.Match, before: str) -> str:
     return f"{m.group('lo')}-{hi}"
 
 
+# "improves execution accuracy by 17.3%", "reducing inference time steps by 64%"
+_VERB_METRIC_BY = re.compile(
+    r"\b(?:improv|reduc|increas|boost|lower|rais|cut|enhanc|decreas|preserv|retain|speed\w* up)"
+    r"\w*\s+(?:the\s+|its\s+|their\s+)?(?P<metric>[\w@^{}$-]+(?:\s+[\w@^{}$-]+){0,3}?)\s+by\s+"
+    r"(?:(?:up to|about|approximately|an average of|more than|over|nearly|around)\s+)?\+?$"
+)
+
+
 def _metric(text: str, start: int, end: int) -> str:
+    """The metric of the value at ``start:end``: a metric name just after it ("32.1% IoU"),
+    the words between a change verb and "by" ("improves execution accuracy by"), or the
+    nearest metric name before it in the same clause."""
     after = _METRIC_AFTER.match(text[end : end + 60])
     if after:
         return after.group("metric")
+    by = _VERB_METRIC_BY.search(text[max(0, start - 80) : start])
+    if by and by.group("metric").split()[0] not in ("performance", "results", "baselines", "it"):
+        return by.group("metric")
     window = text[max(0, start - 80) : start]
-    found = [m.group("metric") for m in _METRIC_ANY.finditer(window)]
+    clause = re.split(r"[,;]|\bwhile\b|\band\b", window)[-1]
+    found = [m.group("metric") for m in _METRIC_ANY.finditer(clause)] or [
+        m.group("metric") for m in _METRIC_ANY.finditer(window)
+    ]
     return found[-1] if found else ""
 
 
@@ -249,7 +268,11 @@ def _candidates(text: str) -> list[tuple[re.Match, str]]:
             out.append((m, unit))
         if unit or beside or before_after or signed or listed:
             prev = m if (beside or listed) and not unit else None
-    out += [(m, "") for m in _RATIO.finditer(text)]
+    out += [  # "18:1 reduction"; not a setting such as "a 4:1 head ratio", "1:1 matching"
+        (m, "")
+        for m in _RATIO.finditer(text)
+        if re.match(r"\s+(?:[\w-]+\s+)?(?:reduction|compression|savings?)\b", text[m.end() :])
+    ]
     return out
 
 

@@ -526,6 +526,8 @@ def test_extract_tuples_of_no_claims_has_the_columns() -> None:
             [("6.1", "%", "change", ""), ("8.3", "%", "change", ""), ("3.7", "%", "change", "")],
         ),
         ("It beats LogME by 3.78pp at N=50 labels per class.", [("3.78", "pp", "change", "")]),
+        ("It is positive ($\\hat\\chi \\approx +1.0 \\times 10^{-3}$).", []),
+        ("We test a 32-layer model with a 4:1 query-to-key-value head ratio.", []),
     ],
 )
 def test_value_centred_tuples(sentence: str, expected: list) -> None:
@@ -546,6 +548,17 @@ def test_subject_is_the_sentences_own_system_else_the_papers() -> None:
     assert t["subject"] == "Current LLMs"
     (t,) = tuples_from_sentence("In contrast, MaintainCoder improves maintainability by 14-30%.")
     assert (t["subject"], t["value"]) == ("MaintainCoder", "14-30")
+
+
+def test_the_metric_is_the_words_a_change_verb_gives_it() -> None:
+    got = tuples_from_sentence(
+        "PATA can preserve rendering fidelity while reducing inference time steps by 64%."
+    )
+    assert [(t["subject"], t["metric"], t["value"]) for t in got] == [
+        ("PATA", "inference time steps", "64")
+    ]
+    (t,) = tuples_from_sentence("It improves execution accuracy by 17.3% over the best baseline.")
+    assert t["metric"] == "execution accuracy"
 
 
 def test_a_hyphenated_word_is_not_a_method_name() -> None:
