@@ -140,6 +140,32 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
     return [{k: v for k, v in t.items() if not k.startswith("_")} for t in found]
 
 
+def _pattern_dataset(sentence: str, m: re.Match) -> str:
+    """The dataset a pattern match names, unless it is a language, a model or one of a list."""
+    dataset = m.groupdict().get("dataset") or ""
+    if (
+        dataset.split(" ")[0] in _NOT_DATASETS
+        or _MODEL_FAMILY.match(dataset)
+        or "respectively" in sentence
+        or _NOT_DATASET_AFTER.match(sentence, m.end())
+    ):
+        return ""  # "A and B on X and Y(, respectively)" pairs values and datasets
+    return dataset
+
+
+def _pattern_owner(sentence: str, m: re.Match, subject: str) -> str:
+    """Whose value a pattern match is: a compared system's ("B, which achieved 89.5%"),
+    ``""`` after a contrast, else ``subject``."""
+    start = m.start("value")
+    other = _OTHER_SUBJECT.search(sentence[: m.start()])
+    if other:
+        return other.group(1)
+    after_subject = sentence[sentence.find(subject) + len(subject) : start]
+    if subject and re.search(r"\b(?:while|whereas|but)\b|;|\.[A-Z]", after_subject):
+        return ""  # "SPENT reduces RMSE, while SANT and MANTa achieve 95% accuracy"
+    return subject
+
+
 def _pattern_tuples(sentence: str, subject: str = "") -> list[dict]:
     """The pattern rules' tuples of one sentence, each with ``_start`` (the value's offset).
 
@@ -173,28 +199,11 @@ def _pattern_tuples(sentence: str, subject: str = "") -> list[dict]:
             ) or _COMPARISON.search(m.group(0))
             unit = g.get("unit") or g.get("spread_unit") or ""
             unit = _UNITS.get(unit.strip("$"), unit.strip("$"))
-            dataset = g.get("dataset") or ""
-            if (
-                dataset.split(" ")[0] in _NOT_DATASETS
-                or _MODEL_FAMILY.match(dataset)
-                or "respectively" in sentence
-                or _NOT_DATASET_AFTER.match(sentence, m.end())
-            ):
-                dataset = ""  # "A and B on X and Y(, respectively)" pairs values and datasets
-            other = _OTHER_SUBJECT.search(sentence[: m.start()])
-            owner = other.group(1) if other else subject
-            after_subject = sentence[sentence.find(subject) + len(subject) : start]
-            if (
-                not other
-                and subject
-                and re.search(r"\b(?:while|whereas|but)\b|;|\.[A-Z]", after_subject)
-            ):
-                owner = ""  # "SPENT reduces RMSE, while SANT and MANTa achieve 95% accuracy"
             found.append(
                 {
-                    "subject": owner,
+                    "subject": _pattern_owner(sentence, m, subject),
                     "metric": metric,
-                    "dataset": dataset,
+                    "dataset": _pattern_dataset(sentence, m),
                     "value": m.group("value"),
                     "unit": unit,
                     "kind": "change" if _is_change(sentence, m, k, unit) else "value",
