@@ -36,11 +36,11 @@ METRIC_WORDS = (
     r"mAcc|OA|Acc|MOTA|HOTA|IDF1|NDS|ADE|FDE|EPE|Chamfer distance|CLIP score|pass@\d+|"
     r"Pass@\d+|Refine@\d+|[A-Z][A-Za-z]*@\d+)"
 )
-_UNIT = r"(?:%|percent(?:age points)?\b|pp\b|points?\b|x(?![A-Za-z])|×|dB\b|fps\b|bits?\b)"
+_UNIT = r"(?:%|percent(?:age points)?\b|pp\b|points?\b|x(?![A-Za-z])|×|dB\b|(?i:fps)\b|bits?\b)"
 _NUMBER = re.compile(
-    r"(?<![\w@./:,\-^$\\])(?P<sign>[+])?(?P<lo>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps)(?![A-Za-z]))[A-Za-z]|-[A-Za-z])"
+    r"(?<![\w@./:,\-^$\\])(?P<sign>[+])?(?P<lo>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps|FPS)(?![A-Za-z]))[A-Za-z]|-[A-Za-z])"
     rf"(?:\s?(?P<lo_unit>{_UNIT})?\s?(?P<range>-{{1,2}}|–|~|\bto\b)\s?\+?"
-    r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps)(?![A-Za-z]))[A-Za-z]|-[A-Za-z]))?"
+    r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps|FPS)(?![A-Za-z]))[A-Za-z]|-[A-Za-z]))?"
     rf"(?:\s?(?P<unit>{_UNIT}))?"
     r"(?![\w-]*\d)"
 )
@@ -49,6 +49,7 @@ _UNIT_NAMES = {
     "percent": "%",
     "percentage points": "pp",
     "point": "points",
+    "FPS": "fps",
     "×": "x",
     "bit": "bits",
 }
@@ -60,7 +61,7 @@ _NOT_RESULT_AFTER = re.compile(
     r"|(?:\w+\s+){0,2}?(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
     r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
     r"confidence|coverage level|overhead|"
-    r"of the time|subsets?|splits?|tokens)\b|\s*(?:\\times|×)\s*10\b|"
+    r"of the time|subsets?|splits?|tokens|bound|cap|limit)\b|\s*(?:\\times|×)\s*10\b|"
     r"\s*across\s+\d+\s+(?:systems|models|methods))"
 )
 # the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
@@ -87,8 +88,8 @@ _METRIC_BEFORE = re.compile(
     r"\s*(?:about|approximately|around|nearly|only|just|over|under|up to|roughly)?\s*\$?\s*$"
 )
 _METRIC_AFTER = re.compile(
-    rf"^\s*(?:(?:absolute|relative|average|mean|overall|higher|lower|better|top|"
-    rf"[\w-]+)\s+){{0,3}}?(?P<metric>{METRIC_WORDS})(?![\w@])"
+    rf"^\s*(?:(?!(?:with|and|or|while|at|in|on|for|of|to|than|over|by|a|an|the)\b)"
+    rf"[\w-]+\s+){{0,3}}?(?P<metric>{METRIC_WORDS})(?![\w@])"
 )
 _METRIC_ANY = re.compile(rf"(?<![\w-])(?P<metric>{METRIC_WORDS})(?![\w@])")
 _CHANGE_WORDS_AFTER = re.compile(

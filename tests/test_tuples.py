@@ -528,6 +528,11 @@ def test_extract_tuples_of_no_claims_has_the_columns() -> None:
         ("It beats LogME by 3.78pp at N=50 labels per class.", [("3.78", "pp", "change", "")]),
         ("It is positive ($\\hat\\chi \\approx +1.0 \\times 10^{-3}$).", []),
         ("We test a 32-layer model with a 4:1 query-to-key-value head ratio.", []),
+        # hand check of the listings sample seed 30
+        (
+            "At this 5% bound, Tetris achieves up to 17.4x higher throughput than prior systems.",
+            [("17.4", "x", "change", "")],
+        ),
     ],
 )
 def test_value_centred_tuples(sentence: str, expected: list) -> None:
@@ -559,6 +564,13 @@ def test_the_metric_is_the_words_a_change_verb_gives_it() -> None:
     ]
     (t,) = tuples_from_sentence("It improves execution accuracy by 17.3% over the best baseline.")
     assert t["metric"] == "execution accuracy"
+
+
+def test_hand_check_seed_30_metric_unit_and_dataset() -> None:
+    got = tuples_from_sentence("Models reach a throughput of 17.40 FPS with a latency of 27.4 ms.")
+    assert (got[0]["metric"], got[0]["value"], got[0]["unit"]) == ("throughput", "17.40", "fps")
+    got = tuples_from_sentence("REX-RAG achieves gains of 5.1% on Qwen2.5-3B over baselines.")
+    assert [(t["value"], t["dataset"]) for t in got] == [("5.1", "")]
 
 
 def test_a_hyphenated_word_is_not_a_method_name() -> None:
