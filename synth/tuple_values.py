@@ -57,18 +57,21 @@ _UNIT_NAMES = {
 _NOT_RESULT_AFTER = re.compile(
     r"(?i)^\s?(?:of\s+(?:the\s+|all\s+|its\s+)?(?:[\w-]+\s+)?(?:data|tokens|parameters|samples|"
     r"labels|images?|training|examples|cases|pairs|users|participants|respondents|attacks|"
-    r"reviews|posts|instances|questions|models|papers|queries|patients|sequences)\b"
+    r"reviews|posts|instances|questions|models|papers|queries|patients|sequences|datasets?|"
+    r"classes|categories|tasks|problems|items|prompts|responses|documents|errors|sentences|"
+    r"words|nodes|layers|heads|neurons|experts|features|clients|runs|trials|benchmarks)\b"
     r"|(?:\w+\s+){0,2}?(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
     r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
     r"confidence|coverage level|overhead|"
-    r"of the time|subsets?|splits?|tokens|bound|cap|limit)\b|\s*(?:\\times|×)\s*10\b|"
-    r"\s*across\s+\d+\s+(?:systems|models|methods))"
+    r"of the time|subsets?|splits?|tokens|bound|cap|limit|targets?|goals?)\b|"
+    r"\s*(?:\\times|×)\s*10\b|\s*across\s+\d+\s+(?:systems|models|methods))"
 )
 # the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
 _NOT_RESULT_BEFORE = re.compile(
     r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
     r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
     r"\bat\s+$|\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|"
+    r"\b\d+(?:\.\d+)?\s?[MBKG]\b,\s*$|"  # "(1.45M, 51.8% lower than YOLOv8n)": a size
     # "surpassing the state-of-the-art dice score of 91.8", "the previous state-of-the-art (41.9%)"
     r"\b(?:state-of-the-art|SOTA|previous best|prior best|best reported|best published)\s+"
     r"(?:[\w-]+\s+){0,3}?(?:of|were|was|is|are|at|=|:|\()\s*(?:about\s+)?$|"
@@ -98,7 +101,7 @@ _CHANGE_WORDS_AFTER = re.compile(
     r"attenuation|drop|more)\b"
 )
 _DATASET_AFTER = re.compile(
-    rf"^[^;:]{{0,40}}?\b(?:on|across|in)\s+{_DATASET}(?:\s+(?:benchmark|dataset))?"
+    rf"^[^;:]{{0,40}}?\b(?:on|across)\s+{_DATASET}(?:\s+(?:benchmark|dataset))?"
 )
 _DATASET_LEAD = re.compile(rf"^(?:On|Across|In)\s+{_DATASET}")
 # "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
@@ -137,7 +140,10 @@ def _value(m: re.Match, before: str) -> str:
     hi = m.groupdict().get("hi")
     if not hi:
         return sign + m.group("lo")
-    if m.group("range") == "to" and _BEFORE_AFTER.search(before) and not _RANGE_VERB.search(before):
+    before_after = _BEFORE_AFTER.search(before) or re.search(
+        r"\bfrom\s[^.;]{0,60}\bto\s[^.;]{0,60}$", before
+    )  # "... from 0% to 60% ..., and 0% to 57%"
+    if m.group("range") == "to" and before_after and not _RANGE_VERB.search(before):
         return hi  # "raises Pass@1 from 25.8% to 48.5%": the level reached
     return f"{m.group('lo')}-{hi}"
 
@@ -168,6 +174,13 @@ def _metric(text: str, start: int, end: int) -> str:
     return found[-1] if found else ""
 
 
+# "up to 53%, 46.1%, and 57.9% in token, latency and energy reduction"
+_CHANGE_LIST_AFTER = re.compile(
+    r"^(?:\s*,?\s*(?:and\s+)?\+?\d+(?:\.\d+)?\s?%)*\s+in\s+[^.;\d]{0,40}?"
+    r"\b(?:reduction|improvement|gain|increase|decrease|saving)s?\b"
+)
+
+
 def _is_change(text: str, m: re.Match, unit: str) -> bool:
     start, before, after = m.start("lo"), text[: m.start("lo")], text[m.end() :]
     if unit == "x":
@@ -179,6 +192,7 @@ def _is_change(text: str, m: re.Match, unit: str) -> bool:
         or bool(_CHANGE_COORDINATED.search(before))
         or bool(_CHANGE_AFTER.match(after))
         or bool(_CHANGE_WORDS_AFTER.match(after))
+        or bool(_CHANGE_LIST_AFTER.match(after))
         or bool(re.search(r"(?i)\bdelta\S*\s*=\s*$|\bwithin\s+$", text[max(0, start - 12) : start]))
     )
 
@@ -191,7 +205,12 @@ def sentence_dataset(text: str, end: int) -> str:
     tail = text[end + m.end() :] if m is not None and m.re is _DATASET_AFTER else ""
     if "respectively" in text or _NOT_DATASET_AFTER.match(tail):
         return ""  # "on A and B": which value goes with which is not written
-    if not name or name.split(" ")[0] in _NOT_DATASETS or _MODEL_FAMILY.match(name):
+    if (
+        not name
+        or name.split(" ")[0] in _NOT_DATASETS
+        or _MODEL_FAMILY.match(name)
+        or re.fullmatch(METRIC_WORDS, name)
+    ):
         return ""
     return name
 

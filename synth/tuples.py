@@ -133,7 +133,7 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
         elif (
             prev["kind"] == "change"
             and cur["unit"] == prev["unit"]
-            and re.fullmatch(r"[^;:\d]{0,40}?(?:,\s*(?:and\s+)?|\s+and\s+)\+?", between)
+            and re.fullmatch(r"[^;:%]{0,40}?(?:,\s*(?:and\s+)?|\s+and\s+)\+?", between)
             and not re.search(rf"\b(?:{_OWN_VERB}|while|whereas|but|from|to)\b", between)
         ):
             cur["kind"] = "change"  # "by 6.1% on MLVU, 8.3% on LVBench, and 3.7% on VideoMME"

@@ -528,6 +528,28 @@ def test_extract_tuples_of_no_claims_has_the_columns() -> None:
         ("It beats LogME by 3.78pp at N=50 labels per class.", [("3.78", "pp", "change", "")]),
         ("It is positive ($\\hat\\chi \\approx +1.0 \\times 10^{-3}$).", []),
         ("We test a 32-layer model with a 4:1 query-to-key-value head ratio.", []),
+        # hand check of the listings sample seed 31
+        ("We train it with only 0.68\\% of the original dataset.", []),
+        (
+            "ARS achieves up to 53%, 46.1%, and 57.9% in token, latency and energy reduction.",
+            [
+                ("53", "%", "change", "ARS"),
+                ("46.1", "%", "change", "ARS"),
+                ("57.9", "%", "change", "ARS"),
+            ],
+        ),
+        ("It keeps few parameters (1.45M, 51.8% lower than YOLOv8n).", []),
+        ("It identifies strategies featuring 80% efficiency improvement targets.", []),
+        ("Across all budgets, roughly 75% of classes prefer a class-specific circuit.", []),
+        (
+            "SPARK-VL-7B achieves an average 9.7% gain on 7 reasoning benchmarks and 12.1% on 2 "
+            "reward benchmarks.",
+            [("9.7", "%", "change", "SPARK-VL-7B"), ("12.1", "%", "change", "SPARK-VL-7B")],
+        ),
+        (
+            "It raises sparsity from 0% to 60% in prefilling, and 0% to 57% across both stages.",
+            [("60", "%", "value", ""), ("57", "%", "value", "")],
+        ),
         # hand check of the listings sample seed 30
         (
             "At this 5% bound, Tetris achieves up to 17.4x higher throughput than prior systems.",
@@ -571,6 +593,8 @@ def test_hand_check_seed_30_metric_unit_and_dataset() -> None:
     assert (got[0]["metric"], got[0]["value"], got[0]["unit"]) == ("throughput", "17.40", "fps")
     got = tuples_from_sentence("REX-RAG achieves gains of 5.1% on Qwen2.5-3B over baselines.")
     assert [(t["value"], t["dataset"]) for t in got] == [("5.1", "")]
+    got = tuples_from_sentence("It beats LogitGaze-Med by 16% in ScanMatch and 22% in SED.")
+    assert [(t["value"], t["dataset"]) for t in got] == [("16", ""), ("22", "")]
 
 
 def test_a_hyphenated_word_is_not_a_method_name() -> None:
