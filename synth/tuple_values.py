@@ -176,8 +176,8 @@ def _metric(text: str, start: int, end: int) -> str:
 
 # "up to 53%, 46.1%, and 57.9% in token, latency and energy reduction"
 _CHANGE_LIST_AFTER = re.compile(
-    r"^(?:\s*,?\s*(?:and\s+)?\+?\d+(?:\.\d+)?\s?%)*\s+in\s+[^.;\d]{0,40}?"
-    r"\b(?:reduction|improvement|gain|increase|decrease|saving)s?\b"
+    r"^(?:\s*,?\s*(?:and\s+)?\+?\d+(?:\.\d+)?\s?%)+\s+(?:in\s+[^.;\d]{0,40}?)?"
+    r"\b(?:reduction|improvement|gain|increase|decrease|saving|speed-?up)s?\b"
 )
 
 
@@ -268,6 +268,13 @@ def _not_result_before(before: str) -> bool:
     return True
 
 
+# a level with no metric name is a result only after a verb of result: "reaches 78.0% on FC-SH"
+_RESULT_CONTEXT = re.compile(
+    rf"\b{_OWN_VERB}|\b(?:rang\w*|scor\w*|perform\w*|show\w*|rais\w*|drop\w*|fell|"
+    r"cut\w*|reduc\w*|increas\w*|decreas\w*|preserv\w*|retain\w*|recover\w*|enjoy\w*)\b|\(\s*$"
+)
+
+
 def _candidates(text: str) -> list[tuple[re.Match, str]]:
     """(match, unit) of each number that may be a result: with a unit, or beside a metric."""
     out, prev = [], None
@@ -315,17 +322,17 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
             continue
         if re.search(r"(?i)\b(?:19|20)\d\d$", m.group("lo")) and not unit:
             continue  # a year
-        found.append(
-            {
-                "subject": sentence_subject(sentence, start, subject),
-                "metric": _metric(text, m.start(), m.end()),
-                "dataset": sentence_dataset(text, m.end()),
-                "value": _value(m, before),
-                "unit": unit,
-                "kind": "change" if "sign" in g and _is_change(text, m, unit) else "value",
-                "comparison": "",
-                "_start": start,
-                "_end": m.end(),
-            }
-        )
+        t = {
+            "subject": sentence_subject(sentence, start, subject),
+            "metric": _metric(text, m.start(), m.end()),
+            "dataset": sentence_dataset(text, m.end()),
+            "value": _value(m, before),
+            "unit": unit,
+            "kind": "change" if "sign" in g and _is_change(text, m, unit) else "value",
+            "comparison": "",
+            "_start": start,
+            "_end": m.end(),
+        }
+        if t["kind"] == "change" or t["metric"] or _RESULT_CONTEXT.search(before[-120:]):
+            found.append(t)  # a bare level needs a verb of result before it
     return found

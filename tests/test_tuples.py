@@ -528,6 +528,12 @@ def test_extract_tuples_of_no_claims_has_the_columns() -> None:
         ("It beats LogME by 3.78pp at N=50 labels per class.", [("3.78", "pp", "change", "")]),
         ("It is positive ($\\hat\\chi \\approx +1.0 \\times 10^{-3}$).", []),
         ("We test a 32-layer model with a 4:1 query-to-key-value head ratio.", []),
+        # a level with no metric name needs a verb of result before it
+        ("The framework features 100% renewable energy integration.", []),
+        (
+            "PALoRA preserves on average 95% of the SVF expert's reasoning performance.",
+            [("95", "%", "value", "PALoRA")],
+        ),
         # hand check of the listings sample seed 31
         ("We train it with only 0.68\\% of the original dataset.", []),
         (
