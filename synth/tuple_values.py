@@ -60,10 +60,13 @@ _NOT_RESULT_AFTER = re.compile(
     r"reviews|posts|instances|questions|models|papers|queries|patients|sequences|datasets?|"
     r"classes|categories|tasks|problems|items|prompts|responses|documents|errors|sentences|"
     r"words|nodes|layers|heads|neurons|experts|features|clients|runs|trials|benchmarks)\b"
-    r"|(?:\w+\s+){0,2}?(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
+    r"|(?:(?!(?:and|or|while|with|on|in|at|for|over|than|by)\b)\w+\s+){0,2}?"
+    r"(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
     r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
     r"confidence|coverage level|overhead|"
-    r"of the time|subsets?|splits?|tokens|bound|cap|limit|targets?|goals?)\b|"
+    r"of the time|subsets?|splits?|tokens|bound|cap|limit|targets?|goals?|level|"
+    r"(?:sampling|noise|masking|mask|mixing|label|missing|pruning|dropout|sparsity)\s+"
+    r"(?:ratio|rate)s?)\b|"
     r"\s*(?:\\times|×)\s*10\b|\s*across\s+\d+\s+(?:systems|models|methods))"
 )
 # the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
@@ -163,6 +166,11 @@ def _metric(text: str, start: int, end: int) -> str:
     after = _METRIC_AFTER.match(text[end : end + 60])
     if after:
         return after.group("metric")
+    named = re.search(r"(?<![\w-])([A-Za-z][\w@^{}-]*)\s*(?:=|≈|\\approx)\s*\+?$", text[:start])
+    if named:
+        return named.group(1)  # "PRO = 97.5%"
+    if re.match(r"\s?(?:x|×)", text[end - 1 : end + 1]) or text[start:end].rstrip().endswith("x"):
+        return ""  # "2x faster inference": no metric name in the clause before
     by = _VERB_METRIC_BY.search(text[max(0, start - 80) : start])
     if by and by.group("metric").split()[0] not in ("performance", "results", "baselines", "it"):
         return by.group("metric")
@@ -176,7 +184,7 @@ def _metric(text: str, start: int, end: int) -> str:
 
 # "up to 53%, 46.1%, and 57.9% in token, latency and energy reduction"
 _CHANGE_LIST_AFTER = re.compile(
-    r"^(?:\s*,?\s*(?:and\s+)?\+?\d+(?:\.\d+)?\s?%)+\s+(?:in\s+[^.;\d]{0,40}?)?"
+    r"^(?:\s*,?\s*(?:and\s+)?\+?\d+(?:\.\d+)?\s*%)+\s+(?:in\s+[^.;\d]{0,40}?|[\w-]+\s+)?"
     r"\b(?:reduction|improvement|gain|increase|decrease|saving|speed-?up)s?\b"
 )
 

@@ -556,6 +556,17 @@ def test_extract_tuples_of_no_claims_has_the_columns() -> None:
             "It raises sparsity from 0% to 60% in prefilling, and 0% to 57% across both stages.",
             [("60", "%", "value", ""), ("57", "%", "value", "")],
         ),
+        # hand check of the listings sample seed 32
+        ("It shows promise even with just a 1% sampling ratio.", []),
+        ("The best one achieves near-nominal coverage (approaching the 95% level).", []),
+        (
+            "It achieves 8.7\\% and 7.0\\% performance improvement over the state of the art.",
+            [("8.7", "%", "change", ""), ("7.0", "%", "change", "")],
+        ),
+        (
+            "It improves execution accuracy by 17.3% and triple level F1 by 25.4%.",
+            [("17.3", "%", "change", ""), ("25.4", "%", "change", "")],
+        ),
         # hand check of the listings sample seed 30
         (
             "At this 5% bound, Tetris achieves up to 17.4x higher throughput than prior systems.",
@@ -599,6 +610,14 @@ def test_hand_check_seed_30_metric_unit_and_dataset() -> None:
     assert (got[0]["metric"], got[0]["value"], got[0]["unit"]) == ("throughput", "17.40", "fps")
     got = tuples_from_sentence("REX-RAG achieves gains of 5.1% on Qwen2.5-3B over baselines.")
     assert [(t["value"], t["dataset"]) for t in got] == [("5.1", "")]
+    got = tuples_from_sentence(
+        "ADClick-Seg reaches SOTA (AP = 80.0\\%, PRO = 97.5\\% on MVTec AD)."
+    )
+    assert [(t["metric"], t["value"]) for t in got] == [("AP", "80.0"), ("PRO", "97.5")]
+    (t,) = tuples_from_sentence(
+        "It beats larger models in accuracy while achieving 2x faster inference."
+    )
+    assert (t["metric"], t["kind"]) == ("", "change")
     got = tuples_from_sentence("It beats LogitGaze-Med by 16% in ScanMatch and 22% in SED.")
     assert [(t["value"], t["dataset"]) for t in got] == [("16", ""), ("22", "")]
 
