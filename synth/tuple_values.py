@@ -64,7 +64,7 @@ _NOT_RESULT_AFTER = re.compile(
     r"(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
     r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
     r"confidence|coverage level|overhead|"
-    r"of the time|subsets?|splits?|tokens|bound|cap|limit|targets?|goals?|level|"
+    r"of the time|subsets?|splits?|tokens|bound|cap|limit|targets?|goals?|level|overlap|"
     r"(?:sampling|noise|masking|mask|mixing|label|missing|pruning|dropout|sparsity)\s+"
     r"(?:ratio|rate)s?)\b|"
     r"\s*(?:\\times|×)\s*10\b|\s*across\s+\d+\s+(?:systems|models|methods))"
@@ -94,7 +94,7 @@ _METRIC_BEFORE = re.compile(
     r"\s*(?:about|approximately|around|nearly|only|just|over|under|up to|roughly)?\s*\$?\s*$"
 )
 _METRIC_AFTER = re.compile(
-    rf"^\s*(?:(?!(?:with|and|or|while|at|in|on|for|of|to|than|over|by|a|an|the)\b)"
+    rf"^\s*(?:(?!(?:with|and|or|while|at|on|for|of|to|than|over|by|a|an|the)\b)"
     rf"[\w-]+\s+){{0,3}}?(?P<metric>{METRIC_WORDS})(?![\w@])"
 )
 _METRIC_ANY = re.compile(rf"(?<![\w-])(?P<metric>{METRIC_WORDS})(?![\w@])")
@@ -189,6 +189,13 @@ _CHANGE_LIST_AFTER = re.compile(
 )
 
 
+# "rendering speedups of 23.3%", "bitrate savings of up to 38%"
+_CHANGE_NOUN_OF = re.compile(
+    r"(?i)\b(?:speed-?ups?|accelerations?|savings?|reductions?|gains?|improvements?|boosts?)\s+"
+    r"of\s+(?:(?:up to|about|approximately|around|over|nearly)\s+)?\+?$"
+)
+
+
 def _is_change(text: str, m: re.Match, unit: str) -> bool:
     start, before, after = m.start("lo"), text[: m.start("lo")], text[m.end() :]
     if unit == "x":
@@ -201,6 +208,7 @@ def _is_change(text: str, m: re.Match, unit: str) -> bool:
         or bool(_CHANGE_AFTER.match(after))
         or bool(_CHANGE_WORDS_AFTER.match(after))
         or bool(_CHANGE_LIST_AFTER.match(after))
+        or bool(_CHANGE_NOUN_OF.search(before))
         or bool(re.search(r"(?i)\bdelta\S*\s*=\s*$|\bwithin\s+$", text[max(0, start - 12) : start]))
     )
 
@@ -218,6 +226,7 @@ def sentence_dataset(text: str, end: int) -> str:
         or name.split(" ")[0] in _NOT_DATASETS
         or _MODEL_FAMILY.match(name)
         or re.fullmatch(METRIC_WORDS, name)
+        or tail.startswith("@")  # "on BEq@10": a metric
     ):
         return ""
     return name

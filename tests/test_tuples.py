@@ -556,6 +556,12 @@ def test_extract_tuples_of_no_claims_has_the_columns() -> None:
             "It raises sparsity from 0% to 60% in prefilling, and 0% to 57% across both stages.",
             [("60", "%", "value", ""), ("57", "%", "value", "")],
         ),
+        # hand check of the listings sample seed 33
+        (
+            "This yields rendering speedups of 23.3%, 24.3%, and 25.3%.",
+            [("23.3", "%", "change", ""), ("24.3", "%", "change", ""), ("25.3", "%", "change", "")],
+        ),
+        ("A 1.26 cm GSD combined with 85% image overlap achieves high accuracy.", []),
         # hand check of the listings sample seed 32
         ("It shows promise even with just a 1% sampling ratio.", []),
         ("The best one achieves near-nominal coverage (approaching the 95% level).", []),
@@ -618,6 +624,10 @@ def test_hand_check_seed_30_metric_unit_and_dataset() -> None:
         "It beats larger models in accuracy while achieving 2x faster inference."
     )
     assert (t["metric"], t["kind"]) == ("", "change")
+    (t,) = tuples_from_sentence("It surpasses supervised methods by over 20% in Recall@1.")
+    assert (t["metric"], t["kind"]) == ("Recall@1", "change")
+    (t,) = tuples_from_sentence("TopoAlign improves performance by 17.77% on BEq@10.")
+    assert t["dataset"] == ""
     got = tuples_from_sentence("It beats LogitGaze-Med by 16% in ScanMatch and 22% in SED.")
     assert [(t["value"], t["dataset"]) for t in got] == [("16", ""), ("22", "")]
 
