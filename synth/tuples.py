@@ -1,9 +1,12 @@
 """Quantitative tuples of claims: (subject, metric, dataset, value, unit, kind, comparison).
 
-Conservative rules: a tuple needs a number written as a stand-alone token next to a known
-metric name, and nothing around it saying the value is not the paper's own
-(``not_own_value``: compared systems, bounds, thresholds, range ends, labels, shares,
-trade-offs).  ``tuples_from_sentence`` reads one sentence; ``extract_tuples`` a claims table.
+Two passes: pattern rules (a number written as a stand-alone token next to a known metric
+name) and the value-centred pass of ``synth.tuple_values`` (every other number with a result
+unit or beside a metric name); both drop a value when the words around it say it is not the
+paper's own (``not_own_value``: compared systems, bounds, thresholds, range ends, labels,
+shares, trade-offs).  ``tuples_from_sentence`` reads one sentence, ``extract_tuples`` a claims
+table, ``abstract_tuples`` one abstract (``synth extract --tuples``).  Word lists and patterns
+are in ``synth.tuple_lexicon``.
 """
 
 from __future__ import annotations
