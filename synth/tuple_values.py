@@ -34,7 +34,7 @@ METRIC_WORDS = (
     r"speed-?ups?|acceleration|throughput|latency|FLOPs|memory|fidelity|"
     r"execution accuracy|top-\d accuracy|success|score|gFID|FRAD|DTW distance|"
     r"mAcc|OA|Acc|MOTA|HOTA|IDF1|NDS|ADE|FDE|EPE|Chamfer distance|CLIP score|pass@\d+|"
-    r"Pass@\d+|Refine@\d+|[A-Z][A-Za-z]*@\d+)"
+    r"Pass@\d+|Refine@\d+|[A-Z][A-Za-z]*@\d+|TMR|TAR|EER|FAR|FRR|[A-Za-z-]+ [Rr]ates?)"
 )
 _UNIT = r"(?:%|percent(?:age points)?\b|pp\b|points?\b|x(?![A-Za-z])|×|dB\b|(?i:fps)\b|bits?\b)"
 _NUMBER = re.compile(
@@ -42,7 +42,7 @@ _NUMBER = re.compile(
     rf"(?:\s?(?P<lo_unit>{_UNIT})?\s?(?P<range>-{{1,2}}|–|~|\bto\b)\s?\+?"
     r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps|FPS)(?![A-Za-z]))[A-Za-z]|-[A-Za-z]))?"
     rf"(?:\s?(?P<unit>{_UNIT}))?"
-    r"(?![\w-]*\d)"
+    r"(?![\w-]*\d|-[A-Za-z])"
 )
 _RATIO = re.compile(r"(?<![\w.:])(?P<lo>\d+:1)(?![\w:])")
 _UNIT_NAMES = {
@@ -65,6 +65,7 @@ _NOT_RESULT_AFTER = re.compile(
     r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
     r"confidence|coverage level|overhead|"
     r"of the time|subsets?|splits?|tokens|bound|cap|limit|targets?|goals?|level|overlap|"
+    r"CI|LoA|confidence intervals?|prediction intervals?|"
     r"(?:sampling|noise|masking|mask|mixing|label|missing|pruning|dropout|sparsity)\s+"
     r"(?:ratio|rate)s?)\b|"
     r"\s*(?:\\times|×)\s*10\b|\s*across\s+\d+\s+(?:systems|models|methods))"
@@ -73,8 +74,13 @@ _NOT_RESULT_AFTER = re.compile(
 _NOT_RESULT_BEFORE = re.compile(
     r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
     r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
-    r"\bat\s+$|\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|"
+    # "at 72.3% coverage" (an operating point), not "the highest accuracy at 84.3%"
+    r"(?<!\bhighest )(?<!\bbest )(?<!\bpeak )(?<!\btop )(?<!highest accuracy )"
+    r"(?<!best accuracy )\bat\s+$|"
+    r"\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|\[\s*$|"  # "[77-100%]": an interval
     r"\b\d+(?:\.\d+)?\s?[MBKG]\b,\s*$|"  # "(1.45M, 51.8% lower than YOLOv8n)": a size
+    # an operating point: "at a False Match Rate (FMR) of 1 percent"
+    r"\bat\s+an?\s+[^,;()]{0,40}(?:\([^()]*\))?\s*of\s+$|"
     # "surpassing the state-of-the-art dice score of 91.8", "the previous state-of-the-art (41.9%)"
     r"\b(?:state-of-the-art|SOTA|previous best|prior best|best reported|best published)\s+"
     r"(?:[\w-]+\s+){0,3}?(?:of|were|was|is|are|at|=|:|\()\s*(?:about\s+)?$|"
@@ -199,7 +205,7 @@ _CHANGE_NOUN_OF = re.compile(
 def _is_change(text: str, m: re.Match, unit: str) -> bool:
     start, before, after = m.start("lo"), text[: m.start("lo")], text[m.end() :]
     if unit == "x":
-        return not re.search(r"(?i)\bratios?\b[^.;]{0,20}$", before)
+        return not re.search(r"(?i)\bratios?\b[^.;]{0,40}$", before)
     return (
         bool(m.groupdict().get("sign"))
         or unit in ("pp", "points")
@@ -274,6 +280,13 @@ _LIST_BEFORE = re.compile(
 )
 
 
+# a value in parentheses after a name, in a list of compared systems
+_COMPARED_LIST = re.compile(
+    rf"\b(?:outperform\w*|surpass\w*|including|such as|than|compared (?:to|with)|versus|vs\.?)"
+    rf"\s(?:(?!\b(?:{_OWN_VERB}|by)\b)(?:[^;()]|\([^()]*\)))*?[A-Za-z0-9][\w.-]*\s\(\s*$"
+)
+
+
 def _not_result_before(before: str) -> bool:
     """Whether the text before a value says it is not a result; an item of a list shares
     the verdict of the list's first item ("dice scores were 94 percent and 93 percent")."""
@@ -331,6 +344,10 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
         g = m.groupdict()  # a ratio ("18:1") has no sign, range or unit and is a level
         if _NOT_RESULT_AFTER.match(after) or _not_result_before(before):
             continue
+        if not g.get("hi") and not g.get("sign") and re.search(r"\bfrom\s+$", before):
+            continue  # "from 35x to less than 3x": the level before
+        if not g.get("sign") and _COMPARED_LIST.search(before):
+            continue  # "outperforming models including spaCy (74.3%), ..., and GLiNER (60.2%)"
         reason = not_own(sentence[: m.start()], sentence[m.end() :])
         if reason and not (  # "(AUC = 0.71 vs. 0.52)": the value before "vs." is the own one
             reason == "compared system in parentheses"

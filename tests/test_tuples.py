@@ -556,6 +556,18 @@ def test_extract_tuples_of_no_claims_has_the_columns() -> None:
             "It raises sparsity from 0% to 60% in prefilling, and 0% to 57% across both stages.",
             [("60", "%", "value", ""), ("57", "%", "value", "")],
         ),
+        # listing abstracts outside the gold set: compared lists, intervals, operating points
+        (
+            "Gemma 2 2B achieves the highest accuracy at 84.3%, outperforming models including "
+            "spaCy (74.3%), BioBERT-SQuAD (62.3%), and GLiNER (60.2%).",
+            [("84.3", "%", "value", "")],
+        ),
+        ("It reaches 90% [77-100%] on the left (mean [95%-CI]).", [("90", "%", "value", "")]),
+        (
+            "A TMR of 96.77 percent was obtained at a False Match Rate (FMR) of 1 percent.",
+            [("96.77", "%", "value", "")],
+        ),
+        ("It reduces the loss ratio from 35x to less than 3x.", [("3", "x", "value", "")]),
         # hand check of the listings sample seed 33
         (
             "This yields rendering speedups of 23.3%, 24.3%, and 25.3%.",
