@@ -126,7 +126,8 @@ _NOT_DATASET_AFTER = re.compile(
 # "an accuracy of 39.47 on GPT-4o-mini": a model (backbone) named after "on", not a dataset
 _MODEL_FAMILY = re.compile(
     r"(?i)^(?:GPT|LLaMA|Llama|Qwen|Mistral|Mixtral|Gemini|Claude|Gemma|Phi|"
-    r"DeepSeek|Vicuna|OPT|BLOOM|Falcon|InternLM|Yi|GLM|ChatGLM|o[134])(?![a-z])"
+    r"DeepSeek|Vicuna|OPT|BLOOM|Falcon|InternLM|Yi|GLM|ChatGLM|o[134]|Wan|FLUX|DiT|SDXL|"
+    r"Stable Diffusion|ViT|BERT|RoBERTa|CLIP|SAM|Whisper)(?![a-z])"
 )
 _UNITS = {
     "\\%": "%",

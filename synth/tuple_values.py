@@ -77,7 +77,8 @@ _NOT_RESULT_BEFORE = re.compile(
     # "at 72.3% coverage" (an operating point), not "the highest accuracy at 84.3%"
     r"(?<!\bhighest )(?<!\bbest )(?<!\bpeak )(?<!\btop )(?<!highest accuracy )"
     r"(?<!best accuracy )\bat\s+$|"
-    r"\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|\[\s*$|"  # "[77-100%]": an interval
+    r"\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|\[\s*$|"
+    r"\bwith\s+(?:at least|at most|more than|less than|over|under)\s+$|"  # "[77-100%]": an interval
     r"\b\d+(?:\.\d+)?\s?[MBKG]\b,\s*$|"  # "(1.45M, 51.8% lower than YOLOv8n)": a size
     # an operating point: "at a False Match Rate (FMR) of 1 percent"
     r"\bat\s+an?\s+[^,;()]{0,40}(?:\([^()]*\))?\s*of\s+$|"
@@ -116,8 +117,8 @@ _DATASET_LEAD = re.compile(rf"^(?:On|Across|In)\s+{_DATASET}")
 # "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
 _OWN_NAME = re.compile(
     rf"(?:({NAME})|\(([\w.-]+)\))(?:,\s*which)?(?:\s+(?:\w+ly|can|could|also|further|even|still))*"
-    rf"\s+{_OWN_VERB}"
-)  # "SINA achieves", "BioAlchemist-8B, which improves", "the strongest model (o3) achieves"
+    rf"\s+{_OWN_VERB}\b(?!\s*(?:of|=|:)\s)"
+)  # "SINA achieves", "X, which improves", "model (o3) achieves"; not "an R2 score of"
 # the sentence's grammatical subject: "In contrast, MaintainCoder improves", "STBP provides"
 _LEAD_CLAUSE_NAME = re.compile(rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+ly\s+)?[a-z]+s\b")
 # with no name at all, a generic class the sentence reports on: "current LLMs achieve",
@@ -172,6 +173,9 @@ def _metric(text: str, start: int, end: int) -> str:
     after = _METRIC_AFTER.match(text[end : end + 60])
     if after:
         return after.group("metric")
+    acronym = re.match(r"\s?([a-z]?[A-Z][\w@.:-]*[\w@])(?=[\s,;)]|\.(?:\s|$)|$)", text[end:])
+    if acronym and text[end - 1 : end] in "%0123456789" and acronym.group(1) != "On":
+        return acronym.group(1)  # "89.13% mFscore"
     named = re.search(r"(?<![\w-])([A-Za-z][\w@^{}-]*)\s*(?:=|≈|\\approx)\s*\+?$", text[:start])
     if named:
         return named.group(1)  # "PRO = 97.5%"
@@ -202,6 +206,13 @@ _CHANGE_NOUN_OF = re.compile(
 )
 
 
+# "AutoSEP improves 13 percent over ...", "improving 1.03%, 2.35% ... on SIM, CC ..."
+_CHANGE_VERB_VALUE = re.compile(
+    r"\b(?:improv|increas|reduc|boost|rais|lower|decreas|outperform|surpass|exceed|beat)\w*\s+"
+    r"(?:(?:by|on average|on average by|up to|about|approximately|over|nearly|around)\s+)*\+?$"
+)
+
+
 def _is_change(text: str, m: re.Match, unit: str) -> bool:
     start, before, after = m.start("lo"), text[: m.start("lo")], text[m.end() :]
     if unit == "x":
@@ -215,6 +226,7 @@ def _is_change(text: str, m: re.Match, unit: str) -> bool:
         or bool(_CHANGE_WORDS_AFTER.match(after))
         or bool(_CHANGE_LIST_AFTER.match(after))
         or bool(_CHANGE_NOUN_OF.search(before))
+        or bool(_CHANGE_VERB_VALUE.search(before))
         or bool(re.search(r"(?i)\bdelta\S*\s*=\s*$|\bwithin\s+$", text[max(0, start - 12) : start]))
     )
 

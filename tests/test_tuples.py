@@ -125,7 +125,7 @@ def test_tuple_from_a_quantitative_claim() -> None:
             "improvement.",
             [
                 ("mIoU", "16.8", "%", "change", "ELE-SAM"),
-                ("mIoU", "20.6", "%", "change", "ELE-SAM"),
+                ("mBIoU", "20.6", "%", "change", "ELE-SAM"),
             ],
         ),
         # hand-check sample seed 10 (2026-11-26): a compared system's value, a range's upper end
@@ -556,6 +556,13 @@ def test_extract_tuples_of_no_claims_has_the_columns() -> None:
             "It raises sparsity from 0% to 60% in prefilling, and 0% to 57% across both stages.",
             [("60", "%", "value", ""), ("57", "%", "value", "")],
         ),
+        # hand check of the listings sample seed 34
+        (
+            "AutoSEP on average improves 13 percent over zero-shot classification and 5 percent "
+            "over the best-performing baselines.",
+            [("13", "%", "change", "AutoSEP"), ("5", "%", "change", "AutoSEP")],
+        ),
+        ("It reaches 99% accuracy with at least 95% CEFR agreement.", [("99", "%", "value", "")]),
         # listing abstracts outside the gold set: compared lists, intervals, operating points
         (
             "Gemma 2 2B achieves the highest accuracy at 84.3%, outperforming models including "
@@ -640,6 +647,14 @@ def test_hand_check_seed_30_metric_unit_and_dataset() -> None:
     assert (t["metric"], t["kind"]) == ("Recall@1", "change")
     (t,) = tuples_from_sentence("TopoAlign improves performance by 17.77% on BEq@10.")
     assert t["dataset"] == ""
+    got = tuples_from_sentence(
+        "Our framework achieves an R2 score of 93.25 on the HAM10000 dataset."
+    )
+    assert [(t["subject"], t["value"], t["dataset"]) for t in got] == [("", "93.25", "HAM10000")]
+    got = tuples_from_sentence("ArmFormer achieves 80.64% mIoU and 89.13% mFscore.")
+    assert [t["metric"] for t in got] == ["mIoU", "mFscore"]
+    got = tuples_from_sentence("It achieves a 3.17x acceleration on FLUX and 4.14x on Wan Video.")
+    assert [t["dataset"] for t in got] == ["", ""]
     got = tuples_from_sentence("It beats LogitGaze-Med by 16% in ScanMatch and 22% in SED.")
     assert [(t["value"], t["dataset"]) for t in got] == [("16", ""), ("22", "")]
 
