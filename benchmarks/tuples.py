@@ -4,10 +4,11 @@
 
 Gold: ``benchmarks/tuples_gold.jsonl`` (see tuples_gold.md), results hand-labelled in arXiv
 CS abstracts before the rules were measured on them. The tuple rules run on every sentence of
-each abstract (the paper's method name from its title or "we propose X" as the default
-subject). A system tuple matches a gold tuple of the same paper and sentence whose value is
-the same number (either end of a gold range), one to one. Reported: recall and precision by
-value, and among matched tuples the share whose subject names the gold subject (or one of
+each abstract as ``synth extract --tuples`` runs them (``synth.tuples.abstract_tuples``: the
+paper's method name from its title or "we propose X" as the default subject).
+A system tuple matches a gold tuple of the same paper and sentence whose value is the same
+number (either end of a gold range), one to one. Reported: recall and precision by value, and
+among matched tuples the share whose subject names the gold subject (or one of
 its alternatives), whose subject is filled at all, and whose metric agrees.
 """
 
@@ -18,9 +19,7 @@ import json
 import re
 from pathlib import Path
 
-from synth.claims import find_method_name
-from synth.text import split_sentences
-from synth.tuples import tuples_from_sentence
+from synth.tuples import abstract_tuples
 
 ROOT = Path(__file__).resolve().parent
 
@@ -46,13 +45,9 @@ def abstracts(listings: Path, ids: set[str]) -> dict[str, dict]:
 
 
 def system_tuples(record: dict) -> list[dict]:
-    sentences = split_sentences(record.get("summary", ""))
-    name = find_method_name(record.get("title", ""), sentences)
-    return [
-        {"sentence_index": i, **t}
-        for i, s in enumerate(sentences)
-        for t in tuples_from_sentence(s, name)
-    ]
+    """The tuples ``synth extract --tuples`` writes for one listing record."""
+    rec = {"id": record.get("id"), "title": record.get("title", ""), "abstract": record["summary"]}
+    return abstract_tuples(rec)["tuples"]
 
 
 def match(gold: list[dict], found: list[dict]) -> list[tuple[dict, dict]]:

@@ -159,9 +159,26 @@ GENERIC_NAMES = frozenset(
         "ECG",
         "LiDAR",
         "RGB",
+        "KG",
+        "KGs",
+        "NMT",
+        "ASR",
+        "QA",
+        "VQA",
+        "RAG",
+        "OCR",
+        "TTS",
     }
 )
 _TITLE_NAME = re.compile(rf"^\s*({NAME})\s*:")
+# a title opening with one to three capitalised words and a colon: "Polyphony: ...", "Stingy
+# Context: ..."; not "Towards ...:", "Benchmarking ...:"
+_TITLE_WORDS = re.compile(r"^\s*([A-Z][A-Za-z0-9-]*(?:\s[A-Z][A-Za-z0-9-]*){0,2})\s*:")
+_NOT_TITLE_NAMES = frozenset(
+    "Towards Toward Understanding Benchmarking Rethinking Revisiting Learning Beyond When What "
+    "How Why Can Do Does Is Are The A An On From Position Survey Review Evaluating Measuring "
+    "Improving Scaling Exploring Assessing Analyzing Investigating Leveraging Enhancing".split()
+)
 # "we propose X", "called X", "we term it X"; not the adjective in "the proposed approach: for
 # COVID-19 ...", nor the noun in "in terms of the main metric CIDEr"
 _PROPOSED_NAME = re.compile(
@@ -212,12 +229,30 @@ def find_method_name(title: str, abstract_sentences: list[str]) -> str:
     m = _TITLE_NAME.match(title or "")
     if m and m.group(1) not in GENERIC_NAMES:
         return m.group(1)
+    m = _TITLE_WORDS.match(title or "")
+    if m and not set(m.group(1).split()) & _NOT_TITLE_NAMES and m.group(1) not in GENERIC_NAMES:
+        return m.group(1)
+    return _proposed_name(abstract_sentences)
+
+
+def _hyphenated_word(name: str) -> bool:
+    """An adjective or noun joined by a hyphen ("Question-guided", "Axis-Aligned",
+    "Non-uniform") or a plural family ("ViTs", "DSLs"), not a name ("Mask-RCNN", "GPT-4")."""
+    return bool(re.fullmatch(r"[A-Z][a-z]+-[A-Za-z][a-z]+|[A-Z][A-Za-z]*[A-Z]s", name))
+
+
+def _proposed_name(abstract_sentences: list[str]) -> str:
+    """The first "we propose X" name of the abstract, or ``""``."""
     for sent in abstract_sentences:
         for m in _PROPOSED_NAME.finditer(sent):
             before = sent[: m.start(1)].split()[-1:]
             # "we develop ... for black-box LLMs", "the method that won ... for Ego4D"
             after_preposition = bool(before) and before[0].lower() in _PREPOSITIONS
-            if m.group(1) not in GENERIC_NAMES and not after_preposition:
+            if (
+                m.group(1) not in GENERIC_NAMES
+                and not after_preposition
+                and not _hyphenated_word(m.group(1))
+            ):
                 return m.group(1)
     return ""
 

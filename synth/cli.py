@@ -3,7 +3,8 @@
 ``synth run``      question in, report out (papermill runs the stage notebooks)
 ``synth compare``  the same question under several params files, side by side
 ``synth rank``     batch ranking of BEIR queries over a corpus, TREC run file out
-``synth extract``  batch claim-sentence labelling of abstracts (JSONL in, JSONL out)
+``synth extract``  batch claim-sentence labelling of abstracts, or with ``--tuples`` their
+                   quantitative results (JSONL in, JSONL out)
 ``synth verify``   batch claim verification against a corpus (SciFact-style JSONL out)
 ``synth answer``   batch answers to yes/no questions over a corpus (answer.json lines out)
 
@@ -100,10 +101,16 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from synth.claims import label_abstracts
-
     records = list(_read_jsonl(args.input, "abstracts"))
-    _write_lines(args.out, (json.dumps(r) for r in label_abstracts(records, args.threshold)))
+    if args.tuples:
+        from synth.tuples import abstract_tuples
+
+        lines = (json.dumps(abstract_tuples(r), ensure_ascii=False) for r in records)
+    else:
+        from synth.claims import label_abstracts
+
+        lines = (json.dumps(r) for r in label_abstracts(records, args.threshold))
+    _write_lines(args.out, lines)
     return 0
 
 
@@ -197,21 +204,27 @@ PARSERS: dict[str, tuple[str, str, list]] = {
         ],
     ),
     "extract": (
-        "label claim sentences of abstracts",
+        "label claim sentences of abstracts, or (--tuples) their quantitative results",
         "synth extract --in abstracts.jsonl --out labels.jsonl",
         [
             _opt(
                 "--in",
                 dest="input",
                 required=True,
-                help="JSONL of {paper_id, sentences | abstract}",
+                help="JSONL of {id | paper_id, title, sentences | abstract}",
             ),
-            _opt("--out", required=True, help="JSONL of claim labels to write"),
+            _opt("--out", required=True, help="JSONL of claim labels (or tuples) to write"),
             _opt(
                 "--threshold",
                 type=float,
                 default=None,
                 help="claim score threshold (default: the detector's tuned threshold)",
+            ),
+            _opt(
+                "--tuples",
+                action="store_true",
+                help='write {"id", "tuples": [{sentence_index, sentence, subject, metric, '
+                "dataset, value, unit, kind}]} per abstract instead of claim labels",
             ),
         ],
     ),

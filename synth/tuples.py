@@ -1,319 +1,48 @@
 """Quantitative tuples of claims: (subject, metric, dataset, value, unit, kind, comparison).
 
-Conservative rules: a tuple needs a number written as a stand-alone token next to a known
-metric name, and nothing around it saying the value is not the paper's own
-(``not_own_value``: compared systems, bounds, thresholds, range ends, labels, shares,
-trade-offs).  ``tuples_from_sentence`` reads one sentence; ``extract_tuples`` a claims table.
+Two passes: pattern rules (a number written as a stand-alone token next to a known metric
+name) and the value-centred pass of ``synth.tuple_values`` (every other number with a result
+unit or beside a metric name); both drop a value when the words around it say it is not the
+paper's own (``not_own_value``: compared systems, bounds, thresholds, range ends, labels,
+shares, trade-offs).  ``tuples_from_sentence`` reads one sentence, ``extract_tuples`` a claims
+table, ``abstract_tuples`` one abstract (``synth extract --tuples``).  Word lists and patterns
+are in ``synth.tuple_lexicon``.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 
 import pandas as pd
 
-from synth.claims import NAME
+from synth.claims import find_method_name
+from synth.text import split_sentences
+from synth.tuple_lexicon import (
+    _CHANGE_AFTER,
+    _CHANGE_BEFORE,
+    _CHANGE_COORDINATED,
+    _CHANGE_LIST,
+    _CHANGE_PATTERNS,
+    _COMPARISON,
+    _LEAD_NAME,
+    _LIST_ITEM,
+    _METRIC,
+    _MODEL_FAMILY,
+    _NOT_DATASET_AFTER,
+    _NOT_DATASETS,
+    _NOT_OWN_VALUE,
+    _OTHER_SUBJECT,
+    _OWN_VERB,
+    _SUBSCRIPT,
+    _THRESHOLD_AFTER,
+    _TUPLE_PATTERNS,
+    _UNITS,
+)
+from synth.tuple_values import sentence_dataset, sentence_subject, value_tuples
 
-_METRIC = (
-    r"(?<![\w-])(?:R@\d+|Recall@\d+|nDCG@\d+|NDCG@\d+|MRR@\d+|Hit@\d+|HR@\d+|pass@\d+|p-MRR|"
-    r"top-[15] accuracy|top-[15]|mAP(?:50|75|@\d+(?:\.\d+)?)?(?::\d+(?:\.\d+)?)?|AP(?:50|75)?|"
-    r"AUROC|AUC|F1(?:[- ]scores?)?|"
-    r"BLEU(?:-4)?|ROUGE(?:-[L12])?|CIDEr|METEOR|SPICE|nDCG|NDCG|MRR|mIoU|IoU|PSNR|SSIM|LPIPS|"
-    r"FID|FVD|WER|CER|EM|exact match|accuracy|precision|recall|success rate|win rate|"
-    r"error rate|perplexity|RSUM|SumR|mean rank|MnR|MdR)"
-)
-_VALUE = (
-    r"(?<![\w@./:,\-^$])(?P<value>\d+(?:\.\d+)?)(?![.,]?\d)"
-    r"(?!\s?(?:-{1,2}|–|~|to)\s?\d)"  # not the start of a range ("1--3%", "94% ~ 96%")
-    r"(?:\s?(?P<unit>\$?\\?%\$?|pp\b|points?\b|percent(?:age points)?\b|dB\b|°|\{?\\deg\}?|"
-    r"degrees?\b|cm\b|mm\b|ms\b))?(?![A-Za-z])"
-)  # not part of a word ("3D", "7B")
-# a dataset name of up to three words: "MSR-VTT", "S3DIS Area 5", "Spider 2.0 Lite"
-_DATASET = (
-    r"(?:the\s+)?(?P<dataset>[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
-    r"(?:\s(?:[A-Z][A-Za-z0-9]*|v?\d+(?:\.\d+)*)\b){0,2})"
-)
-# a LaTeX subscript that is part of the metric's name: "mAP\textsubscript{50}", "AP$_{50}$"
-_SUBSCRIPT = re.compile(r"\\textsubscript\{([\w:.@]+)\}|\$?_\{?([\w:.@]+)\}?\$?")
-# the spread after a value: "0.81 +/- 0.01", "79.8 $\pm$ 4.8%" (its unit is the value's too)
-_SPREAD = r"(?:\s*\$?\s*(?:\+/-|±|\\pm)\s*\$?\s*\d+(?:\.\d+)?\s?(?P<spread_unit>\\?%)?)?"
-_TUPLE_PATTERNS = tuple(
-    re.compile(p)
-    for p in (
-        # "55.9 R@1 on MSR-VTT", "76.2% accuracy on ImageNet"
-        (
-            rf"{_VALUE}{_SPREAD}\s+"
-            rf"(?:(?:absolute|average|mean|zero-shot|overall)\s+)?(?P<metric>{_METRIC})"
-            rf"(?:\s+(?:on|in)\s+{_DATASET})?(?![\w@])"
-        ),
-        # "an accuracy of 92.1% on X", "R@1 of 55.9"
-        (
-            rf"(?P<metric>{_METRIC})(?:\s+scores?)?\s+(?:of|=|:)\s+{_VALUE}{_SPREAD}(?![\w.]*\d)"
-            rf"(?:\s+(?:on|in)\s+{_DATASET})?"
-        ),
-        # "improves R@1 by 3.2 points", "outperforms X by 4.1%"
-        (
-            rf"\b(?:improv|boost|increas|outperform|surpass|exceed|reduc|lower)\w*\s+(?:the\s+)?"
-            rf"(?:(?P<metric>{_METRIC})\s+)?by\s+{_VALUE}(?![\w.]*\d)"
-            rf"(?:\s+(?:in\s+)?(?P<metric2>{_METRIC}))?"
-        ),
-        # "a 2.1% increase in Recall@1 on MSR-VTT" (a difference)
-        (
-            rf"{_VALUE}\s+(?:absolute\s+|relative\s+|average\s+)?(?:increase|improvement|gain|boost|"
-            rf"drop|reduction|decrease)s?\s+(?:in|on|of)\s+(?:the\s+)?(?P<metric>{_METRIC})"
-            rf"(?:\s+(?:on|in)\s+(?:the\s+)?{_DATASET})?(?![\w@])"
-        ),
-    )
-)
-_CHANGE_PATTERNS = (2, 3)  # indices of _TUPLE_PATTERNS whose values are always differences
-# a model size or variant written after the name belongs to it: "GPT-2 XL", "Qwen2.5 7B"
-_VARIANT = r"(?:\s(?:XXL|XL|Large|Base|Small|Tiny|Mini|Pro|Plus|Ultra|Max|\d+(?:\.\d+)?[BMK]))?"
-_COMPARISON = re.compile(
-    rf"\b(?:over|than|compared (?:to|with)|relative to|vs\.?|against)\s+(?:the\s+)?"
-    rf"(?P<cmp>previous state-of-the-art|state-of-the-art|prior (?:state-of-the-art|methods?|"
-    rf"work)|(?:strong(?:est)?\s+)?baselines?|SOTA|"
-    rf"(?:{NAME}|[A-Z][A-Za-z0-9]+)"
-    # a name of up to three capitalised words: "Backward Synthesis"
-    rf"(?:\s(?!On\b|In\b|And\b|With\b)[A-Z][A-Za-z0-9-]+){{0,2}}{_VARIANT})"
-)
-_LEAD_NAME = re.compile(rf"^(?:The\s+)?((?:{NAME}|[A-Z][a-z]+[A-Z0-9][A-Za-z0-9\-]*){_VARIANT})\b")
-_NOT_DATASETS = frozenset(
-    {
-        "English",
-        "Chinese",
-        "Persian",
-        "Arabic",
-        "French",
-        "German",
-        "Spanish",
-        "Japanese",
-        "Korean",
-        "Hindi",
-        "Russian",
-        "Turkish",
-        "Vietnamese",
-        "Italian",
-        "Portuguese",
-        "Bengali",
-        "Urdu",
-        "Indonesian",
-        "Thai",
-        "Swahili",
-        "Dutch",
-        "Polish",
-        "Greek",
-        "Hebrew",
-        "Multilingual",
-        "The",
-        "All",
-        "Both",
-        "Several",
-        "Multiple",
-        "Standard",
-        "Various",
-        "Average",
-        "Overall",
-        "Table",
-        "Figure",
-        "Fig",
-        "Section",
-        "Appendix",
-        "Our",
-        "This",
-        "These",
-    }
-)
-# the capitalised word after "on"/"in" is not a dataset: "in Classic mode", "on the DIFF-OBJ
-# setting", "on A and B" (a list: which value goes with which is not written)
-_NOT_DATASET_AFTER = re.compile(
-    r"\s(?:domain|subset|split|set|mode|setting|task|track|regime|"
-    r"condition|level)s?\b|\s*(?:,|and|or)\s+(?:the\s+)?[A-Z]"
-)
-# "an accuracy of 39.47 on GPT-4o-mini": a model (backbone) named after "on", not a dataset
-_MODEL_FAMILY = re.compile(
-    r"(?i)^(?:GPT|LLaMA|Llama|Qwen|Mistral|Mixtral|Gemini|Claude|Gemma|Phi|"
-    r"DeepSeek|Vicuna|OPT|BLOOM|Falcon|InternLM|Yi|GLM|ChatGLM|o[134])\b"
-)
 TUPLE_COLUMNS = ["claim_id", "subject", "metric", "dataset", "value", "unit", "kind", "comparison"]
-_UNITS = {
-    "\\%": "%",
-    "percent": "%",
-    "percentage points": "pp",
-    "point": "points",
-    "{\\deg}": "°",
-    "\\deg": "°",
-    "degree": "°",
-    "degrees": "°",
-}
-# a value that is a difference, not a level: "+5.4% EM", "improves R@1 by 2.5", "a 4.5% accuracy
-# gain", "3.1 pp"
-_CHANGE_AFTER = re.compile(
-    r"\s*(?:(?!(?:and|or|with|while|whereas|but|a|an|the)\b)\w+\s+){0,2}?"
-    r"(?:(?:improvement|gain|increase|boost|reduction|drop|"
-    r"decrease|degradation|enhancement|gap|difference)s?|higher|lower|"
-    r"better|worse)\b"
-)
-# "gains of 4.1% accuracy", "an improvement of up to 3 points"
-_CHANGE_BEFORE = re.compile(
-    r"(?:\b(?:gain|improvement|enhancement|increase|boost|reduction|drop|"
-    r"decrease)s?\s+(?:of|by|reach\w*|(?:was|were|is|are)(?:\s+up\s+to)?)"
-    # "by", "by up to", "by an average of", "by greater than or equal to"
-    r"|\bby)\s+(?:(?:(?![a-z]+ing\b)[a-z]+|[<>≥~])\s+){0,5}"
-    r"\+?$|\bimprov\w*\s+over\b[^.;]{0,60}\(\s*up\s?to\s+$"
-    r"|\bgap\b[^,;]{0,60}\bto\s+(?:within\s+)?$"
-    # "improvements in top-1 accuracy of 3.6%"
-    r"|\b(?:gain|improvement|enhancement|increase|boost|reduction|drop|"
-    r"decrease)s?\s+in\s+(?:the\s+)?(?:[\w@-]+\s+){1,3}?(?:of|by)\s+"
-    r"(?:up to\s+)?\+?$"
-)
-# the second value of a coordinated difference: "by 1.7% and 2.1% mAP", "gains of 4.1% accuracy on
-# A and 2.8% accuracy on B"
-_CHANGE_COORDINATED = re.compile(
-    r"\b(?:by|(?:gain|improvement|increase|reduction)s?\s+of)\s+\+?"
-    r"\d+(?:\.\d+)?\s?%?(?:\s+[^\s,;]+){0,5}?\s*(?:,\s*and|,|and)"
-    r"\s+\+?$"
-)
-# "16.8% mIoU and 20.6% mBIoU performance improvement": a list of values ending in a change word
-_CHANGE_LIST = re.compile(
-    r"(?:\s*(?:,|and)\s*\+?\d+(?:\.\d+)?\s?(?:\\?%|pp)?\s*[\w@.-]+){1,3}"
-    r"\s+(?:\w+\s+)?(?:improvement|gain|increase|boost|reduction|drop|"
-    r"decrease)s?\b"
-)
-# the value belongs to a compared system: "outperforming NASNet, which achieved 89.5%"
-_OTHER_SUBJECT = re.compile(
-    rf"\b({NAME}|[A-Z][A-Za-z0-9]+),?\s+which\s+(?:achieved|achieves|"
-    rf"reached|reaches|obtained|obtains|scored|scores|attained|had|has)"
-    rf"(?:\s+(?:an?|the))?(?:\s+(?:\w+\s+)?{_METRIC}\s+of)?\s*$"
-)
-_OWN_VERB = r"(?:achiev|reach|obtain|attain|improv|outperform|surpass|yield|boost|deliver|scor)\w*"
-# Contexts in which a number next to a metric is not a level or difference the paper reports
-# for its own system.  Each pattern is matched against the text before the value; the first
-# that matches names the reason the value is skipped (see `not_own_value`).
-_NOT_OWN_VALUE = tuple(
-    (reason, re.compile(pattern, flags))
-    for reason, pattern, flags in (
-        ("spread", r"(?:\+/-|±|\\pm)\s*$", 0),  # "0.81 +/- 0.01 AUROC"
-        # "surpassing the state-of-the-art (U-VLM, macro F1 = 0.414)", "outperforming VAR (3.3 FID)
-        # and FlexVAR (3.05 FID)", "improving on the EDSR baseline (35.57 dB / 0.024 LPIPS)"; but
-        # "outperforming YOLOv8 (+3.1% mAP)" is a difference
-        (
-            "compared system in parentheses",
-            (
-                r"(?:surpass|outperform|exceed|beat|than|over|versus|"
-                r"against|vs\.?|compared (?:to|with)|improv\w* (?:on|upon))"
-                r"\w*\s"
-                r"(?:[^();]|\([^()]*\)){0,80}"
-                r"\(\s*(?:[A-Z0-9][^()]*)?$"
-            ),
-            0,
-        ),
-        # "..., whereas the existing method recorded an F1-score of 0.0747"
-        (
-            "clause about others",
-            (
-                r"(?:\b(?:while|whereas|but)\b|;)(?![^;]*\b(?:while|whereas|but)\b)"
-                r"[^;]*\b(?:existing|previous|prior|baselines?|competing|competitors?|"
-                r"humans?|annotators|counterparts?)\b[^;]*$"
-            ),
-            re.IGNORECASE,
-        ),
-        # "compared with 71.5% accuracy for accept-all", "(vs 85.6% for cosine)", "(compared to
-        # 78.2% and 35.3% pass@1)"; not across a parenthesis, a verb of the paper's own result, or a
-        # comma or "and" that goes on to something else ("compared with X, the average 2.9% mIoU")
-        (
-            "compared value",
-            (
-                rf"(?:\bcompared (?:to|with)|\bvs\.?|\bversus|\brelative to)"
-                rf"(?![^;]*\b{_OWN_VERB})"
-                rf"(?:(?!(?:,|\band\b)\s+(?!and\b|or\b|\+?\d|$))[^;()]){{0,80}}$"
-            ),
-            0,
-        ),
-        # "outperforming ResNet18 at 90.15% accuracy"
-        (
-            "compared value",
-            (
-                r"\b(?:outperform|surpass|beat|exceed)\w*\s+(?:the\s+)?"
-                r"(?:[\w.-]+\s+){1,3}?at\s+$"
-            ),
-            0,
-        ),
-        # "94% ~ 96%", "by 1--3%", "from 1 to 3%" (but "from 48% to 71%" is a change of level)
-        ("range end", r"(?<!from\s)(?<![\d.])\d+(?:\.\d+)?\s?\\?%?\s?(?:-{1,2}|–|~|to)\s?$", 0),
-        # "R@1 (IoU = 0.3)", "an IoU threshold of 0.5", "surpassing the 80% accuracy threshold"
-        ("threshold", r"\bthresholds?\s*(?:of|=|at)?\s*$|\(\s*t?IoU\s*(?:=|>=|≥|>)\s*$", 0),
-        # "no method exceeds 80% accuracy", "all classes exceeding 94.46%", "does not reach 50%"
-        (
-            "bound",
-            (
-                r"\b(?:exceed|surpass)\w*\s+(?:the\s+|an?\s+)?$"
-                r"|\b(?:no|not|never|cannot|fails?\s+to)\s+(?:\w+\s+){0,2}?"
-                r"(?:reach|achiev|attain|obtain|exceed|surpass)\w*\s+(?:\w+\s+)?$"
-            ),
-            re.IGNORECASE,
-        ),
-        # "previous methods ..., which reached only 56.9% accuracy"
-        (
-            "compared system's clause",
-            (
-                r"\b(?:previous|prior|existing|baselines?|competing|other)\b"
-                r"[^;]*,\s*which\s+(?:only\s+)?\w+\s+"
-                r"(?:only\s+|just\s+|merely\s+)?(?:an?\s+)?$"
-            ),
-            re.IGNORECASE,
-        ),
-        # "until the best publicly known model reaches at least 80% accuracy"
-        ("condition", r"\b(?:until|unless|once|if)\b[^,;]*$", re.IGNORECASE),
-        # "outperformed the previous SOTA accuracy of 96.0%", "the baseline's 71.5%", "human
-        # accuracy of 90%"
-        (
-            "others' value",
-            (
-                rf"\b(?:previous|prior|existing|baseline|competing|original|teacher|human|"
-                rf"random|chance)(?:(?:'s|s')?\s+"
-                rf"(?:(?!by\b|with\b|of\b|{_OWN_VERB})[\w-]+\s+){{0,2}}?"
-                rf"{_METRIC}\s+(?:scores?\s+)?(?:of|=|:)|'s|s')\s+$"
-            ),
-            re.IGNORECASE,
-        ),
-        # "Level 2 accuracy is ...": the number names a level, stage or table
-        (
-            "label",
-            (
-                r"\b(?:level|stage|phase|task|type|tier|step|round|version|track|group|class|part|"
-                r"table|figure|fig\.|section|setting|scenario|case)\s+$"
-            ),
-            re.IGNORECASE,
-        ),
-        # "retaining 95.8% average accuracy", "preserving 100% accuracy": a share of the full
-        # model's
-        (
-            "share retained",
-            (
-                r"\b(?:retain|recover|preserv)\w*\s+(?:(?:over|about|up to|nearly|"
-                r"approximately|roughly|around|more than|at least)\s+)?$"
-            ),
-            0,
-        ),
-        # "exchange 1.7% accuracy on LAMBADA for ...", "at the cost of 0.5% accuracy"
-        (
-            "trade-off",
-            (
-                r"\b(?:exchang\w*|sacrific\w*|trad\w* off|at the (?:cost|expense) of|"
-                r"los[est]\w*)\s+(?:(?:about|up to|only|just|a|an)\s+)?$"
-            ),
-            0,
-        ),
-    )
-)
-# the previous item of a list of values: "21.1% recall or ", "35.3% pass@1, "
-_LIST_ITEM = re.compile(
-    rf"\d+(?:\.\d+)?\s?(?:\$?\\?%\$?)?(?:\s+{_METRIC})?\s*"
-    rf"(?:,\s*(?:and|or)?|and|or)\s+$"
-)
-# "barely reaches a 60% accuracy threshold": matched against the text after the match
-_THRESHOLD_AFTER = re.compile(r"\s*(?:[\w-]+\s+)?thresholds?\b")
 
 
 def not_own_value(before: str, after: str = "") -> str:
@@ -377,6 +106,72 @@ def _governs_list(sentence: str, start: int) -> bool:
 def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
     """(subject, metric, dataset, value, unit, kind, comparison) dicts found in one sentence.
 
+    Two passes: the pattern rules (``_pattern_tuples``: a metric and a value in a fixed
+    order) and, for every other number, the value-centred pass of ``synth.tuple_values`` (a
+    number with a result unit or beside a metric name, unless it is a size, a setting, a
+    statistic or another system's).  ``subject`` is the paper's method name, used when the
+    sentence names no system of its own.  Ordered by the value's position.
+    """
+    default = subject or _lead_subject(sentence)
+    found = _pattern_tuples(sentence, subject)
+    for t in found:
+        t["subject"] = t["subject"] or sentence_subject(sentence, t["_start"], default)
+        t["dataset"] = t["dataset"] or sentence_dataset(sentence, t["_end"])
+    taken = {t["_start"] for t in found}
+    found += [
+        t
+        for t in value_tuples(sentence, default, not_own_value)
+        if not any(t["_start"] <= s < t["_end"] for s in taken)
+    ]
+    found.sort(key=lambda t: t["_start"])
+    for prev, cur in itertools.pairwise(found):
+        between = sentence[prev["_end"] : cur["_start"]]
+        level_vs = re.match(r"\s*(?:vs\.?|versus)\s", sentence[cur["_end"] :])  # "(33.9 vs. 30.5)"
+        if (
+            prev["kind"] == "change"
+            and re.fullmatch(r"\s*[\w@.-]*\s*\(\s*\+?", between)
+            and not level_vs
+        ):
+            cur["kind"] = "change"  # "3.56% F1 (2.76% Acc)": the same difference in another metric
+        elif (
+            prev["kind"] == "change"
+            and cur["unit"] == prev["unit"]
+            and re.fullmatch(r"[^;:%]{0,40}?(?:,\s*(?:and\s+)?|\s+and\s+)\+?", between)
+            and not re.search(rf"\b(?:{_OWN_VERB}|while|whereas|but|from|to)\b", between)
+        ):
+            cur["kind"] = "change"  # "by 6.1% on MLVU, 8.3% on LVBench, and 3.7% on VideoMME"
+    return [{k: v for k, v in t.items() if not k.startswith("_")} for t in found]
+
+
+def _pattern_dataset(sentence: str, m: re.Match) -> str:
+    """The dataset a pattern match names, unless it is a language, a model or one of a list."""
+    dataset = m.groupdict().get("dataset") or ""
+    if (
+        dataset.split(" ")[0] in _NOT_DATASETS
+        or _MODEL_FAMILY.match(dataset)
+        or "respectively" in sentence
+        or _NOT_DATASET_AFTER.match(sentence, m.end())
+    ):
+        return ""  # "A and B on X and Y(, respectively)" pairs values and datasets
+    return dataset
+
+
+def _pattern_owner(sentence: str, m: re.Match, subject: str) -> str:
+    """Whose value a pattern match is: a compared system's ("B, which achieved 89.5%"),
+    ``""`` after a contrast, else ``subject``."""
+    start = m.start("value")
+    other = _OTHER_SUBJECT.search(sentence[: m.start()])
+    if other:
+        return other.group(1)
+    after_subject = sentence[sentence.find(subject) + len(subject) : start]
+    if subject and re.search(r"\b(?:while|whereas|but)\b|;|\.[A-Z]", after_subject):
+        return ""  # "SPENT reduces RMSE, while SANT and MANTa achieve 95% accuracy"
+    return subject
+
+
+def _pattern_tuples(sentence: str, subject: str = "") -> list[dict]:
+    """The pattern rules' tuples of one sentence, each with ``_start`` (the value's offset).
+
     Conservative: a tuple needs a number written as a stand-alone token (never part of a name
     such as "FollowIR-7B", "R@1" or "3D") next to a known metric name, and nothing around it
     saying it is another system's, a bound, a threshold or the end of a range
@@ -407,28 +202,11 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
             ) or _COMPARISON.search(m.group(0))
             unit = g.get("unit") or g.get("spread_unit") or ""
             unit = _UNITS.get(unit.strip("$"), unit.strip("$"))
-            dataset = g.get("dataset") or ""
-            if (
-                dataset.split(" ")[0] in _NOT_DATASETS
-                or _MODEL_FAMILY.match(dataset)
-                or "respectively" in sentence
-                or _NOT_DATASET_AFTER.match(sentence, m.end())
-            ):
-                dataset = ""  # "A and B on X and Y(, respectively)" pairs values and datasets
-            other = _OTHER_SUBJECT.search(sentence[: m.start()])
-            owner = other.group(1) if other else subject
-            after_subject = sentence[sentence.find(subject) + len(subject) : start]
-            if (
-                not other
-                and subject
-                and re.search(r"\b(?:while|whereas|but)\b|;|\.[A-Z]", after_subject)
-            ):
-                owner = ""  # "SPENT reduces RMSE, while SANT and MANTa achieve 95% accuracy"
             found.append(
                 {
-                    "subject": owner,
+                    "subject": _pattern_owner(sentence, m, subject),
                     "metric": metric,
-                    "dataset": dataset,
+                    "dataset": _pattern_dataset(sentence, m),
                     "value": m.group("value"),
                     "unit": unit,
                     "kind": "change" if _is_change(sentence, m, k, unit) else "value",
@@ -450,7 +228,7 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
             and not re.search(rf"[;:]|\b(?:{_OWN_VERB}|with|while|whereas|but)\b", between)
         ):
             cur["kind"], cur["_governs"] = "change", True
-    return [{k: v for k, v in t.items() if not k.startswith("_")} for t in found]
+    return found
 
 
 def extract_tuples(claims: pd.DataFrame) -> pd.DataFrame:
@@ -463,3 +241,48 @@ def extract_tuples(claims: pd.DataFrame) -> pd.DataFrame:
         for t in tuples_from_sentence(str(rec["text"]), subject):
             rows.append({"claim_id": rec["claim_id"], **t})
     return pd.DataFrame(rows, columns=TUPLE_COLUMNS)
+
+
+ABSTRACT_TUPLE_FIELDS = [
+    "sentence_index",
+    "sentence",
+    "subject",
+    "metric",
+    "dataset",
+    "value",
+    "unit",
+    "kind",
+]
+
+
+def abstract_tuples(record: dict) -> dict:
+    """The tuples of one abstract, the interface of ``synth extract --tuples``.
+
+    ``record``: ``id`` or ``paper_id``, ``title``, and ``abstract`` (split with
+    ``synth.text.split_sentences``) or ``sentences`` (a list, used as is).  Returns
+    ``{"id": <id or paper_id>, "tuples": [...]}``, each tuple with ``ABSTRACT_TUPLE_FIELDS``;
+    the paper's method name (title or "we propose X") is the subject when a sentence names none,
+    or, when the paper names no method, the system its sentences name most often.
+    """
+    sentences = record.get("sentences")
+    if not isinstance(sentences, list):
+        sentences = split_sentences(str(record.get("abstract") or ""))
+    sentences = [str(s) for s in sentences]
+    name = find_method_name(str(record.get("title") or ""), sentences)
+    per_sentence = [tuples_from_sentence(s, name) for s in sentences]
+    if not name:  # the system the abstract's own sentences name most often stands in for it
+        named = Counter(
+            t["subject"] for ts in per_sentence for t in ts if re.search(r"[A-Z]", t["subject"])
+        )
+        fallback = named.most_common(1)[0][0] if named else ""
+        per_sentence = [
+            tuples_from_sentence(s, fallback) if any(not t["subject"] for t in ts) else ts
+            for s, ts in zip(sentences, per_sentence, strict=True)
+        ]
+    tuples = [
+        {"sentence_index": i, "sentence": s, **t}
+        for i, (s, ts) in enumerate(zip(sentences, per_sentence, strict=True))
+        for t in ts
+    ]
+    rid = record["id"] if record.get("id") is not None else record.get("paper_id")
+    return {"id": rid, "tuples": [{k: t[k] for k in ABSTRACT_TUPLE_FIELDS} for t in tuples]}

@@ -1,0 +1,384 @@
+"""Value-centred tuples: every number with a result unit, or next to a metric name, in a sentence.
+
+The pattern rules of ``synth.tuples`` need a metric and a value in a fixed order; this pass
+starts from the numbers instead.  Each number written with a unit (%, pp, points, x, dB, fps,
+bits) or beside a metric name ("C-index 0.704", "BLEU 42.02", "FRAD = 0.814") is a candidate;
+it is dropped when it is not a result (sizes, parameter counts, settings, p-values, spreads,
+a before-level in "from A to B", descriptive shares) or not the paper's own (``not_own_value``).
+The metric is the nearest metric name around it, the kind a change when a change word, a sign
+or a change unit says so, the dataset the name after "on"/"across", and the subject the
+sentence's own system name before the value, else the paper's method name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from synth.claims import GENERIC_NAMES, NAME
+from synth.tuple_lexicon import (
+    _CHANGE_AFTER,
+    _CHANGE_BEFORE,
+    _CHANGE_COORDINATED,
+    _DATASET,
+    _METRIC,
+    _MODEL_FAMILY,
+    _NOT_DATASET_AFTER,
+    _NOT_DATASETS,
+    _OWN_VERB,
+)
+
+# metric names beyond the pattern rules' list: "C-index", "R^2", "Dice", "speed-up", "MSE"
+METRIC_WORDS = (
+    rf"(?:{_METRIC}|C-index|R\^2|R\$\^2\$|R\^\{{?2\}}?|mDice|Dice(?: score)?|MSE|RMSE|MAE|MAPE|"
+    r"SRCC|PLCC|Spearman|Pearson|Kendall|correlation|kappa|ASR|attack success rate|"
+    r"speed-?ups?|acceleration|throughput|latency|FLOPs|memory|fidelity|"
+    r"execution accuracy|top-\d accuracy|success|score|gFID|FRAD|DTW distance|"
+    r"mAcc|OA|Acc|MOTA|HOTA|IDF1|NDS|ADE|FDE|EPE|Chamfer distance|CLIP score|pass@\d+|"
+    r"Pass@\d+|Refine@\d+|[A-Z][A-Za-z]*@\d+|TMR|TAR|EER|FAR|FRR|[A-Za-z-]+ [Rr]ates?)"
+)
+_UNIT = r"(?:%|percent(?:age points)?\b|pp\b|points?\b|x(?![A-Za-z])|×|dB\b|(?i:fps)\b|bits?\b)"
+_NUMBER = re.compile(
+    r"(?<![\w@./:,\-^$\\])(?P<sign>[+])?(?P<lo>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps|FPS)(?![A-Za-z]))[A-Za-z]|-[A-Za-z])"
+    rf"(?:\s?(?P<lo_unit>{_UNIT})?\s?(?P<range>-{{1,2}}|–|~|\bto\b)\s?\+?"
+    r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps|FPS)(?![A-Za-z]))[A-Za-z]|-[A-Za-z]))?"
+    rf"(?:\s?(?P<unit>{_UNIT}))?"
+    r"(?![\w-]*\d|-[A-Za-z])"
+)
+_RATIO = re.compile(r"(?<![\w.:])(?P<lo>\d+:1)(?![\w:])")
+_UNIT_NAMES = {
+    "percent": "%",
+    "percentage points": "pp",
+    "point": "points",
+    "FPS": "fps",
+    "×": "x",
+    "bit": "bits",
+}
+# the number is a size, a count, a setting or a statistic, not a result (text after it)
+_NOT_RESULT_AFTER = re.compile(
+    r"(?i)^\s?(?:of\s+(?:the\s+|all\s+|its\s+)?(?:[\w-]+\s+)?(?:data|tokens|parameters|samples|"
+    r"labels|images?|training|examples|cases|pairs|users|participants|respondents|attacks|"
+    r"reviews|posts|instances|questions|models|papers|queries|patients|sequences|datasets?|"
+    r"classes|categories|tasks|problems|items|prompts|responses|documents|errors|sentences|"
+    r"words|nodes|layers|heads|neurons|experts|features|clients|runs|trials|benchmarks)\b"
+    r"|(?:(?!(?:and|or|while|with|on|in|at|for|over|than|by)\b)\w+\s+){0,2}?"
+    r"(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
+    r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
+    r"confidence|coverage level|overhead|"
+    r"of the time|subsets?|splits?|tokens|bound|cap|limit|targets?|goals?|level|overlap|"
+    r"CI|LoA|confidence intervals?|prediction intervals?|"
+    r"(?:sampling|noise|masking|mask|mixing|label|missing|pruning|dropout|sparsity)\s+"
+    r"(?:ratio|rate)s?)\b|"
+    r"\s*(?:\\times|×)\s*10\b|\s*across\s+\d+\s+(?:systems|models|methods))"
+)
+# the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
+_NOT_RESULT_BEFORE = re.compile(
+    r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
+    r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
+    # "at 72.3% coverage" (an operating point), not "the highest accuracy at 84.3%"
+    r"(?<!\bhighest )(?<!\bbest )(?<!\bpeak )(?<!\btop )(?<!highest accuracy )"
+    r"(?<!best accuracy )\bat\s+$|"
+    r"\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|\[\s*$|"
+    r"\bwith\s+(?:at least|at most|more than|less than|over|under)\s+$|"  # "[77-100%]": an interval
+    r"\b\d+(?:\.\d+)?\s?[MBKG]\b,\s*$|"  # "(1.45M, 51.8% lower than YOLOv8n)": a size
+    # an operating point: "at a False Match Rate (FMR) of 1 percent"
+    r"\bat\s+an?\s+[^,;()]{0,40}(?:\([^()]*\))?\s*of\s+$|"
+    # "surpassing the state-of-the-art dice score of 91.8", "the previous state-of-the-art (41.9%)"
+    r"\b(?:state-of-the-art|SOTA|previous best|prior best|best reported|best published)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:of|were|was|is|are|at|=|:|\()\s*(?:about\s+)?$|"
+    r"\b(?:state-of-the-art|SOTA)\s*\(\s*$|"
+    # "every published system underperforms: HippoRAG-v2 reaches 54%, BM25 48%"
+    r"\b(?:existing|published|prior|previous|baseline|competing)\s+(?:\w+\s+){0,2}?"
+    r"(?:systems?|methods?|models?|approaches|baselines)\b[^.;]*:[^;]*$)"
+)
+# "from A to B", "increases median empowerment (A to B)": B is the level reached
+_BEFORE_AFTER = re.compile(
+    r"\bfrom\s+$|\b(?:increas|decreas|improv|reduc|rais|grow|rise|drop)\w*\s[^.;]{0,50}\(\s*$"
+)
+_RANGE_VERB = re.compile(r"(?i)\b(?:rang\w*|span\w*|vary\w*|varies|between)\b[^.;]{0,30}$")
+_METRIC_BEFORE = re.compile(
+    rf"(?:{METRIC_WORDS})\)?\s*(?:\([^()]{{1,20}}\)\s*)?"
+    r"(?:scores?\s+)?(?:of|=|:|≈|\\approx|~|is|was|at|reaching|above|below|near|\(|,)?"
+    r"\s*(?:about|approximately|around|nearly|only|just|over|under|up to|roughly)?\s*\$?\s*$"
+)
+_METRIC_AFTER = re.compile(
+    rf"^\s*(?:(?!(?:with|and|or|while|at|on|for|of|to|than|over|by|a|an|the)\b)"
+    rf"[\w-]+\s+){{0,3}}?(?P<metric>{METRIC_WORDS})(?![\w@])"
+)
+_METRIC_ANY = re.compile(rf"(?<![\w-])(?P<metric>{METRIC_WORDS})(?![\w@])")
+_CHANGE_WORDS_AFTER = re.compile(
+    r"(?i)^\s*(?:\w+\s+){0,3}?(?:faster|speed-?ups?|acceleration|higher|lower|less|fewer|"
+    r"reduction|deduction|savings?|improvements?|gains?|increase|decrease|boost|better|"
+    r"attenuation|drop|more)\b"
+)
+_DATASET_AFTER = re.compile(
+    rf"^[^;:]{{0,40}}?\b(?:on|across)\s+{_DATASET}(?:\s+(?:benchmark|dataset))?"
+)
+_DATASET_LEAD = re.compile(rf"^(?:On|Across|In)\s+{_DATASET}")
+# "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
+_OWN_NAME = re.compile(
+    rf"(?:({NAME})|\(([\w.-]+)\))(?:,\s*which)?(?:\s+(?:\w+ly|can|could|also|further|even|still))*"
+    rf"\s+{_OWN_VERB}\b(?!\s*(?:of|=|:)\s)"
+)  # "SINA achieves", "X, which improves", "model (o3) achieves"; not "an R2 score of"
+# the sentence's grammatical subject: "In contrast, MaintainCoder improves", "STBP provides"
+_LEAD_CLAUSE_NAME = re.compile(rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+ly\s+)?[a-z]+s\b")
+# with no name at all, a generic class the sentence reports on: "current LLMs achieve",
+# "all architectures perform", "The recipe reaches"
+_GENERIC_SUBJECT = re.compile(
+    r"(?:^|,\s+|that\s+|while\s+)(?:(?:the|The)\s+)?((?:(?i:all|current|most|leading|best|"
+    r"strongest|proposed|final)\s+)?(?:[A-Z]{2,}s|architectures|models|recipe|framework|method|"
+    r"approach|system|pipeline|agents?))\s+(?:\w+ly\s+)?(?:achiev|reach|obtain|perform|attain|"
+    r"improv|outperform|score|yield|deliver)\w*"
+)
+# a clause about another subject; not "while having 4x faster training", "but also"
+_CONTRAST = re.compile(r"\b(?:while|whereas|but)\b(?!\s+(?:also\b|\w+ing\b))|;")
+
+
+def _normalised(sentence: str) -> str:
+    """The sentence with LaTeX money signs and escaped percents blanked, same length."""
+    return sentence.replace("\\%", " %").replace("$", " ").replace("{\\sim}", "  ~    ")
+
+
+def _unit(m: re.Match) -> str:
+    g = m.groupdict()
+    unit = (g.get("unit") or g.get("lo_unit") or "").strip()
+    return _UNIT_NAMES.get(unit, unit)
+
+
+def _value(m: re.Match, before: str) -> str:
+    """The value string: a range as "lo-hi", the end level of "from A to B", else as written."""
+    sign = m.groupdict().get("sign") or ""
+    hi = m.groupdict().get("hi")
+    if not hi:
+        return sign + m.group("lo")
+    before_after = _BEFORE_AFTER.search(before) or re.search(
+        r"\bfrom\s[^.;]{0,60}\bto\s[^.;]{0,60}$", before
+    )  # "... from 0% to 60% ..., and 0% to 57%"
+    if m.group("range") == "to" and before_after and not _RANGE_VERB.search(before):
+        return hi  # "raises Pass@1 from 25.8% to 48.5%": the level reached
+    return f"{m.group('lo')}-{hi}"
+
+
+# "improves execution accuracy by 17.3%", "reducing inference time steps by 64%"
+_VERB_METRIC_BY = re.compile(
+    r"\b(?:improv|reduc|increas|boost|lower|rais|cut|enhanc|decreas|preserv|retain|speed\w* up)"
+    r"\w*\s+(?:the\s+|its\s+|their\s+)?(?P<metric>[\w@^{}$-]+(?:\s+[\w@^{}$-]+){0,3}?)\s+by\s+"
+    r"(?:(?:up to|about|approximately|an average of|more than|over|nearly|around)\s+)?\+?$"
+)
+
+
+def _metric(text: str, start: int, end: int) -> str:
+    """The metric of the value at ``start:end``: a metric name just after it ("32.1% IoU"),
+    the words between a change verb and "by" ("improves execution accuracy by"), or the
+    nearest metric name before it in the same clause."""
+    after = _METRIC_AFTER.match(text[end : end + 60])
+    if after:
+        return after.group("metric")
+    acronym = re.match(r"\s?([a-z]?[A-Z][\w@.:-]*[\w@])(?=[\s,;)]|\.(?:\s|$)|$)", text[end:])
+    if acronym and text[end - 1 : end] in "%0123456789" and acronym.group(1) != "On":
+        return acronym.group(1)  # "89.13% mFscore"
+    named = re.search(r"(?<![\w-])([A-Za-z][\w@^{}-]*)\s*(?:=|≈|\\approx)\s*\+?$", text[:start])
+    if named:
+        return named.group(1)  # "PRO = 97.5%"
+    if re.match(r"\s?(?:x|×)", text[end - 1 : end + 1]) or text[start:end].rstrip().endswith("x"):
+        return ""  # "2x faster inference": no metric name in the clause before
+    by = _VERB_METRIC_BY.search(text[max(0, start - 80) : start])
+    if by and by.group("metric").split()[0] not in ("performance", "results", "baselines", "it"):
+        return by.group("metric")
+    window = text[max(0, start - 80) : start]
+    clause = re.split(r"[,;]|\bwhile\b|\band\b", window)[-1]
+    found = [m.group("metric") for m in _METRIC_ANY.finditer(clause)] or [
+        m.group("metric") for m in _METRIC_ANY.finditer(window)
+    ]
+    return found[-1] if found else ""
+
+
+# "up to 53%, 46.1%, and 57.9% in token, latency and energy reduction"
+_CHANGE_LIST_AFTER = re.compile(
+    r"^(?:\s*,?\s*(?:and\s+)?\+?\d+(?:\.\d+)?\s*%)+\s+(?:in\s+[^.;\d]{0,40}?|[\w-]+\s+)?"
+    r"\b(?:reduction|improvement|gain|increase|decrease|saving|speed-?up)s?\b"
+)
+
+
+# "rendering speedups of 23.3%", "bitrate savings of up to 38%"
+_CHANGE_NOUN_OF = re.compile(
+    r"(?i)\b(?:speed-?ups?|accelerations?|savings?|reductions?|gains?|improvements?|boosts?)\s+"
+    r"of\s+(?:(?:up to|about|approximately|around|over|nearly)\s+)?\+?$"
+)
+
+
+# "AutoSEP improves 13 percent over ...", "improving 1.03%, 2.35% ... on SIM, CC ..."
+_CHANGE_VERB_VALUE = re.compile(
+    r"\b(?:improv|increas|reduc|boost|rais|lower|decreas|outperform|surpass|exceed|beat)\w*\s+"
+    r"(?:(?:by|on average|on average by|up to|about|approximately|over|nearly|around)\s+)*\+?$"
+)
+
+
+def _is_change(text: str, m: re.Match, unit: str) -> bool:
+    start, before, after = m.start("lo"), text[: m.start("lo")], text[m.end() :]
+    if unit == "x":
+        return not re.search(r"(?i)\bratios?\b[^.;]{0,40}$", before)
+    return (
+        bool(m.groupdict().get("sign"))
+        or unit in ("pp", "points")
+        or bool(_CHANGE_BEFORE.search(before))
+        or bool(_CHANGE_COORDINATED.search(before))
+        or bool(_CHANGE_AFTER.match(after))
+        or bool(_CHANGE_WORDS_AFTER.match(after))
+        or bool(_CHANGE_LIST_AFTER.match(after))
+        or bool(_CHANGE_NOUN_OF.search(before))
+        or bool(_CHANGE_VERB_VALUE.search(before))
+        or bool(re.search(r"(?i)\bdelta\S*\s*=\s*$|\bwithin\s+$", text[max(0, start - 12) : start]))
+    )
+
+
+def sentence_dataset(text: str, end: int) -> str:
+    """The dataset named after the value ending at ``end`` ("on MSR-VTT") or opening the
+    sentence ("On the SPARK benchmark, ..."); ``""`` for a list, a language or a model."""
+    m = _DATASET_AFTER.match(text[end:]) or _DATASET_LEAD.match(text)
+    name = m.group("dataset") if m else ""
+    tail = text[end + m.end() :] if m is not None and m.re is _DATASET_AFTER else ""
+    if "respectively" in text or _NOT_DATASET_AFTER.match(tail):
+        return ""  # "on A and B": which value goes with which is not written
+    if (
+        not name
+        or name.split(" ")[0] in _NOT_DATASETS
+        or _MODEL_FAMILY.match(name)
+        or re.fullmatch(METRIC_WORDS, name)
+        or tail.startswith("@")  # "on BEq@10": a metric
+    ):
+        return ""
+    return name
+
+
+def _is_system_name(name: str, before: str) -> bool:
+    """Whether ``name`` (a subject candidate) names one system: not a family, benchmark or
+    metric, not "ACP-powered", not the object of a preposition ("X with SSL achieved") nor
+    the last of a coordination ("SANT and MANTa achieve")."""
+    return not (
+        name in GENERIC_NAMES
+        or re.search(r"(?i)bench|dataset", name)
+        or re.fullmatch(METRIC_WORDS, name)
+        or re.search(r"-(?:powered|based|driven|guided|enhanced|augmented|style|like|aware)$", name)
+        or re.search(r"(?i)\b(?:with|using|of|for|by|on|in|from|to|and|or)\s+$|,\s*$", before)
+    )
+
+
+def sentence_subject(text: str, start: int, default: str) -> str:
+    """The system named before the value with an own verb, else ``default`` (the paper's),
+    else a generic class ("current LLMs"); ``""`` when a contrast ("while", ";", an unsplit
+    sentence end) separates the name from the value."""
+    full = text[:start]
+    before = full[max((m.end() - 1 for m in re.finditer(r"\.[A-Z]", full)), default=0) :]
+    names = [
+        n
+        for m in [*_LEAD_CLAUSE_NAME.finditer(before), *_OWN_NAME.finditer(before)]
+        for n in m.groups()
+        if n and _is_system_name(n, before[: m.start()])
+    ]
+    generic = _GENERIC_SUBJECT.search(before)
+    if names:
+        name, seen = names[-1], before
+        after_name = seen[seen.rfind(name) + len(name) :]
+    else:
+        name = default or (generic.group(1) if generic else "")
+        after_name = full[full.find(name) + len(name) :] if name and name in full else ""
+    if _CONTRAST.search(after_name) or re.search(r"\.[A-Z]", after_name):
+        return ""  # "SPENT reduces RMSE, while others achieve 95%": not its value
+    return name
+
+
+_LIST_BEFORE = re.compile(
+    r"\d+(?:\.\d+)?\s?(?:%|percent|pp|points?|x)?\s*(?:,\s*(?:and|or)?|and|or)\s+$"
+)
+
+
+# a value in parentheses after a name, in a list of compared systems
+_COMPARED_LIST = re.compile(
+    rf"\b(?:outperform\w*|surpass\w*|including|such as|than|compared (?:to|with)|versus|vs\.?)"
+    rf"\s(?:(?!\b(?:{_OWN_VERB}|by)\b)(?:[^;()]|\([^()]*\)))*?[A-Za-z0-9][\w.-]*\s\(\s*$"
+)
+
+
+def _not_result_before(before: str) -> bool:
+    """Whether the text before a value says it is not a result; an item of a list shares
+    the verdict of the list's first item ("dice scores were 94 percent and 93 percent")."""
+    while not _NOT_RESULT_BEFORE.search(before):
+        item = _LIST_BEFORE.search(before)
+        if not item:
+            return False
+        before = before[: item.start()]
+    return True
+
+
+# a level with no metric name is a result only after a verb of result: "reaches 78.0% on FC-SH"
+_RESULT_CONTEXT = re.compile(
+    rf"\b{_OWN_VERB}|\b(?:rang\w*|scor\w*|perform\w*|show\w*|rais\w*|drop\w*|fell|"
+    r"cut\w*|reduc\w*|increas\w*|decreas\w*|preserv\w*|retain\w*|recover\w*|enjoy\w*)\b|\(\s*$"
+)
+
+
+def _candidates(text: str) -> list[tuple[re.Match, str]]:
+    """(match, unit) of each number that may be a result: with a unit, or beside a metric."""
+    out, prev = [], None
+    for m in _NUMBER.finditer(text):
+        unit = _unit(m)
+        before = text[: m.start()]
+        beside = _METRIC_BEFORE.search(before[-60:]) or (
+            "." in m.group("lo") and re.match(rf"\s?(?:{METRIC_WORDS})(?![\w@])", text[m.end() :])
+        )
+        before_after = (
+            m.group("range") == "to" and _BEFORE_AFTER.search(before) and "." in m.group(0)
+        )  # "from 0.658 to 0.623"; not the counts of "from 5 to 100 actions"
+        signed = m.group("sign")  # "delta-c = +0.029", "by +20"
+        listed = prev is not None and re.fullmatch(
+            r"[^;()]{0,50}(?:,|\band\b)\s*", text[prev.end() : m.start()]
+        )  # "an accuracy of 0.78 on A and 0.75 on B"
+        if unit or beside or before_after or signed or listed:
+            out.append((m, unit))
+        if unit or beside or before_after or signed or listed:
+            prev = m if (beside or listed) and not unit else None
+    out += [  # "18:1 reduction"; not a setting such as "a 4:1 head ratio", "1:1 matching"
+        (m, "")
+        for m in _RATIO.finditer(text)
+        if re.match(r"\s+(?:[\w-]+\s+)?(?:reduction|compression|savings?)\b", text[m.end() :])
+    ]
+    return out
+
+
+def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
+    """Tuples of the numbers of ``sentence`` that look like results (see the module doc);
+    ``not_own(before, after)`` names why a value is another system's (``not_own_value``).
+    Each dict has the ``tuples_from_sentence`` fields plus ``_start`` (the value's offset)."""
+    text = _normalised(sentence)
+    found = []
+    for m, unit in _candidates(text):
+        start, before, after = m.start("lo"), text[: m.start()], text[m.end() :]
+        g = m.groupdict()  # a ratio ("18:1") has no sign, range or unit and is a level
+        if _NOT_RESULT_AFTER.match(after) or _not_result_before(before):
+            continue
+        if not g.get("hi") and not g.get("sign") and re.search(r"\bfrom\s+$", before):
+            continue  # "from 35x to less than 3x": the level before
+        if not g.get("sign") and _COMPARED_LIST.search(before):
+            continue  # "outperforming models including spaCy (74.3%), ..., and GLiNER (60.2%)"
+        reason = not_own(sentence[: m.start()], sentence[m.end() :])
+        if reason and not (  # "(AUC = 0.71 vs. 0.52)": the value before "vs." is the own one
+            reason == "compared system in parentheses"
+            and (g.get("sign") or re.match(r"\s*(?:vs\.?|versus)\s", after))
+        ):
+            continue
+        if re.search(r"(?i)\b(?:19|20)\d\d$", m.group("lo")) and not unit:
+            continue  # a year
+        t = {
+            "subject": sentence_subject(sentence, start, subject),
+            "metric": _metric(text, m.start(), m.end()),
+            "dataset": sentence_dataset(text, m.end()),
+            "value": _value(m, before),
+            "unit": unit,
+            "kind": "change" if "sign" in g and _is_change(text, m, unit) else "value",
+            "comparison": "",
+            "_start": start,
+            "_end": m.end(),
+        }
+        if t["kind"] == "change" or t["metric"] or _RESULT_CONTEXT.search(before[-120:]):
+            found.append(t)  # a bare level needs a verb of result before it
+    return found
