@@ -130,45 +130,10 @@ NAME = (
 )
 # families, modalities and words that are never the name of a paper's own method
 GENERIC_NAMES = frozenset(
-    {
-        "LLM",
-        "LLMs",
-        "VLM",
-        "VLMs",
-        "MLLM",
-        "MLLMs",
-        "AI",
-        "ML",
-        "NLP",
-        "GPU",
-        "GPUs",
-        "CNN",
-        "CNNs",
-        "GNN",
-        "GNNs",
-        "RL",
-        "API",
-        "APIs",
-        "DNN",
-        "DNNs",
-        "SOTA",
-        "fMRI",
-        "MRI",
-        "EEG",
-        "CT",
-        "ECG",
-        "LiDAR",
-        "RGB",
-        "KG",
-        "KGs",
-        "NMT",
-        "ASR",
-        "QA",
-        "VQA",
-        "RAG",
-        "OCR",
-        "TTS",
-    }
+    """
+    LLM LLMs VLM VLMs MLLM MLLMs AI ML NLP GPU GPUs CNN CNNs GNN GNNs RL API APIs DNN
+    DNNs SOTA fMRI MRI EEG CT ECG LiDAR RGB KG KGs NMT ASR QA VQA RAG OCR TTS
+    """.split()
 )
 _TITLE_NAME = re.compile(rf"^\s*({NAME})\s*:")
 # a title opening with one to three capitalised words and a colon: "Polyphony: ...", "Stingy

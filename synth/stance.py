@@ -35,6 +35,21 @@ NEGATIVE = re.compile(
 )
 
 
+def neutral_table(n: int, confidence: float = 1.0) -> pd.DataFrame:
+    """``n`` papers, each NEUTRAL with no evidence sentence (``STANCE_COLUMNS``)."""
+    return pd.DataFrame(
+        {
+            "p_support": 0.0,
+            "p_contradict": 0.0,
+            "p_neutral": 1.0,
+            "stance": "NEUTRAL",
+            "confidence": confidence,
+            "evidence": -1,
+        },
+        index=range(n),
+    )
+
+
 def candidate_sentences(
     hypothesis: str, docs: pd.DataFrame, per_paper: int = PER_PAPER
 ) -> pd.DataFrame:
@@ -68,17 +83,7 @@ def nli_stance(
     ``model`` (``synth.verify.nli.NLIModel``): its candidate sentence that most entails or
     contradicts the hypothesis decides; below ``threshold`` the paper is NEUTRAL. Confidence:
     the winning probability (for NEUTRAL, one minus the strongest stance probability)."""
-    out = pd.DataFrame(
-        {
-            "p_support": 0.0,
-            "p_contradict": 0.0,
-            "p_neutral": 1.0,
-            "stance": "NEUTRAL",
-            "confidence": 1.0,
-            "evidence": -1,
-        },
-        index=range(len(docs)),
-    )
+    out = neutral_table(len(docs))
     cands = candidate_sentences(hypothesis, docs, per_paper)
     if cands.empty:
         return out
@@ -133,17 +138,7 @@ def cue_stance(
     (``finding_sentences``): below ``min_overlap`` shared words NEUTRAL, else CONTRADICT where
     it ``reverses`` the hypothesis and SUPPORT where not. Confidence: 0.5 + half the overlap
     (for NEUTRAL, one minus the overlap); p_* put that confidence on the stance taken."""
-    out = pd.DataFrame(
-        {
-            "p_support": 0.0,
-            "p_contradict": 0.0,
-            "p_neutral": 1.0,
-            "stance": "NEUTRAL",
-            "confidence": 1.0,
-            "evidence": -1,
-        },
-        index=range(len(docs)),
-    )
+    out = neutral_table(len(docs))
     best = finding_sentences(hypothesis, docs)
     for row in best.itertuples(index=False):  # one row per paper
         decided = row.overlap >= min_overlap
@@ -168,17 +163,7 @@ def lexical_stance(
     from synth.verify.model import predict_pairs
 
     verifier = verifier or load_verifier()
-    out = pd.DataFrame(
-        {
-            "p_support": 0.0,
-            "p_contradict": 0.0,
-            "p_neutral": 1.0,
-            "stance": "NEUTRAL",
-            "confidence": 0.0,
-            "evidence": -1,
-        },
-        index=range(len(docs)),
-    )
+    out = neutral_table(len(docs), confidence=0.0)
     if docs.empty or not hypothesis:
         return out
     pred = predict_pairs(verifier, [hypothesis], docs[["text", "sentences"]], top_k=len(docs))

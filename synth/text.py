@@ -15,26 +15,12 @@ import Stemmer
 from nupunkt import sent_spans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | {
-    "et",
-    "al",
-    "using",
-    "use",
-    "used",
-    "based",
-    "via",
-    "paper",
-    "study",
-    "results",
-    "show",
-    "shows",
-    "shown",
-    "propose",
-    "proposed",
-    "approach",
-    "method",
-    "methods",
-}
+STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
+    """
+    et al using use used based via paper study results show shows shown propose proposed
+    approach method methods
+    """.split()
+)
 
 _PART = re.compile(r"[a-z0-9]+")
 _COMPOUND = re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+)+")

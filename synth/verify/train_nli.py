@@ -148,6 +148,17 @@ def resume(path: Path, model: nn.Module, opt, sched) -> int:
     return int(state["step"])
 
 
+def save_checkpoint(path: Path, model: nn.Module, opt, sched, step: int) -> None:
+    """Model, optimiser and schedule state after ``step`` steps, for ``resume``."""
+    state = {
+        "model": model.state_dict(),
+        "opt": opt.state_dict(),
+        "sched": sched.state_dict(),
+        "step": step,
+    }
+    save_atomic(state, path)
+
+
 def train(model: CrossEncoder, tok: Tokenizer, df: pd.DataFrame, out: Path, args) -> dict:
     """Fine-tune on ``df`` (premise, hypothesis, label) for ``args.epochs`` epochs (cross-entropy,
     gradient clip 1.0); logs every ``args.log_every`` steps to out/train.log (JSON lines: loss,
@@ -194,15 +205,7 @@ def train(model: CrossEncoder, tok: Tokenizer, df: pd.DataFrame, out: Path, args
             log.flush()
             run[:] = 0
         if time.time() - last_ckpt > args.checkpoint_min * 60:
-            save_atomic(
-                {
-                    "model": model.state_dict(),
-                    "opt": opt.state_dict(),
-                    "sched": sched.state_dict(),
-                    "step": step + 1,
-                },
-                ckpt,
-            )
+            save_checkpoint(ckpt, model, opt, sched, step + 1)
             last_ckpt = time.time()
     save_atomic(model.state_dict(), out / "model.pt")
     summary = {"event": "done", "pairs_seen": seen, "seconds": round(time.time() - t0)}
