@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from synth import verify as v
-from synth.verify.features import stance_table
-from synth.verify.model import featurize, rationale_probability, restatement_rule
+from synth.verify.features import sentence_table, stance_table
+from synth.verify.model import rationale_probability, restatement_rule
 from synth.verify.polarity import counter_claim, predicate_alignment
-from synth.verify.retrieval import corpus_docs
+from synth.verify.retrieval import corpus_docs, retrieve_candidates
 
 matplotlib.use("Agg")
 
@@ -295,7 +295,8 @@ def test_restatement_rule_needs_the_same_negations():
     docs = pd.DataFrame({"paper_id": ["x", "y"], "sentences": [[sentences[0]], [sentences[1]]]})
     docs["text"] = docs["sentences"].map(" ".join)
     model = v.load_model()
-    pairs, sents = featurize(claims, docs, 5)
+    pairs = retrieve_candidates(claims, docs, 5)
+    sents = sentence_table(claims, docs, pairs)
     table = stance_table(
         claims,
         pairs,

@@ -245,22 +245,6 @@ def decide(model: VerifyModel, probs: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return stance, emit, np.clip(conf, 0.0, 1.0)
 
 
-def featurize(
-    claims: list[str],
-    docs: pd.DataFrame,
-    top_k: int,
-    own: np.ndarray | None = None,
-    encoder: object | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Candidate pairs (``retrieve_candidates``) and their sentence rows (``sentence_table``).
-
-    ``docs`` has ``text`` (title + abstract, for retrieval) and ``sentences`` (list[str]).
-    With ``encoder`` (dense extra) the dense features are added too.
-    """
-    pairs = retrieve_candidates(claims, docs, top_k, own, encoder)
-    return pairs, sentence_table(claims, docs, pairs, encoder)
-
-
 def predict_pairs(
     verifier: Verifier,
     claims: list[str],
@@ -271,7 +255,8 @@ def predict_pairs(
     """Verdict per candidate pair: claim_row, doc_row, is_own, d_score, stance, p_support,
     p_contradict, p_nei, emit, confidence, sentences (selected indices), evidence_score."""
     model = verifier.model
-    pairs, sents = featurize(claims, docs, top_k or model.top_k, own, verifier.encoder)
+    pairs = retrieve_candidates(claims, docs, top_k or model.top_k, own, verifier.encoder)
+    sents = sentence_table(claims, docs, pairs, verifier.encoder)
     prob = rationale_probability(model.rationale, sents)
     table = stance_table(claims, pairs, sents, prob, docs, model.rationale_ratio)
     probs = stance_probability(model.stance, table) if len(table) else np.zeros((0, 3))

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from synth.verify.model import STANCES, featurize
-from synth.verify.retrieval import corpus_docs
+from synth.verify.features import sentence_table
+from synth.verify.model import STANCES
+from synth.verify.retrieval import corpus_docs, retrieve_candidates
 
 
 def load_scifact(data: Path) -> tuple[pd.DataFrame, list[dict]]:
@@ -63,6 +64,7 @@ def build_training_set(papers: pd.DataFrame, claims: list[dict], top_k: int = 5,
     """docs, claim texts, pairs, sentence rows and gold labels for ``fit_verify_model``."""
     docs = corpus_docs(papers)
     texts = [c["claim"] for c in claims]
-    pairs, sents = featurize(texts, docs, top_k, encoder=encoder)
+    pairs = retrieve_candidates(texts, docs, top_k, encoder=encoder)
+    sents = sentence_table(texts, docs, pairs, encoder)
     pair_y, sent_y, n_gold = gold_labels(claims, docs, pairs, sents)
     return docs, texts, pairs, sents, pair_y, sent_y, n_gold
