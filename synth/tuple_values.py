@@ -75,10 +75,11 @@ _NOT_RESULT_BEFORE = re.compile(
     r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
     r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
     # "at 72.3% coverage" (an operating point), not "the highest accuracy at 84.3%"
-    r"(?<!\bhighest )(?<!\bbest )(?<!\bpeak )(?<!\btop )(?<!highest accuracy )"
+    r"(?<!\bhighest )(?<!\bbest )(?<!\bpeak )(?<!\btop )(?<!highest accuracy )(?<!peaking )"
     r"(?<!best accuracy )\bat\s+$|"
     r"\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|\[\s*$|"
-    r"\bwith\s+(?:at least|at most|more than|less than|over|under)\s+$|"  # "[77-100%]": an interval
+    r"\bwith\s+(?:at least|at most|more than|less than|over|under)\s+$|"
+    r"\bunder\s[^.;()]{0,60}\([^()]*$|"  # "under extreme noise (sigma=255, SNR = 0.72 dB)"
     r"\b\d+(?:\.\d+)?\s?[MBKG]\b,\s*$|"  # "(1.45M, 51.8% lower than YOLOv8n)": a size
     # an operating point: "at a False Match Rate (FMR) of 1 percent"
     r"\bat\s+an?\s+[^,;()]{0,40}(?:\([^()]*\))?\s*of\s+$|"
@@ -111,7 +112,7 @@ _CHANGE_WORDS_AFTER = re.compile(
     r"attenuation|drop|more)\b"
 )
 _DATASET_AFTER = re.compile(
-    rf"^[^;:]{{0,40}}?\b(?:on|across)\s+{_DATASET}(?:\s+(?:benchmark|dataset))?"
+    rf"^(?:(?!\d)[^;:]){{0,40}}?\b(?:on|across)\s+{_DATASET}(?:\s+(?:benchmark|dataset))?"
 )
 _DATASET_LEAD = re.compile(rf"^(?:On|Across|In)\s+{_DATASET}")
 # "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
@@ -120,7 +121,10 @@ _OWN_NAME = re.compile(
     rf"\s+{_OWN_VERB}\b(?!\s*(?:of|=|:)\s)"
 )  # "SINA achieves", "X, which improves", "model (o3) achieves"; not "an R2 score of"
 # the sentence's grammatical subject: "In contrast, MaintainCoder improves", "STBP provides"
-_LEAD_CLAUSE_NAME = re.compile(rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+ly\s+)?[a-z]+s\b")
+_LEAD_CLAUSE_NAME = re.compile(
+    rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+ly\s+)?"
+    r"(?!(?:increase|decrease|drop|rise|improve|grow|fall|goe)s\s+from\b)[a-z]+s\b"
+)  # not a metric that "increases from 82.48% to 89.74%"
 # with no name at all, a generic class the sentence reports on: "current LLMs achieve",
 # "all architectures perform", "The recipe reaches"
 _GENERIC_SUBJECT = re.compile(
