@@ -140,6 +140,27 @@ def cmd_answer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_extract(sub: argparse._SubParsersAction) -> None:
+    extract = sub.add_parser(
+        "extract", help="label claim sentences of abstracts, or (--tuples) their results"
+    )
+    extract.add_argument(
+        "--in",
+        dest="input",
+        required=True,
+        help="JSONL of {id | paper_id, title, abstract | sentences}",
+    )
+    extract.add_argument("--out", required=True)
+    extract.add_argument("--threshold", type=float, default=None)
+    extract.add_argument(
+        "--tuples",
+        action="store_true",
+        help='write {"id", "tuples": [{sentence_index, sentence, subject, metric, dataset, '
+        "value, unit, kind}]} per abstract instead of claim labels",
+    )
+    extract.set_defaults(func=cmd_extract)
+
+
 def _add_answer(sub: argparse._SubParsersAction) -> None:
     answer = sub.add_parser(
         "answer",
@@ -212,24 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--out", required=True)
     rank.set_defaults(func=cmd_rank)
 
-    extract = sub.add_parser(
-        "extract", help="label claim sentences of abstracts, or (--tuples) their results"
-    )
-    extract.add_argument(
-        "--in",
-        dest="input",
-        required=True,
-        help="JSONL of {id | paper_id, title, abstract | sentences}",
-    )
-    extract.add_argument("--out", required=True)
-    extract.add_argument("--threshold", type=float, default=None)
-    extract.add_argument(
-        "--tuples",
-        action="store_true",
-        help='write {"id", "tuples": [{sentence_index, sentence, subject, metric, dataset, '
-        "value, unit, kind}]} per abstract instead of claim labels",
-    )
-    extract.set_defaults(func=cmd_extract)
+    _add_extract(sub)
 
     verify = sub.add_parser("verify", help="verify claims against a corpus")
     verify.add_argument("--corpus", required=True)
