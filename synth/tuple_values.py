@@ -39,7 +39,7 @@ METRIC_WORDS = (
 _UNIT = r"(?:%|percent(?:age points)?\b|pp\b|points?\b|x(?![A-Za-z])|×|dB\b|(?i:fps)\b|bits?\b)"
 _NUMBER = re.compile(
     r"(?<![\w@./:,\-^$\\])(?P<sign>[+])?(?P<lo>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps|FPS)(?![A-Za-z]))[A-Za-z]|-[A-Za-z])"
-    rf"(?:\s?(?P<lo_unit>{_UNIT})?\s?(?P<range>-{{1,2}}|–|~|\bto\b)\s?\+?"
+    rf"(?:\s?(?P<lo_unit>{_UNIT})?\s*(?P<range>-{{1,2}}|–|~|\bto\b)\s*\+?"
     r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps|FPS)(?![A-Za-z]))[A-Za-z]|-[A-Za-z]))?"
     rf"(?:\s?(?P<unit>{_UNIT}))?"
     r"(?![\w-]*\d|-[A-Za-z])"
@@ -66,6 +66,7 @@ _NOT_RESULT_AFTER = re.compile(
     r"confidence|coverage level|overhead|"
     r"of the time|subsets?|splits?|tokens|bound|cap|limit|targets?|goals?|level|overlap|"
     r"CI|LoA|confidence intervals?|prediction intervals?|"
+    r"(?:labeled|labelled|unlabeled|training)\s+data|data|"
     r"(?:sampling|noise|masking|mask|mixing|label|missing|pruning|dropout|sparsity)\s+"
     r"(?:ratio|rate)s?)\b|"
     r"\s*(?:\\times|×)\s*10\b|\s*across\s+\d+\s+(?:systems|models|methods))"
@@ -75,10 +76,14 @@ _NOT_RESULT_BEFORE = re.compile(
     r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
     r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
     # "at 72.3% coverage" (an operating point), not "the highest accuracy at 84.3%"
-    r"(?<!\bhighest )(?<!\bbest )(?<!\bpeak )(?<!\btop )(?<!highest accuracy )"
+    r"(?<!\bhighest )(?<!\bbest )(?<!\bpeak )(?<!\btop )(?<!highest accuracy )(?<!peaking )"
     r"(?<!best accuracy )\bat\s+$|"
     r"\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|\[\s*$|"
-    r"\bwith\s+(?:at least|at most|more than|less than|over|under)\s+$|"  # "[77-100%]": an interval
+    r"\bwith\s+(?:at least|at most|more than|less than|over|under)\s+$|"
+    r"\busing\s+(?:only\s+|just\s+)?$|"  # "using only 10% labeled data"
+    # "Compared to the fully-supervised X, which achieves 84.8%"
+    r"\bcompared (?:to|with)\s[^,;]{0,60},\s*which\s+\w+\s+(?:[\w-]+\s+){0,3}$|"
+    r"\bunder\s[^.;()]{0,60}\([^()]*$|"  # "under extreme noise (sigma=255, SNR = 0.72 dB)"
     r"\b\d+(?:\.\d+)?\s?[MBKG]\b,\s*$|"  # "(1.45M, 51.8% lower than YOLOv8n)": a size
     # an operating point: "at a False Match Rate (FMR) of 1 percent"
     r"\bat\s+an?\s+[^,;()]{0,40}(?:\([^()]*\))?\s*of\s+$|"
@@ -111,7 +116,7 @@ _CHANGE_WORDS_AFTER = re.compile(
     r"attenuation|drop|more)\b"
 )
 _DATASET_AFTER = re.compile(
-    rf"^[^;:]{{0,40}}?\b(?:on|across)\s+{_DATASET}(?:\s+(?:benchmark|dataset))?"
+    rf"^(?:(?!\d)[^;:]){{0,40}}?\b(?:on|across)\s+{_DATASET}(?:\s+(?:benchmark|dataset))?"
 )
 _DATASET_LEAD = re.compile(rf"^(?:On|Across|In)\s+{_DATASET}")
 # "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
@@ -120,7 +125,10 @@ _OWN_NAME = re.compile(
     rf"\s+{_OWN_VERB}\b(?!\s*(?:of|=|:)\s)"
 )  # "SINA achieves", "X, which improves", "model (o3) achieves"; not "an R2 score of"
 # the sentence's grammatical subject: "In contrast, MaintainCoder improves", "STBP provides"
-_LEAD_CLAUSE_NAME = re.compile(rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+ly\s+)?[a-z]+s\b")
+_LEAD_CLAUSE_NAME = re.compile(
+    rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+ly\s+)?"
+    r"(?!(?:increase|decrease|drop|rise|improve|grow|fall|goe)s\s+from\b)[a-z]+s\b"
+)  # not a metric that "increases from 82.48% to 89.74%"
 # with no name at all, a generic class the sentence reports on: "current LLMs achieve",
 # "all architectures perform", "The recipe reaches"
 _GENERIC_SUBJECT = re.compile(
@@ -135,7 +143,8 @@ _CONTRAST = re.compile(r"\b(?:while|whereas|but)\b(?!\s+(?:also\b|\w+ing\b))|;")
 
 def _normalised(sentence: str) -> str:
     """The sentence with LaTeX money signs and escaped percents blanked, same length."""
-    return sentence.replace("\\%", " %").replace("$", " ").replace("{\\sim}", "  ~    ")
+    text = sentence.replace("\\%", " %").replace("{\\sim}", "  ~    ")
+    return text.replace("$\\sim$", "  ~   ").replace("\\sim", "  ~ ").replace("$", " ")
 
 
 def _unit(m: re.Match) -> str:
@@ -173,7 +182,9 @@ def _metric(text: str, start: int, end: int) -> str:
     after = _METRIC_AFTER.match(text[end : end + 60])
     if after:
         return after.group("metric")
-    acronym = re.match(r"\s?([a-z]?[A-Z][\w@.:-]*[\w@])(?=[\s,;)]|\.(?:\s|$)|$)", text[end:])
+    acronym = re.match(
+        r"\s?(?:in\s+)?([a-z]?[A-Z][\w@.:-]*[\w@])(?=[\s,;)]|\.(?:\s|$)|$)", text[end:]
+    )
     if acronym and text[end - 1 : end] in "%0123456789" and acronym.group(1) != "On":
         return acronym.group(1)  # "89.13% mFscore"
     named = re.search(r"(?<![\w-])([A-Za-z][\w@^{}-]*)\s*(?:=|≈|\\approx)\s*\+?$", text[:start])

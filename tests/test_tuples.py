@@ -563,6 +563,22 @@ def test_extract_tuples_of_no_claims_has_the_columns() -> None:
             [("13", "%", "change", "AutoSEP"), ("5", "%", "change", "AutoSEP")],
         ),
         ("It reaches 99% accuracy with at least 95% CEFR agreement.", [("99", "%", "value", "")]),
+        # hand check of the listings sample seed 35
+        (
+            "Under extreme Gaussian noise ($\\sigma=255$, SNR = 0.72 dB), our method improves "
+            "linear probing accuracy by 4.8% over DINOv2.",
+            [("4.8", "%", "change", "")],
+        ),
+        # hand check of the listings sample seed 36
+        (
+            "It outperforms the baselines by roughly 1\\%$\\sim$6\\% on current benchmarks.",
+            [("1-6", "%", "change", "")],
+        ),
+        (
+            "Compared to the fully-supervised DeiT-III, which achieves 84.8% Top-1 accuracy using "
+            "100% labeled data, SST is better using only 10% labeled data.",
+            [],
+        ),
         # listing abstracts outside the gold set: compared lists, intervals, operating points
         (
             "Gemma 2 2B achieves the highest accuracy at 84.3%, outperforming models including "
@@ -655,6 +671,14 @@ def test_hand_check_seed_30_metric_unit_and_dataset() -> None:
     assert [t["metric"] for t in got] == ["mIoU", "mFscore"]
     got = tuples_from_sentence("It achieves a 3.17x acceleration on FLUX and 4.14x on Wan Video.")
     assert [t["dataset"] for t in got] == ["", ""]
+    got = tuples_from_sentence("In particular, the SPK-SIM increases from 82.48% to 89.74%.")
+    assert [(t["subject"], t["value"]) for t in got] == [("", "89.74")]
+    got = tuples_from_sentence(
+        "EvoPool beats it by an average +0.141 F1, peaking at +0.301 on ChemProt."
+    )
+    assert [(t["value"], t["dataset"]) for t in got] == [("0.141", ""), ("+0.301", "ChemProt")]
+    got = tuples_from_sentence("IBCA improves by 6.35\\% in CR, 7.72\\% in OR, and 5.02\\% in mAP.")
+    assert [t["metric"] for t in got] == ["CR", "OR", "mAP"]
     got = tuples_from_sentence("It beats LogitGaze-Med by 16% in ScanMatch and 22% in SED.")
     assert [(t["value"], t["dataset"]) for t in got] == [("16", ""), ("22", "")]
 
