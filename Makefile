@@ -10,7 +10,7 @@ CORPUS ?=
 DATA ?= ../shared/data
 BENCH_OUT ?= /tmp/synth-bench
 
-.PHONY: help install report test test-fast lint lab clean-notebooks bench
+.PHONY: help install report demo test test-fast lint lab clean-notebooks bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ install: $(VENV)/.installed ## create .venv and install synth with the test tool
 
 report: install ## run the pipeline: QUESTION="..." CORPUS=path PARAMS=params/x.yaml (all optional)
 	$(VENV)/bin/synth run --params $(PARAMS) $(if $(QUESTION),--question "$(QUESTION)") $(if $(CORPUS),--corpus "$(CORPUS)")
+
+demo: install ## a full report offline, from the bundled sample of 2,000 arXiv CS abstracts
+	$(VENV)/bin/synth run --params $(PARAMS) --corpus sample $(if $(QUESTION),--question "$(QUESTION)")
 
 test: install ## the whole test suite (offline; about 10 minutes on 2 cores)
 	$(VENV)/bin/pytest

@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -247,11 +246,12 @@ def gather_candidates(
     (``sources.arxiv.make_client``); count what was identified and removed."""
     searched_on = dt.datetime.now(dt.UTC).date().isoformat()
     if corpus:
-        loaded = local.load_corpus(corpus)
+        path = local.resolve_corpus(corpus)
+        loaded = local.load_corpus(path)
         candidates = loaded.papers
         log = pd.DataFrame(
             {
-                "query": [f"all records of {Path(corpus).name}"],
+                "query": [f"all records of {path.name}"],
                 "returned": [len(candidates) + loaded.duplicates],
                 "complete": [True],
                 "from_cache": [False],
@@ -259,8 +259,8 @@ def gather_candidates(
             }
         )
         files, skipped = loaded.files, loaded.skipped
-        duplicates, source = loaded.duplicates, f"local corpus {Path(corpus).name}"
-        input_hash = file_sha256(corpus)
+        duplicates, source = loaded.duplicates, f"local corpus {path.name}"
+        input_hash = file_sha256(path)
     else:
         candidates, log = arxiv_source.search_arxiv(
             queries, max_results_per_query, client, progress=progress

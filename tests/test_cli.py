@@ -30,3 +30,15 @@ def test_version_and_exit_codes_in_help(capsys):
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("synth ")
     assert "exit codes" in build_parser().format_help()
+
+
+def test_the_bundled_sample_corpus_is_reachable_as_sample():
+    from synth.run import make_request
+    from synth.sources.local import SAMPLE_FILE, load_corpus
+
+    loaded = load_corpus("sample")
+    assert len(loaded.papers) == 2000 and loaded.skipped.empty
+    assert loaded.papers["abstract"].str.len().gt(100).all()
+    assert loaded.papers["title"].str.contains("MSR-VTT|Text-Video|Video-Text", case=False).any()
+    request = make_request(None, None, "sample")
+    assert request.corpus == str(SAMPLE_FILE)

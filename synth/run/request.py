@@ -14,6 +14,7 @@ from typing import Any
 from synth.config import check_question, load_params
 from synth.errors import InputError
 from synth.io import file_sha256
+from synth.sources.local import SAMPLE, resolve_corpus
 
 PACKAGES = (
     "synth",
@@ -49,19 +50,19 @@ def make_request(
 ) -> RunRequest:
     """Load and validate params, apply the command-line question and corpus, check inputs.
 
-    A corpus named in a params file is relative to that file. Raises ``InputError`` before
-    anything is written.
+    A corpus named in a params file is relative to that file; ``sample`` is the bundled
+    sample corpus. Raises ``InputError`` before anything is written.
     """
     params = load_params(params_file)
     if question is not None:
         params["shared"]["question"] = check_question(question, "--question")
     if corpus is not None:
         params["search"]["corpus"] = str(corpus)
-    elif params["search"]["corpus"] and params_file:
+    elif params["search"]["corpus"] not in ("", SAMPLE) and params_file:
         params["search"]["corpus"] = str(Path(params_file).parent / params["search"]["corpus"])
     corpus_path = params["search"]["corpus"]
     if corpus_path:
-        p = Path(corpus_path).expanduser()
+        p = resolve_corpus(corpus_path)
         if not p.exists():
             raise InputError(
                 f"{corpus_path}: corpus not found (expected a file or folder of "

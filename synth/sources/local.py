@@ -28,7 +28,16 @@ from synth.sources.records import Context, Item, decode, parse_arxiv_id, read_by
 from synth.sources.ris import read_ris
 from synth.sources.tabular import read_csv, read_tsv
 
-__all__ = ["FILE_COLUMNS", "FORMATS", "SKIP_COLUMNS", "LoadResult", "load_corpus", "parse_arxiv_id"]
+__all__ = [
+    "FILE_COLUMNS",
+    "FORMATS",
+    "SAMPLE",
+    "SKIP_COLUMNS",
+    "LoadResult",
+    "load_corpus",
+    "parse_arxiv_id",
+    "resolve_corpus",
+]
 
 FORMATS: dict[str, str] = {
     ".jsonl": "jsonl",
@@ -54,6 +63,16 @@ _READERS: dict[str, Callable[[Context], Iterator[Item]]] = {
 }
 
 
+SAMPLE = "sample"
+SAMPLE_FILE = Path(__file__).resolve().parent.parent / "data" / "sample_arxiv_cs.jsonl"
+
+
+def resolve_corpus(path: str | Path) -> Path:
+    """The corpus a user named: ``sample`` is the bundled sample of 2,000 arXiv CS abstracts
+    (``SAMPLE_FILE``); anything else is a path, ``~`` expanded."""
+    return SAMPLE_FILE if str(path) == SAMPLE else Path(path).expanduser()
+
+
 @dataclass(frozen=True)
 class LoadResult:
     """What ``load_corpus`` read.
@@ -75,8 +94,9 @@ def load_corpus(path: str | Path, max_field_chars: int = 200_000) -> LoadResult:
 
     Raises ``InputError`` (one line) when the path is missing, unreadable or unsupported,
     when a directory holds no supported file, or when no record at all could be loaded.
+    ``path`` may be ``sample`` (``resolve_corpus``).
     """
-    root = Path(path)
+    root = resolve_corpus(path)
     files = _list_files(root)
     rows: list[dict[str, Any]] = []
     file_rows: list[dict[str, Any]] = []
