@@ -481,3 +481,44 @@ def test_report_says_when_queries_did_not_complete():
     text = report.limitations_text(facts, queries)
     assert "1 search queries did not complete; the search is not exhaustive." in text
     assert "2 records of the corpus could not be read and were skipped." in text
+
+
+@pytest.mark.slow
+def test_offline_run_fails_fast_with_a_hint_and_leaves_no_run_folder(tmp_path):
+    """``synth run`` on arXiv with nothing reachable (a closed loopback port): one line that
+    names the cause and --corpus, exit 1, and no run folder (no stage finished, no page
+    cached); the shared cache may stay."""
+    import os
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends
+    env = {**os.environ, "SYNTH_ARXIV_API_URL": f"http://127.0.0.1:{port}/api/query"}
+    root = tmp_path / "output"
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "synth.cli",
+            "run",
+            "--params",
+            str(ROOT / "params" / "smoke.yaml"),
+            "--out-root",
+            str(root),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    elapsed = time.monotonic() - started
+    lines = [ln for ln in done.stderr.splitlines() if ln.startswith("synth:")]
+    assert done.returncode == 1 and len(lines) == 1, done.stderr[-2000:]
+    assert "cannot reach the arXiv API" in lines[0] and "--corpus" in lines[0]
+    assert elapsed < 30, elapsed
+    assert [p.name for p in root.iterdir()] in ([], ["cache"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from typing import Any
 import nbformat
 
 from synth.config import notebook_parameters
-from synth.errors import InputError
+from synth.errors import InputError, SearchError
 from synth.io import read_json, write_text
 from synth.run.engines import INPROCESS, StageError, execute_stage, shared_kernel
 from synth.run.folder import (
@@ -204,13 +205,29 @@ def _lazy_kernel(stack: contextlib.ExitStack, notebooks: Path) -> Callable[[], A
     return kernel
 
 
+def holds_cached_pages(run_dir: Path) -> bool:
+    """Does the run folder's own cache hold any response (requests-cache SQLite files)?"""
+    for db in (run_dir / "cache").rglob("*.sqlite"):
+        try:
+            with contextlib.closing(sqlite3.connect(db)) as con:
+                if con.execute("SELECT count(*) FROM responses").fetchone()[0]:
+                    return True
+        except sqlite3.Error:
+            return True  # unreadable: keep it, a person may want to look
+    return False
+
+
 def _on_failure(
     err: BaseException, stage: Stage | None, run_dir: Path, manifest: dict, fresh: bool, log: Log
 ) -> None:
-    """Bad input before any stage finished in a new folder: remove the folder. Otherwise
-    record the stage as failed or interrupted."""
+    """Bad input, or a search that reached nothing (offline), before any stage finished in a
+    new folder: remove the folder, unless it holds cached pages a rerun resumes from.
+    Otherwise record the stage as failed or interrupted."""
     done = any(r.get("status") == "done" for r in manifest["stages"].values())
-    if isinstance(err, InputError) and fresh and not done:
+    nothing_kept = isinstance(err, InputError) or (
+        isinstance(err, SearchError) and not holds_cached_pages(run_dir)
+    )
+    if nothing_kept and fresh and not done:
         shutil.rmtree(run_dir, ignore_errors=True)
     elif stage is not None:
         _record_failure(err, stage, run_dir, manifest, log)
