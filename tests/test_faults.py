@@ -519,6 +519,7 @@ def test_offline_run_fails_fast_with_a_hint_and_leaves_no_run_folder(tmp_path):
     elapsed = time.monotonic() - started
     lines = [ln for ln in done.stderr.splitlines() if ln.startswith("synth:")]
     assert done.returncode == 1 and len(lines) == 1, done.stderr[-2000:]
-    assert "cannot reach the arXiv API" in lines[0] and "--corpus" in lines[0]
+    assert "cannot reach the arXiv API" in lines[0] and "--corpus sample" in lines[0]
+    assert "executed notebook" not in lines[0]  # it went with the folder
     assert elapsed < 30, elapsed
     assert [p.name for p in root.iterdir()] in ([], ["cache"])

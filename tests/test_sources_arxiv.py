@@ -265,7 +265,8 @@ def test_unreachable_api_fails_fast_with_one_line(tmp_path, url, cause):
         search_arxiv(["q1", "q2"], 5, client)
     elapsed = time.monotonic() - started
     assert str(info.value) == (
-        f"cannot reach the arXiv API at {url} ({cause}); run offline with --corpus PATH"
+        f"cannot reach the arXiv API at {url} ({cause}); "
+        "run offline with --corpus PATH (or --corpus sample)"
     )
     # one retry after 1 s, not three after 3, 6 and 12 s (the 503 backoff)
     assert 0.9 <= elapsed < 5, elapsed

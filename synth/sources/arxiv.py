@@ -38,7 +38,7 @@ QUERY_LOG_COLUMNS = ["query", "returned", "complete", "from_cache", "error"]
 CACHE_FILE = "pages.sqlite"
 CACHE_EXPIRY = timedelta(days=30)
 CONNECT_TIMEOUT = 5.0  # seconds: arXiv answers a connection within a second
-OFFLINE_HINT = "run offline with --corpus PATH"
+OFFLINE_HINT = "run offline with --corpus PATH (or --corpus sample)"
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 _BROKEN_BODY = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
