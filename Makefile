@@ -40,8 +40,8 @@ lint: install ## ruff on the code, the tests, the benchmarks and the notebooks
 	$(VENV)/bin/ruff format --check synth tests benchmarks notebooks
 	$(VENV)/bin/ruff check synth tests benchmarks notebooks
 
-lab: install ## open the stage notebooks in JupyterLab
-	$(VENV)/bin/jupyter lab notebooks/
+lab: install ## open the stage notebooks in JupyterLab (relative corpus paths: from this folder)
+	SYNTH_START_DIR="$(CURDIR)" $(VENV)/bin/jupyter lab notebooks/
 
 clean-notebooks: install ## clear outputs and execution counts of the committed notebooks
 	$(VENV)/bin/jupyter nbconvert --clear-output --inplace --log-level=WARN notebooks/*.ipynb

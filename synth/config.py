@@ -8,6 +8,7 @@ checks that they agree), so an unknown key is a typo and is rejected, never igno
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,16 @@ def notebook_parameters(
     return {"run_dir": str(run_dir), **shared, **params[stage], **dict(STAGE[stage].fixed)}
 
 
+def user_path(path: str) -> str:
+    """A corpus path as the user meant it: ``sample`` and absolute paths as they are; a
+    relative path from the folder JupyterLab was started in (``SYNTH_START_DIR``, which
+    ``make lab`` sets), else from the working directory (a notebook's own folder)."""
+    if path == "sample" or Path(path).expanduser().is_absolute():
+        return str(Path(path).expanduser()) if path != "sample" else path
+    base = Path(os.environ.get("SYNTH_START_DIR") or Path.cwd())
+    return str((base / path).resolve())
+
+
 def resolve(stage: str, run_dir: str, **values: Any) -> dict[str, Any]:
     """Validate a notebook's parameters: the ``shared`` keys it takes plus its own block.
 
@@ -167,6 +178,8 @@ def resolve(stage: str, run_dir: str, **values: Any) -> dict[str, Any]:
     out.update(validate_block(stage, values, origin))
     if "question" in out:
         out["question"] = check_question(out["question"])
+    if out.get("corpus"):
+        out["corpus"] = user_path(out["corpus"])
     if not run_dir:
         raise InputError(f"{origin}: run_dir is empty (expected an output folder)")
     write_json(Path(run_dir).expanduser().resolve() / "params" / f"{stage}.json", out)

@@ -82,3 +82,20 @@ def test_only_the_search_notebook_takes_the_question():
     for stage in STAGES:
         injected = config.notebook_parameters(params, stage.name, "/tmp/run")
         assert ("question" in injected) == (stage.name == "search")
+
+
+def test_corpus_paths_resolve_from_where_jupyterlab_started(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYNTH_START_DIR", str(tmp_path))
+    assert config.user_path("papers.bib") == str(tmp_path / "papers.bib")
+    assert config.user_path("sample") == "sample"
+    monkeypatch.delenv("SYNTH_START_DIR")
+    monkeypatch.chdir(tmp_path)
+    assert config.user_path("x/papers.bib") == str(tmp_path / "x" / "papers.bib")
+    p = config.resolve(
+        "search",
+        run_dir=str(tmp_path / "run"),
+        question="Does X beat Y?",
+        cache_dir="",
+        corpus="c.jsonl",
+    )
+    assert p["corpus"] == str(tmp_path / "c.jsonl")

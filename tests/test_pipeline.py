@@ -89,12 +89,15 @@ def test_run_folder_holds_exactly_what_the_stage_table_declares(run):
 
 
 @pytest.mark.slow
-def test_notebooks_run_by_hand_give_the_report_with_the_edited_question(run, tmp_path):
-    """As in JupyterLab: each notebook run on its own (cwd notebooks/), the question edited in
-    10_search only, the report rendered by the report notebook's last cell."""
+def test_notebooks_run_by_hand_give_the_report_with_the_edited_question(run, tmp_path, monkeypatch):
+    """As in JupyterLab started by ``make lab``: each notebook run on its own (cwd
+    notebooks/), the question edited in 10_search only, the corpus given relative to the
+    folder JupyterLab was started in, the report rendered by the report notebook's last cell."""
     import papermill as pm
 
-    corpus = json.loads((run / "run.json").read_text())["corpus"]
+    absolute = Path(json.loads((run / "run.json").read_text())["corpus"])
+    monkeypatch.setenv("SYNTH_START_DIR", str(absolute.parent.parent))
+    corpus = f"{absolute.parent.name}/{absolute.name}"  # relative to where "make lab" ran
     question = "Does temporal modelling improve text-video retrieval on DiDeMo?"
     run_dir = tmp_path / "by-hand"
     for stage in STAGES:
