@@ -110,13 +110,18 @@ def compute_evidence(
     analysis: QuestionAnalysis, docs: pd.DataFrame, scorer: Scorer | None = None
 ) -> pd.DataFrame:
     """Evidence per paper (``EVIDENCE_COLUMNS``), in the order of ``docs``; ``ref`` is the
-    paper's reference number (its position in ``docs``, from 1). For an open question every
-    stance is NEUTRAL and the sentence is the paper's most question-like one."""
+    paper's reference number (its position in ``docs``, from 1). A paper that matches
+    neither the question's subject nor its outcome does not address it: NEUTRAL, its
+    sentence kept as the nearest. For an open question every stance is NEUTRAL."""
     hypothesis = analysis.hypothesis or analysis.question
     scored = (scorer or load_scorer())(hypothesis, docs)
     if analysis.kind != "yes_no":
         scored = scored.assign(stance="NEUTRAL", confidence=0.0)
     facets = match_facets(analysis, docs)
+    off_topic = ~(facets["subject"] | facets["outcome"]).to_numpy()  # does not address it
+    strongest = scored[["p_support", "p_contradict"]].max(axis=1)
+    scored.loc[off_topic, "confidence"] = (1 - strongest)[off_topic]
+    scored.loc[off_topic, "stance"] = "NEUTRAL"
     picked = [
         sents[i] if 0 <= i < len(sents) else ""
         for i, sents in zip(scored["evidence"], docs["sentences"], strict=True)
