@@ -103,7 +103,7 @@ def execute_stage(
         if err.ename == "InputError":
             raise InputError(err.evalue) from None
         if err.ename == "SearchError":
-            raise SearchError(f"{err.evalue}; the executed notebook is {target}") from None
+            raise SearchError(err.evalue, notebook=target) from None
         raise StageError(
             f"stage {stage} failed ({err.ename}: {_one_line(err.evalue)}); "
             f"the executed notebook is {target}"

@@ -176,10 +176,7 @@ def run_pipeline(
                 engine = INPROCESS if inline else None
                 _run_stage(stage, run_dir, manifest, params, notebooks, engine, km, progress)
         except BaseException as err:
-            if _on_failure(err, stage, run_dir, manifest, fresh, log) and isinstance(
-                err, SearchError
-            ):  # the executed notebook went with the folder: do not point at it
-                raise SearchError(str(err).split("; the executed notebook is")[0]) from None
+            _on_failure(err, stage, run_dir, manifest, fresh, log)
             raise
     finish(run_dir, manifest)
     return run_dir
@@ -222,20 +219,18 @@ def holds_cached_pages(run_dir: Path) -> bool:
 
 def _on_failure(
     err: BaseException, stage: Stage | None, run_dir: Path, manifest: dict, fresh: bool, log: Log
-) -> bool:
+) -> None:
     """Bad input, or a search that reached nothing (offline), before any stage finished in a
     new folder: remove the folder, unless it holds cached pages a rerun resumes from.
-    Otherwise record the stage as failed or interrupted. Returns whether the folder went."""
+    Otherwise record the stage as failed or interrupted."""
     done = any(r.get("status") == "done" for r in manifest["stages"].values())
     nothing_kept = isinstance(err, InputError) or (
         isinstance(err, SearchError) and not holds_cached_pages(run_dir)
     )
     if nothing_kept and fresh and not done:
         shutil.rmtree(run_dir, ignore_errors=True)
-        return True
-    if stage is not None:
+    elif stage is not None:
         _record_failure(err, stage, run_dir, manifest, log)
-    return False
 
 
 def run_compare(
