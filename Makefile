@@ -47,13 +47,14 @@ clean-notebooks: install ## clear outputs and execution counts of the committed 
 	$(VENV)/bin/jupyter nbconvert --clear-output --inplace --log-level=WARN notebooks/*.ipynb
 
 bench: install ## every benchmark on DATA (default ../shared/data); figures in benchmarks/README.md
-	$(PY) -m pip install --quiet -e '.[bench,dense]'
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/retrieval.py --data $(DATA) --dense --cache-dir $(BENCH_OUT)/minilm
 	$(PY) benchmarks/retrieval_ablations.py --data $(DATA) --cache-dir $(BENCH_OUT)/minilm
 	$(PY) benchmarks/claims.py --data $(DATA) --sample-out $(BENCH_OUT)/tuples.jsonl \
 		--api-sample-out $(BENCH_OUT)/tuples_api.jsonl
 	$(PY) benchmarks/verify.py --data $(DATA)/scifact
 	$(PY) benchmarks/verify.py --data $(DATA)/scifact --dense --cache-dir $(BENCH_OUT)/minilm --no-timing
+	$(PY) benchmarks/screen.py --data $(DATA) --cache $(BENCH_OUT)/minilm
 	$(PY) benchmarks/answer.py --data $(DATA) --split test
 	$(PY) benchmarks/tuples.py --data $(DATA) --split test
 	$(PY) benchmarks/pipeline.py --listings $(DATA)/arxiv_daily_listings \

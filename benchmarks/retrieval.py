@@ -8,7 +8,7 @@
    TF-IDF cosine (scikit-learn).  Each system runs in a forked child: wall and CPU time for
    index + all queries, and its peak resident memory above the child's start.
 2. arXiv listings sample (15,909 unique papers): the top 10 of the screen stage
-   (``rank_papers`` + ``screen_papers``) for a few research questions, for a hand check.
+   (``inclusion.screen_question``, as the stage runs it) for a few questions, for a hand check.
 
 Usage: python benchmarks/retrieval.py [--dense] [--data ../shared/data] [--skip-arxiv]
 (``--dense`` adds synth + MiniLM fusion; needs the ``dense`` extra).
@@ -27,8 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from synth import screen, search
+from synth import inclusion, screen
 from synth.config import SEED_QUESTION
+from synth.dense import Encoder
 from synth.sources import dedupe_papers, make_papers
 from synth.sources.local import load_corpus
 from synth.text import tokenize
@@ -176,16 +177,16 @@ def bench_arxiv(data: Path, encoder=None) -> None:
         f"\narXiv listings sample: {len(papers)} unique papers (loaded in "
         f"{time.perf_counter() - t0:.1f}s)"
     )
+    papers = papers.reset_index(drop=True)
+    indexes = screen.build_indexes(papers)
+    titles = encoder or Encoder()
     for question in QUESTIONS:
         t0, c0 = time.perf_counter(), time.process_time()
-        terms = search.extract_key_terms(question)
-        ranked = screen.rank_papers(papers, terms, encoder=encoder, question=question)
-        n_ent = int((terms["kind"] == "entity").sum())
-        screened = screen.screen_papers(ranked, n_ent)
+        screened = inclusion.screen_question(question, papers, indexes, encoder=titles)
         took, cpu = time.perf_counter() - t0, time.process_time() - c0
         print(
-            f"\nQ: {question}\n   ranked {len(papers)} papers in {took:.1f}s ({cpu:.1f}s CPU); "
-            f"included {int(screened['included'].sum())}; entities {n_ent}"
+            f"\nQ: {question}\n   screened {len(papers)} papers in {took:.1f}s ({cpu:.1f}s CPU); "
+            f"included {int(screened['included'].sum())}; {screened.attrs['coverage']['level']}"
         )
         for row in screened.head(10).itertuples():
             mark = "in " if row.included else "out"

@@ -274,11 +274,26 @@ def answer_summary(analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: 
     return text + (f" {_refs(other)} point the other way." if other else "")
 
 
+def with_coverage(summary: str, coverage: dict | None) -> str:
+    """The answer's summary, led by the coverage statement (``inclusion.coverage_of``) when
+    the corpus covers the question only thinly, indirectly or not at all."""
+    if not coverage or coverage.get("level") == "covered":
+        return summary
+    if coverage.get("level") == "none":
+        return coverage["statement"]
+    return f"{coverage['statement']} {summary}"
+
+
 def answer_record(
-    analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: Verdict, summary: str
+    analysis: QuestionAnalysis,
+    evidence: pd.DataFrame,
+    verdict: Verdict,
+    summary: str,
+    coverage: dict | None = None,
 ) -> dict:
     """The machine-readable answer (``answer.json``): question, kind, hypothesis, verdict,
-    confidence, strength, summary, facets and one evidence entry per paper with a stance."""
+    confidence, strength, summary, facets, one evidence entry per paper with a stance, and
+    the screen stage's ``coverage`` (``inclusion.coverage_of``)."""
     rows = evidence.sort_values(
         ["stance", "confidence"],
         ascending=[True, False],
@@ -307,4 +322,5 @@ def answer_record(
         "nearest": [
             str(evidence.loc[evidence["ref"] == n, "paper_id"].iloc[0]) for n in verdict.nearest
         ],
+        "coverage": coverage or {},
     }

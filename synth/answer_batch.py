@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -16,12 +17,14 @@ from synth.answer import (
     compute_evidence,
     decide_verdict,
     paper_docs,
+    with_coverage,
 )
 from synth.claims import sentence_table
 from synth.config import DEFAULTS
+from synth.dense import encoder_for
+from synth.inclusion import screen_question
 from synth.question import analyze_question
-from synth.screen import build_indexes, rank_papers, screen_papers
-from synth.search import extract_key_terms
+from synth.screen import build_indexes
 from synth.stance import load_scorer
 
 
@@ -31,23 +34,29 @@ class ScreenSettings:
 
     max_included: int = DEFAULTS["screen"]["max_included"]
     min_relative_score: float = DEFAULTS["screen"]["min_relative_score"]
-    min_entity_match: int = DEFAULTS["screen"]["min_entity_match"]
+    topic_cutoff: float = DEFAULTS["screen"]["topic_cutoff"]
     title_weight: float = DEFAULTS["screen"]["title_weight"]
+    title_similarity: bool = DEFAULTS["screen"]["title_similarity"]
 
 
 def screen_for(
-    question: str, papers: pd.DataFrame, indexes: tuple, settings: ScreenSettings
+    question: str,
+    papers: pd.DataFrame,
+    indexes: tuple,
+    settings: ScreenSettings,
+    encoder: object | None = None,
 ) -> pd.DataFrame:
-    """The screen stage for one question: ranked candidates with ``included`` and reasons."""
-    terms = extract_key_terms(question)
-    ranked = rank_papers(papers, terms, settings.title_weight, indexes=indexes)
-    n_entities = int((terms["kind"] == "entity").sum())
-    return screen_papers(
-        ranked,
-        n_entities,
+    """The screen stage for one question: ranked candidates with ``included`` and reasons
+    (``inclusion.screen_question``; ``encoder`` compares titles with the question)."""
+    return screen_question(
+        question,
+        papers,
+        indexes,
         settings.max_included,
         settings.min_relative_score,
-        settings.min_entity_match,
+        settings.topic_cutoff,
+        settings.title_weight,
+        encoder,
     )
 
 
@@ -57,16 +66,19 @@ def answer_question(
     indexes: tuple,
     settings: ScreenSettings,
     scorer: Scorer | None = None,
+    encoder: object | None = None,
 ) -> dict:
     """``answer.json``'s object for ``question`` over ``papers`` (indexed by
     ``screen.build_indexes``)."""
     analysis = analyze_question(question)
-    screened = screen_for(analysis.question, papers, indexes, settings)
+    screened = screen_for(analysis.question, papers, indexes, settings, encoder)
     included = screened[screened["included"]]
     docs = paper_docs(included, sentence_table(included))
     evidence = compute_evidence(analysis, docs, scorer)
     verdict = decide_verdict(evidence, analysis.kind)
-    return answer_record(analysis, evidence, verdict, answer_summary(analysis, evidence, verdict))
+    coverage = screened.attrs["coverage"]
+    summary = with_coverage(answer_summary(analysis, evidence, verdict), coverage)
+    return answer_record(analysis, evidence, verdict, summary, coverage)
 
 
 def answer_questions(
@@ -75,15 +87,16 @@ def answer_questions(
     settings: ScreenSettings | None = None,
     scorer: Scorer | None = None,
     stance: str = "cue",
+    cache_dir: Path | None = None,
 ) -> Iterator[dict]:
     """One answer object per ``{"id", "question"}``, with its ``id`` first. ``scorer``: the
-    stance scorer (default ``stance.load_scorer(stance)``)."""
+    stance scorer (default ``stance.load_scorer(stance)``); ``cache_dir``: where title
+    embeddings are cached."""
     settings = settings or ScreenSettings()
     scorer = scorer or load_scorer(stance)
+    encoder = encoder_for(settings.title_similarity, cache_dir, "screen.title_similarity")
     papers = papers.reset_index(drop=True)
     indexes = build_indexes(papers)
     for item in questions:
-        yield {
-            "id": item["id"],
-            **answer_question(str(item["question"]), papers, indexes, settings, scorer),
-        }
+        answer = answer_question(str(item["question"]), papers, indexes, settings, scorer, encoder)
+        yield {"id": item["id"], **answer}

@@ -39,10 +39,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "delay_seconds": 3.0,
     },
     "screen": {
-        "max_included": 20,
-        "min_relative_score": 0.3,
-        "min_entity_match": 1,
+        "max_included": 20,  # at most this many; fewer when fewer are on topic
+        "min_relative_score": 0.2,  # BM25 score a paper needs, as a share of the best
+        "topic_cutoff": 0.65,  # topic score a paper needs, as a share of the best
         "title_weight": 1.25,
+        "title_similarity": True,  # compare titles with the question (MiniLM); else lexical
         "dense": False,  # re-rank the lexical top 200 with MiniLM (needs the 'dense' extra)
     },
     "claims": {

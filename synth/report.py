@@ -138,11 +138,18 @@ def methodology_text(f: dict, params: dict) -> str:
                 "plus a title "
                 f"boost (title weight {s.get('title_weight', '')}), "
                 "scaled by the share of the question's "
-                f"terms each paper mentions; a paper was included when its score reached "
-                f"{s.get('min_relative_score', '')} of the best score, it mentioned at least "
-                f"{s.get('min_entity_match', '')} of the question's named entities "
-                "(when it has any), "
-                f"and it was among the best {s.get('max_included', '')}."
+                "terms each paper mentions. The top of the ranking was checked against the "
+                "question's facets (subject, outcome, comparator; named entities matched "
+                "case-sensitively; a dataset or metric name alone never counts) and "
+                + (
+                    "each title was compared with the question (MiniLM cosine). "
+                    if s.get("title_similarity", True)
+                    else "scored by how much of the subject and outcome it names. "
+                )
+                + f"A paper was included when its score reached {s.get('min_relative_score', '')}"
+                f" of the best, it named enough of the question's subject or outcome, it was on "
+                f"topic, and its topic score reached {s.get('topic_cutoff', '')} of the best "
+                f"(at most {s.get('max_included', '')} papers)."
             ),
             (
                 f"**Claims.** Abstracts were split into sentences; each sentence was scored for "

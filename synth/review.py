@@ -70,12 +70,21 @@ def review_answer(run: RunTables) -> tuple[float, str]:
     return score, f"Verdict {verdict} with {strength} evidence (confidence {conf:.2f})."
 
 
+# The most the relevance reviewer gives when the screen stage found the corpus covers the
+# question only thinly, only through neighbouring work, or not at all (``inclusion.coverage_of``).
+COVERAGE_CAP = {"covered": 10.0, "thin": 6.0, "indirect": 4.0, "none": 0.0}
+
+
 def review_relevance(run: RunTables) -> tuple[float, str]:
     """Share of the included papers on the question's topic: matching its subject or outcome
-    (or, without an answer stage, mentioning its named entities or 30% of its terms)."""
+    (or, without an answer stage, mentioning its named entities or 30% of its terms); capped
+    by how well the corpus covers the question (``COVERAGE_CAP``)."""
     inc = run.papers[run.papers["included"]]
+    coverage = (run.answer or {}).get("coverage") or {}
     if inc.empty:
-        return 0.0, "No paper passed screening, so nothing addresses the question."
+        return 0.0, coverage.get(
+            "statement", "No paper passed screening, so nothing addresses the question."
+        )
     if len(run.evidence) and "facets" in run.evidence:
         facets = run.evidence["facets"].fillna("")
         on_topic = facets.map(lambda f: any(c in f.split("; ") for c in CORE_FACETS))
@@ -85,10 +94,11 @@ def review_relevance(run: RunTables) -> tuple[float, str]:
     else:
         on_topic, what = inc["coverage"] >= 0.3, "cover 30% of its terms"
     share = float(on_topic.mean())
-    return (
-        10 * share,
-        f"{int(on_topic.sum())} of {len(on_topic)} included papers ({share:.0%}) {what}.",
-    )
+    reason = f"{int(on_topic.sum())} of {len(on_topic)} included papers ({share:.0%}) {what}."
+    cap = COVERAGE_CAP.get(coverage.get("level", "covered"), 10.0)
+    if cap < 10 * share:
+        reason += f" Capped at {cap:.0f}: {coverage['statement']}"
+    return min(10 * share, cap), reason
 
 
 def review_results(run: RunTables) -> tuple[float, str]:

@@ -5,8 +5,9 @@ by how much of the query a paper covers, optionally fused with a dense encoder
 (``synth.dense``, the ``dense`` extra) over the lexical top 200; the same ``score_queries``
 serves the pipeline (``rank_papers``) and ``synth rank`` (``rank_queries``).  Each paper also
 gets its *term coverage* (share of the question's weighted terms it mentions, 0-1) and the
-number of the question's named entities it mentions; the include decision uses all three and
-writes the reason for every exclusion.
+number of the question's named entities it mentions (case-sensitively, as whole tokens).
+Which ranked papers are on topic is decided by ``synth.relevance`` (facets, title similarity)
+and ``synth.inclusion`` (the decision, its reasons, and the corpus's coverage).
 """
 
 from __future__ import annotations
@@ -139,13 +140,21 @@ def score_queries(
     return scores
 
 
-def _presence(index: BM25Index, terms: Sequence[str]) -> np.ndarray:
-    """(papers x terms) boolean: the paper mentions every token of the term, taking a
-    hyphenated term either as its parts ("msr vtt") or joined ("msrvtt")."""
+def _presence(index: BM25Index, terms: pd.DataFrame, texts: Sequence[str]) -> np.ndarray:
+    """(papers x terms) boolean: the paper mentions the term.  A named entity is matched
+    case-sensitively as a whole token in ``texts`` ("JIT" is not "JiT"; ``relevance.
+    entity_pattern``); another term when the paper has every one of its tokens, a
+    hyphenated term taken either as its parts ("msr vtt") or joined ("msrvtt")."""
+    from synth.relevance import entity_pattern
+
     vocab = index.vocabulary
     present = (index.weights > 0).tocsc()
     out = np.zeros((index.n_docs, len(terms)), dtype=bool)
-    for j, term in enumerate(terms):
+    series = pd.Series(list(texts), dtype=str)
+    for j, (term, kind) in enumerate(zip(terms["term"], terms["kind"], strict=True)):
+        if kind == "entity":
+            out[:, j] = series.str.contains(entity_pattern(str(term)), regex=True).to_numpy()
+            continue
         spellings = {
             tuple(tokenize(term.replace("-", " "))),
             tuple(tokenize(term.replace("-", ""))),
@@ -197,7 +206,7 @@ def rank_papers(
         dense_texts=dense_texts,
         title_index=title_index,
     )[0]
-    present = _presence(index, terms["term"].tolist())
+    present = _presence(index, terms, _doc_texts(papers))
     weights = terms["weight"].to_numpy(dtype=float)
     coverage = present @ weights / weights.sum() if weights.sum() else np.zeros(len(papers))
     is_entity = (terms["kind"] == "entity").to_numpy()
@@ -211,48 +220,6 @@ def rank_papers(
     )
     ranked = ranked.sort_values(["score", "paper_id"], ascending=[False, True], kind="stable")
     return ranked.assign(rank=np.arange(1, len(ranked) + 1)).reset_index(drop=True)
-
-
-def screen_papers(
-    ranked: pd.DataFrame,
-    n_entities: int,
-    max_included: int = 20,
-    min_relative_score: float = 0.3,
-    min_entity_match: int = 1,
-) -> pd.DataFrame:
-    """Include / exclude each ranked paper, with the reason for every exclusion.
-
-    Checked in order: no abstract; score zero; below ``min_relative_score`` x best score;
-    fewer than ``min_entity_match`` of the question's ``n_entities`` named entities (skipped
-    when the question names none, and lowered to the most any candidate mentions: a name
-    that no candidate contains cannot tell papers apart); beyond the ``max_included`` best.
-    Adds ``included`` (bool) and ``exclusion_reason`` (str, "" when included).
-    """
-    best = float(ranked["score"].max()) if len(ranked) else 0.0
-    most = int(ranked["entity_matches"].max()) if len(ranked) else 0
-    need_entities = min(min_entity_match, n_entities, most)
-    reasons = []
-    n_in = 0
-    for abstract, score, ents in zip(
-        ranked["abstract"], ranked["score"], ranked["entity_matches"], strict=True
-    ):
-        if not str(abstract).strip():
-            reason = "no abstract"
-        elif score <= 0:
-            reason = "no question term in title or abstract"
-        elif score < min_relative_score * best:
-            reason = (
-                f"below threshold (score {score:.2f} < {min_relative_score:.2f} x best {best:.2f})"
-            )
-        elif ents < need_entities:
-            reason = f"mentions none of the question's {n_entities} named entities"
-        elif n_in >= max_included:
-            reason = f"beyond the top {max_included}"
-        else:
-            reason = ""
-            n_in += 1
-        reasons.append(reason)
-    return ranked.assign(included=[r == "" for r in reasons], exclusion_reason=reasons)
 
 
 def prisma_counts(identified: int, duplicates: int, skipped: int, screened: pd.DataFrame) -> dict:
@@ -356,6 +323,10 @@ PAPERS_CSV_COLUMNS: list[str] = [
     "relevance",
     "coverage",
     "entity_matches",
+    "subject_match",
+    "outcome_match",
+    "title_similarity",
+    "topic_score",
     "rank",
     "included",
     "exclusion_reason",

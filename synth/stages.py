@@ -60,6 +60,7 @@ STAGES: tuple[Stage, ...] = (
             "papers.parquet",
             "papers.csv",
             "prisma.json",
+            "coverage.json",
             "figures/relevance.png",
             "figures/prisma.png",
         ),
@@ -94,7 +95,14 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "answer",
         "45_answer",
-        reads=(QUESTION, "papers.parquet", "sentences.parquet", "claims.parquet", "tuples.parquet"),
+        reads=(
+            QUESTION,
+            "papers.parquet",
+            "coverage.json",
+            "sentences.parquet",
+            "claims.parquet",
+            "tuples.parquet",
+        ),
         writes=(
             "answer.json",
             "evidence.parquet",

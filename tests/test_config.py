@@ -63,7 +63,7 @@ def test_resolve_checks_and_records_stage_params(tmp_path):
         cache_dir="",
         max_included=5,
         min_relative_score=0.2,
-        min_entity_match=1,
+        topic_cutoff=0.5,
         title_weight=2.0,
     )
     assert p["run_dir"].is_dir() and p["max_included"] == 5

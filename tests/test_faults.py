@@ -28,7 +28,7 @@ from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from synth.cli import main
 from synth.errors import SearchError
-from synth.search import build_arxiv_queries, extract_key_terms
+from synth.search import extract_key_terms, search_queries
 from synth.sources.arxiv import CACHE_FILE, make_client, search_arxiv
 from synth.sources.fetch import make_retry
 
@@ -340,7 +340,7 @@ def failed_run(tmp_path_factory):
     import io
 
     tmp = tmp_path_factory.mktemp("faults")
-    queries = build_arxiv_queries(extract_key_terms(QUESTION), 3)
+    queries = search_queries(QUESTION, extract_key_terms(QUESTION), 3)
     assert len(queries) >= 2
     entries = [
         make_entry(f"250{i}.0000{i}v1", t, a)

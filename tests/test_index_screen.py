@@ -6,8 +6,10 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from synth import screen, search
+from synth import inclusion, relevance, screen, search
+from synth.dense import Encoder
 from synth.index import build_bm25, count_terms
 from synth.sources import dedupe_papers, make_papers
 from synth.text import tokenize
@@ -15,6 +17,14 @@ from synth.text import tokenize
 from corpus import OFF_TOPIC, ON_TOPIC
 
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
+ENCODER = Encoder()  # the real MiniLM encoder (a dependency), shared by the tests here
+
+
+def _screen(papers, question=QUESTION, **kwargs):
+    """The screen stage on ``papers``, as ``20_screen`` runs it, with the real encoder."""
+    papers = papers.reset_index(drop=True)
+    kwargs.setdefault("encoder", ENCODER)
+    return inclusion.screen_question(question, papers, screen.build_indexes(papers), **kwargs)
 
 
 def _papers(records):
@@ -63,11 +73,14 @@ def test_on_topic_papers_rank_first_and_off_topic_are_excluded():
     on_ids = {r["id"].split("v")[0] if "v" in r["id"][5:] else r["id"] for r in ON_TOPIC}
     top = ranked.head(len(on_ids))["paper_id"]
     assert set(top) == on_ids
-    screened = screen.screen_papers(ranked, n_entities=2, max_included=10)
+    screened = _screen(papers, max_included=10)
+    assert screened["rank"].tolist() == list(range(1, len(papers) + 1))
     off = screened[~screened["paper_id"].isin(on_ids)]
     assert not off["included"].any()
     assert (off["exclusion_reason"] != "").all()
-    assert screened.loc[screened["included"], "coverage"].min() > 0
+    included = screened[screened["included"]]
+    assert len(included) >= 3 and included["coverage"].min() > 0
+    assert included["title_similarity"].min() >= inclusion.MIN_TOPIC
 
 
 def test_exclusion_reasons():
@@ -75,37 +88,139 @@ def test_exclusion_reasons():
         [
             {
                 "paper_id": "a",
-                "title": "MSR-VTT retrieval",
-                "abstract": "Text-video retrieval on MSR-VTT.",
+                "title": "Temporal modelling for text-video retrieval on MSR-VTT",
+                "abstract": "Temporal modelling improves text-video retrieval on MSR-VTT.",
             },
             {"paper_id": "b", "title": "MSR-VTT retrieval again", "abstract": ""},
             {
                 "paper_id": "c",
-                "title": "Video retrieval",
-                "abstract": "Text-video retrieval without names.",
+                "title": "Temporal modelling for text-video retrieval",
+                "abstract": "Temporal modelling of frames improves text-video retrieval.",
             },
             {"paper_id": "d", "title": "Cooking", "abstract": "Recipes for soup."},
+            {
+                "paper_id": "e",
+                "title": "Statistics of DiDeMo and MSR-VTT",
+                "abstract": "We count the clips of DiDeMo and MSR-VTT.",
+            },
         ]
     )
-    terms = search.extract_key_terms(QUESTION)
-    out = screen.screen_papers(screen.rank_papers(papers, terms), n_entities=2).set_index(
-        "paper_id"
-    )
+    out = _screen(papers, topic_cutoff=0.0).set_index("paper_id")
     assert out.loc["a", "included"]
+    # c names the task but no benchmark: it stays in, ranked below a
+    assert out.loc["c", "included"] and out.loc["c", "rank"] > out.loc["a", "rank"]
     assert out.loc["b", "exclusion_reason"] == "no abstract"
-    assert "named entities" in out.loc["c", "exclusion_reason"]
     assert out.loc["d", "exclusion_reason"] == "no question term in title or abstract"
+    assert out.loc["e", "exclusion_reason"].startswith("matches only the question's benchmark")
     prisma = screen.prisma_counts(10, 2, 1, out.reset_index())
-    assert prisma["included"] + prisma["excluded"] == prisma["screened"] == 4
+    assert prisma["included"] + prisma["excluded"] == prisma["screened"] == 5
     assert sum(prisma["excluded_by_reason"].values()) == prisma["excluded"]
+
+
+def test_a_paper_without_the_named_entity_is_down_weighted_and_told_so():
+    question = "Does LoRA fine-tuning match full fine-tuning of large language models?"
+    papers = make_papers(
+        [
+            {
+                "paper_id": "named",
+                "title": "LoRA versus full fine-tuning of large language models",
+                "abstract": "LoRA fine-tuning matches full fine-tuning of large language models.",
+            },
+            {
+                "paper_id": "unnamed",
+                "title": "Parameter-efficient fine-tuning of large language models",
+                "abstract": "Adapters fine-tune large language models with few parameters.",
+            },
+        ]
+    )
+    out = _screen(papers, question, topic_cutoff=0.0).set_index("paper_id")
+    assert out.loc["named", "topic_entities"] == 1 and out.loc["unnamed", "topic_entities"] == 0
+    assert out.loc["unnamed", "topicality"] == pytest.approx(
+        inclusion_penalised(out.loc["unnamed", "title_similarity"]), abs=1e-3
+    )
+    strict = _screen(papers, question, topic_cutoff=0.0, encoder=None).set_index("paper_id")
+    reason = strict.loc["unnamed", "exclusion_reason"]
+    assert strict.loc["unnamed", "included"] or "down-weighted: names none of LoRA" in reason
+
+
+def inclusion_penalised(similarity: float) -> float:
+    return similarity * relevance.ENTITY_PENALTY
 
 
 def test_max_included_caps_the_list():
     papers = _papers(ON_TOPIC)
-    ranked = screen.rank_papers(papers, search.extract_key_terms(QUESTION))
-    out = screen.screen_papers(ranked, n_entities=2, max_included=2, min_relative_score=0.0)
+    out = _screen(papers, max_included=2, min_relative_score=0.0, topic_cutoff=0.0)
     assert out["included"].sum() == 2
-    assert out.loc[~out["included"], "exclusion_reason"].str.startswith("beyond the top 2").any()
+    assert out.loc[~out["included"], "exclusion_reason"].str.startswith("beyond the best 2").any()
+
+
+def test_acronyms_match_case_sensitively_as_whole_tokens():
+    papers = make_papers(
+        [
+            {
+                "paper_id": "jit",
+                "title": "Register allocation in a JIT compiler",
+                "abstract": "Linear-scan register allocation for JIT compilers.",
+            },
+            {
+                "paper_id": "jit-image",
+                "title": "JiT: Just image Transformers",
+                "abstract": "JiT denoises pixels; Just-in-Time (JiT) feedback helps students.",
+            },
+        ]
+    )
+    terms = search.extract_key_terms(
+        "Does graph-colouring register allocation produce faster code than linear-scan "
+        "allocation in JIT compilers?"
+    )
+    ranked = screen.rank_papers(papers, terms).set_index("paper_id")
+    assert ranked.loc["jit", "entity_matches"] == 1
+    assert ranked.loc["jit-image", "entity_matches"] == 0
+    pattern = relevance.entity_pattern("LLMs")
+    assert pattern.search("two LLM agents") and pattern.search("many LLMs")
+    assert not pattern.search("LLMsmith") and not pattern.search("llms")
+    assert relevance.entity_pattern("MS-COCO").search("on MSCOCO val")
+
+
+def test_an_acronym_the_question_defines_needs_its_long_form():
+    question = "Does SAM (sharpness-aware minimization) improve generalization compared with SGD?"
+    units = relevance.facet_units(question)
+    sam = next(u for u in units if u.text == "SAM")
+    assert sam.facet == "subject" and sam.long_form == "sharpness-aware minimization"
+    texts = [
+        "Sharpness-aware minimization (SAM) finds flat minima that generalize.",
+        "The Segment Anything Model (SAM) segments any object in an image.",
+    ]
+    index = build_bm25(texts)
+    cover = relevance.facet_coverage(units, index, [0, 1], texts)
+    assert cover.loc[0, "subject"] == pytest.approx(1.0)
+    assert cover.loc[1, "subject"] == 0.0
+
+
+def test_a_question_the_corpus_does_not_cover_includes_nothing_and_says_so():
+    papers = _papers(ON_TOPIC + OFF_TOPIC)
+    question = "Do generational garbage collectors reduce pause times in the JVM?"
+    out = _screen(papers, question)
+    assert not out["included"].any()
+    coverage = out.attrs["coverage"]
+    assert coverage["level"] == "none" and coverage["included"] == 0
+    assert coverage["statement"].startswith("The corpus does not cover this question")
+    assert len(coverage["nearest"]) <= 3
+
+
+def test_coverage_is_indirect_when_no_included_paper_names_the_subject():
+    papers = _papers(ON_TOPIC + OFF_TOPIC)
+    question = (
+        "Does curriculum sampling of pretraining clips improve text-video retrieval on MSR-VTT?"
+    )
+    out = _screen(papers, question, topic_cutoff=0.0)
+    coverage = inclusion.coverage_of(out, question)
+    named = out.loc[out["included"], "subject_match"] >= inclusion.MIN_SUBJECT_NAMED
+    if out["included"].any() and not named.any():
+        assert coverage["level"] == "indirect" and "curriculum sampling" in coverage["statement"]
+    else:
+        assert coverage["level"] in ("thin", "covered")
+    assert coverage["included"] == int(out["included"].sum())
 
 
 def test_rank_queries_writes_trec_lines():
@@ -139,7 +254,7 @@ def test_count_terms_equals_tokenize():
         )
 
 
-def test_entity_rule_ignores_names_no_candidate_mentions():
+def test_a_name_no_candidate_mentions_does_not_exclude():
     papers = make_papers(
         [
             {
@@ -150,12 +265,9 @@ def test_entity_rule_ignores_names_no_candidate_mentions():
             {"paper_id": "b", "title": "Soup", "abstract": "Recipes for soup and instructions."},
         ]
     )
-    terms = search.extract_key_terms(
-        "Do FollowIR-style instruction-following retrieval models follow instructions?"
-    )
-    ranked = screen.rank_papers(papers, terms)
-    out = screen.screen_papers(ranked, n_entities=1).set_index("paper_id")
-    assert out.loc["a", "included"]
+    question = "Do FollowIR-style instruction-following retrieval models follow instructions?"
+    out = _screen(papers, question).set_index("paper_id")
+    assert out.loc["a", "included"] and not out.loc["b", "included"]
 
 
 class _FakeEncoder:

@@ -178,11 +178,20 @@ def hostile(tmp_path_factory) -> dict:
     marker = tmp / "PWNED"
     out = weird / "run \"'$(touch PWNED)"
     question = _question(marker)
+    # every paper that names the question's terms is included, so all the hostile text
+    # reaches the report (the hostile question's markup would otherwise cost them the cut)
+    params = tmp / "open.yaml"
+    params.write_text(
+        Path(SMOKE)
+        .read_text(encoding="utf-8")
+        .replace("screen:", "screen:\n  topic_cutoff: 0.0\n  min_relative_score: 0.0", 1),
+        encoding="utf-8",
+    )
     code = main(
         [
             "run",
             "--params",
-            SMOKE,
+            str(params),
             "--corpus",
             str(corpus),
             "--question",

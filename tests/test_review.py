@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from synth import answer, claims, results, review, screen, search, tuples, verify
+from synth import answer, claims, inclusion, results, review, screen, search, tuples, verify
+from synth.dense import Encoder
 from synth.question import analyze_question
 from synth.sources import dedupe_papers, make_papers
 
@@ -14,14 +15,16 @@ from corpus import OFF_TOPIC, ON_TOPIC
 QUESTION = "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?"
 
 
-def _answer_tables(question: str, included: pd.DataFrame, sentences, found, tuples) -> dict:
+def _answer_tables(
+    question: str, included: pd.DataFrame, sentences, found, tuples, coverage: dict
+) -> dict:
     """The answer stage's record, evidence and results, as 45_answer computes them."""
     analysis = analyze_question(question)
     evidence = answer.compute_evidence(analysis, answer.paper_docs(included, sentences))
     verdict = answer.decide_verdict(evidence, analysis.kind)
-    summary = answer.answer_summary(analysis, evidence, verdict)
+    summary = answer.with_coverage(answer.answer_summary(analysis, evidence, verdict), coverage)
     return {
-        "answer": answer.answer_record(analysis, evidence, verdict, summary),
+        "answer": answer.answer_record(analysis, evidence, verdict, summary, coverage),
         "evidence": evidence,
         "results": results.compute_results(tuples, found, evidence[["paper_id", "ref"]]),
     }
@@ -43,7 +46,9 @@ def _run_tables(records: list[dict], question: str = QUESTION) -> review.RunTabl
     papers, _ = dedupe_papers(make_papers(rows))
     terms = search.extract_key_terms(question)
     n_entities = int((terms["kind"] == "entity").sum())
-    screened = screen.screen_papers(screen.rank_papers(papers, terms), n_entities, max_included=8)
+    papers = papers.reset_index(drop=True)
+    indexes = screen.build_indexes(papers)
+    screened = inclusion.screen_question(question, papers, indexes, 8, encoder=Encoder())
     included = screened[screened["included"]]
     sentences = claims.sentence_table(included)
     scores = claims.score_claims(sentences, included.set_index("paper_id")["title"])
@@ -63,7 +68,14 @@ def _run_tables(records: list[dict], question: str = QUESTION) -> review.RunTabl
         queries,
         {"n_entities": n_entities, "input_hash": "abc"},
         {"target_papers": 6, "max_included": 8},
-        **_answer_tables(question, included, sentences, found, tuples.extract_tuples(found)),
+        **_answer_tables(
+            question,
+            included,
+            sentences,
+            found,
+            tuples.extract_tuples(found),
+            screened.attrs["coverage"],
+        ),
     )
 
 
@@ -160,3 +172,26 @@ def test_claim_reviewer_penalises_cut_and_duplicated_claims():
         base.queries,
     )
     assert review.review_claims(base)[0] - review.review_claims(bad)[0] >= 3
+
+
+def test_relevance_is_capped_by_what_the_corpus_covers():
+    papers = pd.DataFrame(
+        {"included": [True, True], "coverage": [0.9, 0.8], "entity_matches": [1, 1]}
+    )
+
+    def run(level: str) -> review.RunTables:
+        coverage = {"level": level, "statement": f"Coverage is {level}."}
+        return review.RunTables(
+            papers,
+            pd.DataFrame(),
+            pd.DataFrame(),
+            pd.DataFrame(),
+            {"n_entities": 1},
+            answer={"coverage": coverage},
+        )
+
+    full, full_reason = review.review_relevance(run("covered"))
+    thin, thin_reason = review.review_relevance(run("thin"))
+    indirect, _ = review.review_relevance(run("indirect"))
+    assert full == 10 and thin == review.COVERAGE_CAP["thin"] and indirect == 4
+    assert "Coverage is thin." in thin_reason and "Capped" not in full_reason

@@ -23,6 +23,9 @@ def test_queries_are_field_scoped_and_never_the_whole_question():
     queries = search.build_arxiv_queries(terms, max_queries=6)
     assert queries[0] == 'all:InternVideo2 OR all:"MSR-VTT" OR all:MSRVTT OR all:DiDeMo'
     assert 1 < len(queries) <= 6
+    queries = search.search_queries(SEED_QUESTION, terms, 6)
+    assert queries[0] == 'all:InternVideo2 AND abs:"cross-domain generalization"'
+    assert 1 < len(queries) <= 6
     assert all(q.startswith(("all:", "abs:", "ti:", "(")) for q in queries)
     assert all(len(q) < len(SEED_QUESTION) for q in queries)
     assert any('abs:"cross-domain generalization"' in q for q in queries)
@@ -77,3 +80,32 @@ def test_ranking_weights_keep_entities_mildly_ahead():
     terms = search.extract_key_terms("Does DiDeMo help text-video retrieval?")
     query = search.weighted_query(terms)
     assert query["DiDeMo"] == search.QUERY_WEIGHTS["entity"] > query["retrieval"] == 1.0
+
+
+def test_facet_queries_ask_for_the_subject_with_its_task_never_a_benchmark_alone():
+    q = "Do diffusion models outperform GANs for text-to-image generation by FID on MS-COCO?"
+    facets = search.facet_terms(q)
+    assert facets["subject"] == ["diffusion"] and facets["dataset"] == ["MS-COCO"]
+    queries = search.search_queries(q, search.extract_key_terms(q), 6)
+    assert queries[0] == 'all:diffusion AND abs:"text-to-image generation"'
+    for query in queries:
+        assert " AND " in query or query.startswith(("ti:", "abs:"))
+        assert query not in ('all:"MS-COCO" OR all:MSCOCO', "all:FID")
+
+
+def test_an_acronym_the_question_defines_is_searched_by_its_long_form():
+    q = "Does SAM (sharpness-aware minimization) improve generalization compared with SGD?"
+    facets = search.facet_terms(q)
+    assert facets["subject"] == ["sharpness-aware minimization"]
+    facet_queries = search.build_facet_queries(facets)
+    assert facet_queries[0].startswith('all:"sharpness-aware minimization" AND')
+    assert not any("all:SAM" in x for x in facet_queries)
+
+
+def test_a_question_without_a_subject_gets_the_term_queries():
+    q = "How do video diffusion models keep temporal consistency?"
+    terms = search.extract_key_terms(q)
+    assert (
+        search.search_queries(q, terms, 6)
+        == search.build_arxiv_queries(terms, 7, search.find_acronyms(q))[:6]
+    )

@@ -1,0 +1,123 @@
+"""Screening quality on the issue-17 dev set (``benchmarks/screen_dev.jsonl``).
+
+For each of the 20 questions, screen the arXiv listings corpus with the code the pipeline
+and ``synth answer`` use (``answer_batch.screen_for``) and score the included list against
+the hand judgements: precision@10 of the included papers (in rank order), off-topic papers
+included, recall of the judged-relevant papers, per split (``tune`` / ``test``) and for the
+questions the corpus does not cover.  Included papers in the first 10 that were never judged
+are counted and listed (``--unjudged FILE``): judge them under the question's written rule
+and add them to the dev set (``"source": "pool2"``) before trusting a figure.
+
+Usage: python benchmarks/screen.py [--data ../shared/data] [--unjudged /tmp/unjudged.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics as st
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from synth.answer_batch import ScreenSettings, screen_for
+from synth.dense import encoder_for
+from synth.screen import build_indexes
+from synth.sources.local import load_corpus
+
+DEV = Path(__file__).with_name("screen_dev.jsonl")
+
+
+def score_question(record: dict, screened: pd.DataFrame) -> dict:
+    """Figures of one question: its included list scored against the judgements."""
+    judged = {j["paper_id"]: j["relevant"] for j in record["judged"]}
+    included = screened[screened["included"]].sort_values("rank")
+    top = included.head(10)
+    labels = [judged.get(pid) for pid in top["paper_id"]]
+    known = [x for x in labels if x is not None]
+    all_labels = [judged.get(pid) for pid in included["paper_id"]]
+    n_rel = sum(judged.values())
+    found = sum(1 for x in all_labels if x == 1)
+    return {
+        "id": record["id"],
+        "split": record["split"],
+        "covered": record["covered"],
+        "included": len(included),
+        "p10": sum(known) / len(known) if known else None,
+        "unjudged_top10": len(labels) - len(known),
+        "unjudged_included": sum(x is None for x in all_labels),
+        "off_topic": sum(1 for x in all_labels if x == 0),
+        "recall": found / n_rel if n_rel else None,
+        "coverage_note": screened.attrs.get("coverage", ""),
+    }
+
+
+def summarise(rows: list[dict], name: str) -> dict:
+    """Macro precision@10 (over questions that include something), off-topic sum, recall."""
+    p10 = [r["p10"] for r in rows if r["p10"] is not None]
+    rec = [r["recall"] for r in rows if r["recall"] is not None]
+    return {
+        "set": name,
+        "questions": len(rows),
+        "p10_macro": round(st.mean(p10), 3) if p10 else None,
+        "p10_over": len(p10),
+        "off_topic": sum(r["off_topic"] for r in rows),
+        "recall_macro": round(st.mean(rec), 3) if rec else None,
+        "unjudged_top10": sum(r["unjudged_top10"] for r in rows),
+        "empty": sum(r["included"] == 0 for r in rows),
+    }
+
+
+def unjudged(record: dict, screened: pd.DataFrame) -> list[dict]:
+    """Included papers that the dev set has not judged."""
+    judged = {j["paper_id"] for j in record["judged"]}
+    included = screened[screened["included"]].sort_values("rank")
+    return [
+        {"id": record["id"], "paper_id": pid, "rank": int(rank), "title": title}
+        for pid, rank, title in zip(
+            included["paper_id"], included["rank"], included["title"], strict=True
+        )
+        if pid not in judged
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default="../shared/data")
+    parser.add_argument("--unjudged", default="")
+    parser.add_argument("--cache", default="", help="title-embedding cache folder")
+    parser.add_argument("--lexical", action="store_true", help="no encoder (lexical topicality)")
+    args = parser.parse_args()
+    records = [json.loads(line) for line in DEV.open()]
+    t0 = time.perf_counter()
+    papers = load_corpus(Path(args.data) / "arxiv_daily_listings").papers
+    indexes = build_indexes(papers)
+    print(f"corpus {len(papers)} papers, loaded and indexed in {time.perf_counter() - t0:.1f} s")
+    settings = ScreenSettings(title_similarity=not args.lexical)
+    encoder = encoder_for(settings.title_similarity, args.cache or None, "--lexical")
+    rows, missing = [], []
+    t1 = time.perf_counter()
+    for record in records:
+        screened = screen_for(record["question"], papers, indexes, settings, encoder)
+        rows.append(score_question(record, screened))
+        missing.extend(unjudged(record, screened))
+    print(f"20 questions screened in {time.perf_counter() - t1:.1f} s")
+    print(pd.DataFrame(rows).drop(columns="coverage_note").to_string(index=False))
+    sets = [
+        summarise([r for r in rows if r["split"] == "tune"], "tune"),
+        summarise([r for r in rows if r["split"] == "test"], "test"),
+        summarise([r for r in rows if r["covered"]], "covered"),
+        summarise([r for r in rows if not r["covered"]], "not covered"),
+    ]
+    print(pd.DataFrame(sets).to_string(index=False))
+    for r in rows:
+        if r["coverage_note"]:
+            print(f"{r['id']}: {r['coverage_note']}")
+    if args.unjudged:
+        Path(args.unjudged).write_text("".join(json.dumps(m) + "\n" for m in missing))
+        print(f"{len(missing)} unjudged included papers -> {args.unjudged}")
+
+
+if __name__ == "__main__":
+    main()
