@@ -238,11 +238,31 @@ def _quote(evidence: pd.DataFrame, ref: int) -> str:
     return f'[{ref}] reports: "{" ".join(str(row["sentence"]).split())}"'
 
 
-def answer_summary(analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: Verdict) -> str:
+def answer_summary(
+    analysis: QuestionAnalysis,
+    evidence: pd.DataFrame,
+    verdict: Verdict,
+    coverage: dict | None = None,
+) -> str:
     """The answer in two to five sentences, every figure taken from ``evidence`` and
-    ``verdict``; papers cited as [n] by reference number."""
-    if evidence.empty:
+    ``verdict``; papers cited as [n] by reference number.  ``coverage``
+    (``inclusion.coverage_of``): when the corpus covers the question only thinly or
+    indirectly, its statement comes first; when not at all, it is the answer."""
+    level = (coverage or {}).get("level", "covered")
+    if evidence.empty or level == "none":
+        if coverage and level == "none":
+            return coverage["statement"]
         return "No paper in the corpus passed screening for this question: nothing answers it."
+    if level == "covered" or not coverage:
+        return _summary(analysis, evidence, verdict)
+    return f"{coverage['statement']} {_summary(analysis, evidence, verdict, said=True)}"
+
+
+def _summary(
+    analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: Verdict, said: bool = False
+) -> str:
+    """The summary proper; ``said``: the coverage statement already said the corpus falls
+    short, so "insufficient" does not say it again."""
     hyp = _lower_first(analysis.hypothesis.rstrip("."))
     if verdict.verdict is None:
         return (
@@ -250,8 +270,9 @@ def answer_summary(analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: 
             "address it; the evidence table gives each one's most relevant sentence."
         )
     if verdict.verdict == "insufficient":
+        lead = "No" if said else "The corpus does not cover this: no"
         text = (
-            f"The corpus does not cover this: no included paper tests directly whether "
+            f"{lead} included paper tests directly whether "
             f"{hyp}. The nearest evidence is {_refs(verdict.nearest)}."
         )
         side = verdict.support + verdict.contradict
@@ -272,16 +293,6 @@ def answer_summary(analysis: QuestionAnalysis, evidence: pd.DataFrame, verdict: 
         f"{verdict.confidence:.2f}). {_quote(evidence, int(lead['ref'].iloc[0]))}"
     )
     return text + (f" {_refs(other)} point the other way." if other else "")
-
-
-def with_coverage(summary: str, coverage: dict | None) -> str:
-    """The answer's summary, led by the coverage statement (``inclusion.coverage_of``) when
-    the corpus covers the question only thinly, indirectly or not at all."""
-    if not coverage or coverage.get("level") == "covered":
-        return summary
-    if coverage.get("level") == "none":
-        return coverage["statement"]
-    return f"{coverage['statement']} {summary}"
 
 
 def answer_record(

@@ -17,7 +17,6 @@ from synth.answer import (
     compute_evidence,
     decide_verdict,
     paper_docs,
-    with_coverage,
 )
 from synth.claims import sentence_table
 from synth.config import DEFAULTS
@@ -77,7 +76,7 @@ def answer_question(
     evidence = compute_evidence(analysis, docs, scorer)
     verdict = decide_verdict(evidence, analysis.kind)
     coverage = screened.attrs["coverage"]
-    summary = with_coverage(answer_summary(analysis, evidence, verdict), coverage)
+    summary = answer_summary(analysis, evidence, verdict, coverage)
     return answer_record(analysis, evidence, verdict, summary, coverage)
 
 

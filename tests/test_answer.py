@@ -60,6 +60,22 @@ def test_insufficient_names_nearest_evidence_and_open_questions_get_no_verdict()
     assert answer.decide_verdict(ev, kind="open").verdict is None
 
 
+def test_the_coverage_statement_leads_the_summary_and_is_not_repeated():
+    ev = _evidence([("NEUTRAL", 0.9, False), ("SUPPORT", 0.6, False)])
+    v = answer.decide_verdict(ev)
+    a = analyze_question(QUESTION)
+    indirect = {"level": "indirect", "statement": "The corpus does not cover X directly."}
+    text = answer.answer_summary(a, ev, v, indirect)
+    assert text.startswith("The corpus does not cover X directly. No included paper tests")
+    assert text.count("does not cover") == 1 and "[2]" in text
+    none = {"level": "none", "statement": "The corpus does not cover this question: ..."}
+    assert answer.answer_summary(a, ev.iloc[:0], v, none) == none["statement"]
+    covered = {"level": "covered", "statement": "5 papers passed screening."}
+    assert answer.answer_summary(a, ev, v, covered) == answer.answer_summary(a, ev, v)
+    record = answer.answer_record(a, ev, v, text, indirect)
+    assert record["coverage"]["level"] == "indirect"
+
+
 def test_summary_cites_the_papers_and_quotes_the_sentence():
     ev = _evidence([("SUPPORT", 0.8, True), ("CONTRADICT", 0.2, False)])
     ev.loc[0, "sentence"] = "Temporal modelling improves R@1 by 2.1 on MSR-VTT."

@@ -22,7 +22,7 @@ def _answer_tables(
     analysis = analyze_question(question)
     evidence = answer.compute_evidence(analysis, answer.paper_docs(included, sentences))
     verdict = answer.decide_verdict(evidence, analysis.kind)
-    summary = answer.with_coverage(answer.answer_summary(analysis, evidence, verdict), coverage)
+    summary = answer.answer_summary(analysis, evidence, verdict, coverage)
     return {
         "answer": answer.answer_record(analysis, evidence, verdict, summary, coverage),
         "evidence": evidence,
