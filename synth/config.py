@@ -157,7 +157,11 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
         seen: set = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                again = key in seen
+            except TypeError:  # an unhashable key: the base class says so
+                continue
+            if again:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {short_repr(key)}", key_node.start_mark
                 )
