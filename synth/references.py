@@ -67,7 +67,7 @@ def _bib_escape(text: object) -> str:
     control characters dropped, braces balanced (``_bib_braces``), special characters
     escaped."""
     s = " ".join(strip_controls(str(text)).split())
-    s = _bib_braces(s.replace("\\", r"\textbackslash "))
+    s = _bib_braces(s.replace("\\", "\x00")).replace("\x00", r"\textbackslash{}")
     s = re.sub(r"([%&#$_])", r"\\\1", s)
     return re.sub(r"[~^]", lambda m: _BIB_AFTER[m.group(0)], s)
 
