@@ -17,19 +17,24 @@ from typing import Any
 
 from synth.errors import InputError
 from synth.io import atomic_path, existing_kind, open_regular
+from synth.sources.records import iter_lines
 
 _BLANK = re.compile(r"\s")
+MAX_LINE_BYTES = 64 * 2**20  # one query, claim or abstract per line
 
 
 def read_jsonl(path: str | Path, what: str) -> Iterator[dict]:
     """The JSON objects of a UTF-8 JSON Lines file (a leading BOM allowed, blank lines
     skipped); a missing or special file, bytes that are not UTF-8, a line that is not JSON
-    or not an object is an ``InputError`` naming the file and line."""
+    or not an object, or longer than ``MAX_LINE_BYTES``, is an ``InputError`` naming the
+    file and line."""
     p = Path(path)
     if existing_kind(p) == "missing":
         raise InputError(f"{p}: {what} file not found (expected JSON Lines)")
     with open_regular(p) as handle:
-        for n, raw in enumerate(handle, 1):
+        for n, raw in iter_lines(handle, MAX_LINE_BYTES):
+            if raw is None:
+                raise InputError(f"{p}:{n}: line longer than {MAX_LINE_BYTES} bytes")
             try:
                 line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
             except UnicodeDecodeError as err:

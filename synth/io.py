@@ -33,7 +33,9 @@ _PATH_ERRORS = (errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EI
 
 
 def _path_error(target: Path, err: OSError) -> InputError | OSError:
-    if err.errno in _PATH_ERRORS or isinstance(err, FileExistsError):
+    if isinstance(err, FileExistsError):
+        return InputError(f"{target}: cannot write there (a parent path is not a folder)")
+    if err.errno in _PATH_ERRORS:
         return InputError(f"{target}: cannot write there ({err.strerror or err})")
     return err
 
