@@ -183,7 +183,7 @@ PARSERS: dict[str, tuple[str, str, list]] = {
                 help="fuse MiniLM similarity over the lexical top 200 (needs the 'dense' extra)",
             ),
             _opt("--cache-dir", type=Path, default=None, help=EMBEDDINGS),
-            _opt("--out", required=True, help="TREC run file to write"),
+            _opt("--out", required=True, help="TREC run file to write ('-': standard output)"),
         ],
     ),
     "extract": (

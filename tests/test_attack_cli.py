@@ -247,3 +247,30 @@ def test_rank_writes_exactly_top_lines_per_query(tmp_path, corpus_file):
     lines = done.stdout.splitlines()
     assert len(lines) == 2 and all(ln.split()[:2] == ["q1", "Q0"] for ln in lines)
     assert [ln.split()[3] for ln in lines] == ["1", "2"] and lines[0].endswith(" synth")
+
+
+def test_a_jsonl_line_over_the_cap_and_an_out_below_a_file_are_one_line(
+    tmp_path, corpus_file, monkeypatch, capsys
+):
+    from synth import batch_io
+    from synth.cli import main
+
+    monkeypatch.setattr(batch_io, "MAX_LINE_BYTES", 100)
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"_id": "q1", "text": "' + "video " * 40 + '"}\n')
+    out = tmp_path / "o.tsv"
+    assert (
+        main(["rank", "--corpus", str(corpus_file), "--queries", str(queries), "--out", str(out)])
+        == 2
+    )
+    assert capsys.readouterr().err == f"synth: error: {queries}:1: line longer than 100 bytes\n"
+    monkeypatch.setattr(batch_io, "MAX_LINE_BYTES", 10_000)
+    (tmp_path / "afile").write_text("")
+    below = tmp_path / "afile" / "o.tsv"
+    assert (
+        main(["rank", "--corpus", str(corpus_file), "--queries", str(queries), "--out", str(below)])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err == f"synth: error: {below}: cannot write there (a parent path is not a folder)\n"
+    assert not out.exists() and (tmp_path / "afile").read_text() == ""
