@@ -166,6 +166,7 @@ def _files(tmp_path: Path, corpus: Path) -> dict[str, Path]:
         "claim_no_id": jsonl("c2.jsonl", [{"claim": "Temporal modelling helps."}]),
         "abstract_str_sentences": jsonl("a1.jsonl", [{"id": "a", "sentences": "One. Two."}]),
         "abstracts": jsonl("a2.jsonl", [{"id": "a", "abstract": "We show X."}]),
+        "spaced_corpus": jsonl("sp.jsonl", [{"id": "a b", "title": "Temporal video retrieval"}]),
     }
 
 
@@ -214,6 +215,10 @@ CASES = {
     "tag-with-newline": (
         ["rank", "--corpus", "corpus", "--queries", "queries", "--tag", "run\nQ0"],
         "--tag: must be one word",
+    ),
+    "paper-id-with-space": (
+        ["rank", "--corpus", "spaced_corpus", "--queries", "queries"],
+        "sp.jsonl: paper id 'a b' has a space (TREC format)",
     ),
     "threshold-nan": (
         ["extract", "--in", "abstracts", "--threshold", "nan"],
