@@ -42,11 +42,14 @@ def _path_error(target: Path, err: OSError) -> InputError | OSError:
 
 def existing_kind(path: str | Path) -> str:
     """What is at ``path`` (symlinks followed): ``missing``, ``file``, ``directory``,
-    ``device`` (character or block), ``pipe``, ``socket`` or ``other``."""
+    ``device`` (character or block), ``pipe``, ``socket`` or ``other``; a path that cannot
+    be looked at (a symlink loop, a name too long) is an ``InputError``."""
     try:
         mode = os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
         return "missing"
+    except OSError as err:  # a symlink loop, a name too long, a folder we may not enter
+        raise InputError(f"{path}: cannot be used ({err.strerror or err})") from None
     kinds = (
         (stat.S_ISREG, "file"),
         (stat.S_ISDIR, "directory"),

@@ -378,3 +378,5 @@ def test_a_symlink_loop_and_a_symlinked_folder_do_not_trap_the_walk(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.split()[0]) == len(load_corpus(folder / "sub" / "p.jsonl").papers)
+    with pytest.raises(InputError, match="self.jsonl: cannot be used .*symbolic links"):
+        load_corpus(folder / "self.jsonl")  # the loop itself named as the corpus
