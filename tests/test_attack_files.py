@@ -164,6 +164,7 @@ def test_dev_zero_as_corpus_is_refused_fast(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_fifo_and_device_inside_a_corpus_folder_are_passed_over_by_loading_and_hashing(
     tmp_path,
 ):
@@ -363,6 +364,7 @@ def test_bom_csv_unclosed_bibtex_ris_without_er_nan_and_duplicates(tmp_path):
     assert reasons["open.bib"] == "malformed BibTeX entry"
 
 
+@pytest.mark.slow
 def test_a_symlink_loop_and_a_symlinked_folder_do_not_trap_the_walk(tmp_path):
     folder = tmp_path / "corpus"
     (folder / "sub").mkdir(parents=True)
