@@ -16,34 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from synth import batch_io
 from synth.errors import InputError, SearchError
-
-
-def _read_jsonl(path: str | Path, what: str) -> Iterator[dict]:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: {what} file not found (expected JSON Lines)")
-    with open(p, encoding="utf-8") as handle:
-        for n, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(f"{p}:{n}: not valid JSON ({err.msg})") from None
-            if not isinstance(record, dict):
-                raise InputError(f"{p}:{n}: expected a JSON object per line")
-            yield record
-
-
-def _write_lines(path: str | Path, lines: Iterable[str]) -> None:
-    from synth.io import atomic_path
-
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:
-        handle.writelines(line + "\n" for line in lines)
 
 
 def _logger(quiet: bool):
@@ -83,25 +60,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _paper_ids_without_spaces(papers, corpus: str) -> None:
+    bad = papers["paper_id"][papers["paper_id"].str.contains(r"\s", regex=True)]
+    if len(bad):
+        raise InputError(f"{corpus}: paper id {bad.iloc[0]!r} has a space (TREC format)")
+
+
 def cmd_rank(args: argparse.Namespace) -> int:
+    batch_io.check_out(args.out)
     from synth.dense import encoder_for
     from synth.screen import rank_queries
     from synth.sources.local import load_corpus
 
+    top, tag = batch_io.check_top(args.top), batch_io.check_tag(args.tag)
+    queries = batch_io.check_queries(batch_io.read_jsonl(args.queries, "queries"), args.queries)
     papers = load_corpus(args.corpus).papers
-    queries = [
-        (str(q.get("_id", q.get("id", ""))), str(q.get("text", q.get("query", ""))))
-        for q in _read_jsonl(args.queries, "queries")
-    ]
-    if not queries:
-        raise InputError(f'{args.queries}: no queries (expected lines of {{"_id", "text"}})')
+    _paper_ids_without_spaces(papers, args.corpus)
     encoder = encoder_for(args.dense, args.cache_dir, "--dense")
-    _write_lines(args.out, rank_queries(papers, queries, args.top, args.tag, encoder=encoder))
+    batch_io.write_lines(args.out, rank_queries(papers, queries, top, tag, encoder=encoder))
     return 0
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    records = list(_read_jsonl(args.input, "abstracts"))
+    batch_io.check_out(args.out)
+    threshold = batch_io.check_threshold(args.threshold)
+    records = batch_io.check_abstracts(batch_io.read_jsonl(args.input, "abstracts"), args.input)
     if args.tuples:
         from synth.tuples import abstract_tuples
 
@@ -109,32 +92,32 @@ def cmd_extract(args: argparse.Namespace) -> int:
     else:
         from synth.claims import label_abstracts
 
-        lines = (json.dumps(r) for r in label_abstracts(records, args.threshold))
-    _write_lines(args.out, lines)
+        lines = (json.dumps(r) for r in label_abstracts(records, threshold))
+    batch_io.write_lines(args.out, lines)
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    batch_io.check_out(args.out)
     from synth.sources.local import load_corpus
     from synth.verify import load_verifier, verify_corpus
 
+    claims = batch_io.check_claims(batch_io.read_jsonl(args.claims, "claims"), args.claims)
     papers = load_corpus(args.corpus).papers
-    claims = list(_read_jsonl(args.claims, "claims"))
     verifier = load_verifier(args.dense, args.cache_dir, "--dense")
-    _write_lines(args.out, (json.dumps(r) for r in verify_corpus(papers, claims, verifier)))
+    batch_io.write_lines(args.out, (json.dumps(r) for r in verify_corpus(papers, claims, verifier)))
     return 0
 
 
 def cmd_answer(args: argparse.Namespace) -> int:
+    batch_io.check_out(args.out)
     from synth.answer_batch import answer_questions
     from synth.sources.local import load_corpus
 
-    questions = list(_read_jsonl(args.questions, "questions"))
-    for n, q in enumerate(questions, 1):
-        if "id" not in q or not str(q.get("question", "")).strip():
-            raise InputError(f'{args.questions}: question {n} needs an "id" and a "question"')
+    questions = batch_io.read_jsonl(args.questions, "questions")
+    questions = batch_io.check_questions(questions, args.questions)
     papers = load_corpus(args.corpus).papers
-    _write_lines(
+    batch_io.write_lines(
         args.out, (json.dumps(a, ensure_ascii=False) for a in answer_questions(papers, questions))
     )
     return 0
@@ -200,7 +183,7 @@ PARSERS: dict[str, tuple[str, str, list]] = {
                 help="fuse MiniLM similarity over the lexical top 200 (needs the 'dense' extra)",
             ),
             _opt("--cache-dir", type=Path, default=None, help=EMBEDDINGS),
-            _opt("--out", required=True, help="TREC run file to write"),
+            _opt("--out", required=True, help="TREC run file to write ('-': standard output)"),
         ],
     ),
     "extract": (

@@ -8,7 +8,9 @@ checks that they agree), so an unknown key is a typo and is rejected, never igno
 
 from __future__ import annotations
 
+import math
 import os
+import reprlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,9 @@ from typing import Any
 import yaml
 
 from synth.errors import InputError
-from synth.io import write_json
+from synth.io import existing_kind, open_regular, write_json
 from synth.stages import STAGE, STAGE_NAMES, run_paths
-from synth.text import tokenize
+from synth.text import strip_controls, tokenize
 
 SEED_QUESTION = (
     "Can the spatiotemporal consistency prioritization in InternVideo2's training data be "
@@ -66,6 +68,51 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+# (lowest, highest) allowed per numeric key; None: unbounded. Floats must also be finite.
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "search.max_queries": (1, 100),
+    "search.max_results_per_query": (1, 2000),
+    "search.delay_seconds": (0, 600),
+    "screen.max_included": (1, None),
+    "screen.min_relative_score": (0, 1),
+    "screen.min_entity_match": (0, None),
+    "screen.title_weight": (0, 100),
+    "claims.threshold": (None, 1),  # below 0: the detector's tuned default
+    "claims.max_claims_per_paper": (1, None),
+    "verify.top_k": (1, None),
+    "answer.n_themes": (0, 50),
+    "review.target_papers": (1, None),
+    "report.max_claims_in_table": (1, None),
+}
+MAX_PARAMS_BYTES = 256 * 1024  # a params file is a few hundred bytes
+MAX_YAML_DEPTH = 10
+MAX_QUESTION_CHARS = 2000
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist = 2, 60, 60, 4
+
+
+def short_repr(value: Any) -> str:
+    """``repr`` cut to a few dozen characters (nested and shared values included), for
+    error messages about values nobody has bounded yet."""
+    return _SHORT.repr(value)
+
+
+def _check_range(block: str, key: str, value: Any, origin: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"{origin}: '{block}.{key}' must be a finite number, got {value}")
+    low, high = RANGES.get(f"{block}.{key}", (None, None))
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = f"at least {low}" if high is None else f"from {low} to {high}"
+        span = f"at most {high}" if low is None else span
+        raise InputError(f"{origin}: '{block}.{key}' must be {span}, got {value}")
+
+
+def _check_cache_dir(value: str, origin: str) -> None:
+    kind = existing_kind(Path(value).expanduser()) if value else "missing"
+    if kind not in ("missing", "directory"):
+        raise InputError(f"{origin}: 'shared.cache_dir' {value!r} is a {kind}, not a folder")
+
+
 def _type_ok(default: Any, value: Any) -> bool:
     if isinstance(default, bool):
         return isinstance(value, bool)
@@ -88,16 +135,72 @@ def validate_block(block: str, values: Mapping[str, Any], origin: str = "params"
     for key, value in values.items():
         if key not in merged:
             known = ", ".join(sorted(merged))
-            raise InputError(f"{origin}: unknown key '{block}.{key}' (known: {known})")
+            raise InputError(f"{origin}: unknown key '{block}.{str(key)[:60]}' (known: {known})")
         default = merged[key]
         if not _type_ok(default, value):
             expected = type(default).__name__
             raise InputError(
                 f"{origin}: '{block}.{key}' must be {expected}, "
-                f"got {type(value).__name__} {value!r}"
+                f"got {type(value).__name__} {short_repr(value)}"
             )
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            _check_range(block, key, value, origin)
         merged[key] = float(value) if isinstance(default, float) else value
+    if block == "shared":
+        _check_cache_dir(merged["cache_dir"], origin)
     return merged
+
+
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML loading where a key given twice in one mapping is an error."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                again = key in seen
+            except TypeError:  # an unhashable key: the base class says so
+                continue
+            if again:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {short_repr(key)}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _check_yaml_shape(text: str) -> None:
+    """Refuse aliases (``*name``: an alias bomb grows without bound when printed) and nesting
+    deeper than ``MAX_YAML_DEPTH``, from the event stream, before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.YAMLError("aliases (*name) are not allowed in a params file")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise yaml.YAMLError(f"nested deeper than {MAX_YAML_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def read_params_yaml(p: Path) -> Any:
+    """The YAML of a params file: a regular file of at most ``MAX_PARAMS_BYTES``, UTF-8,
+    without aliases, deep nesting or duplicate keys (``InputError`` naming it otherwise)."""
+    if existing_kind(p) == "missing":
+        raise InputError(f"{p}: params file not found (expected a YAML file)")
+    with open_regular(p) as handle:
+        data = handle.read(MAX_PARAMS_BYTES + 1)
+    if len(data) > MAX_PARAMS_BYTES:
+        raise InputError(f"{p}: params file larger than {MAX_PARAMS_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+        _check_yaml_shape(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise InputError(f"{p}: not valid YAML ({first[:200]})") from None
 
 
 def load_params(path: str | Path | None) -> dict[str, dict[str, Any]]:
@@ -107,13 +210,7 @@ def load_params(path: str | Path | None) -> dict[str, dict[str, Any]]:
     if path is not None:
         p = Path(path)
         origin = str(p)
-        if not p.is_file():
-            raise InputError(f"{p}: params file not found (expected a YAML file)")
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as err:
-            first = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise InputError(f"{p}: not valid YAML ({first})") from None
+        raw = read_params_yaml(p) or {}
         if not isinstance(raw, dict):
             raise InputError(f"{p}: expected a mapping of blocks (shared:, search:, ...)")
     params = {}
@@ -124,18 +221,24 @@ def load_params(path: str | Path | None) -> dict[str, dict[str, Any]]:
         params[block] = validate_block(block, values, origin)
     for block in raw:
         if block not in DEFAULTS:
-            validate_block(str(block), {}, origin)
+            validate_block(str(block)[:60], {}, origin)
     check_question(params["shared"]["question"], origin)
     return params
 
 
 def check_question(question: str, origin: str = "question") -> str:
-    """A question must carry at least one content word; return it stripped."""
-    q = " ".join(str(question).split())
+    """A question must carry at least one content word and be at most
+    ``MAX_QUESTION_CHARS`` long; return it stripped, control characters dropped."""
+    q = " ".join(strip_controls(str(question)).split())
     if not q:
         raise InputError(f"{origin}: the research question is empty")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"{origin}: the research question has {len(q)} characters "
+            f"(at most {MAX_QUESTION_CHARS})"
+        )
     if not tokenize(q):
-        raise InputError(f"{origin}: the research question {q!r} has only stop words")
+        raise InputError(f"{origin}: the research question {short_repr(q)} has only stop words")
     return q
 
 

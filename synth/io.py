@@ -4,15 +4,17 @@ reads and writes a stage's artifacts as the stage table (``synth.stages``) decla
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 
@@ -26,14 +28,59 @@ def _umask() -> int:
     return mask
 
 
+# errors that mean the path itself is wrong (bad input), not that the disk failed
+_PATH_ERRORS = (errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EROFS)
+
+
+def _path_error(target: Path, err: OSError) -> InputError | OSError:
+    if isinstance(err, FileExistsError):
+        return InputError(f"{target}: cannot write there (a parent path is not a folder)")
+    if err.errno in _PATH_ERRORS:
+        return InputError(f"{target}: cannot write there ({err.strerror or err})")
+    return err
+
+
+def existing_kind(path: str | Path) -> str:
+    """What is at ``path`` (symlinks followed): ``missing``, ``file``, ``directory``,
+    ``device`` (character or block), ``pipe``, ``socket`` or ``other``; a path that cannot
+    be looked at (a symlink loop, a name too long) is an ``InputError``."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    except OSError as err:  # a symlink loop, a name too long, a folder we may not enter
+        raise InputError(f"{path}: cannot be used ({err.strerror or err})") from None
+    kinds = (
+        (stat.S_ISREG, "file"),
+        (stat.S_ISDIR, "directory"),
+        (stat.S_ISCHR, "device"),
+        (stat.S_ISBLK, "device"),
+        (stat.S_ISFIFO, "pipe"),
+        (stat.S_ISSOCK, "socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "other")
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``.
+
+    Only a new path or a regular file is ever replaced (a symlink's target, not the link,
+    keeping its mode): a directory, device, pipe or socket is refused with ``InputError``,
+    as is a folder that cannot be written to, before anything is written.
+    """
+    target = Path(os.path.realpath(path))
+    kind = existing_kind(target)
+    if kind not in ("missing", "file"):
+        raise InputError(f"{path}: is a {kind}, not a regular file; will not replace it")
+    mode = stat.S_IMODE(target.stat().st_mode) if kind == "file" else 0o666 & ~_umask()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise _path_error(target, err) from None
     os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # what open() would give, not mkstemp's 0600
+    os.chmod(tmp, mode)  # the replaced file's mode, or what open() would give (not 0600)
     try:
         yield Path(tmp)
         os.replace(tmp, target)
@@ -141,18 +188,46 @@ class Artifacts:
         return [n for n in STAGE[self.stage].outputs if not (Path(self.run_dir) / n).is_file()]
 
 
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, or of every file below a folder (sorted by path)."""
+def open_regular(path: str | Path) -> BinaryIO:
+    """Open ``path`` for reading in binary, only if it is a regular file: a FIFO, device or
+    socket (which could block or never end), a directory or an unreadable file is an
+    ``InputError`` naming it. The check is made on the opened file, so it cannot race."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise InputError(f"{path}: cannot read file ({err.strerror or err})") from None
+    kind = "file" if stat.S_ISREG(os.fstat(fd).st_mode) else existing_kind(path)
+    if kind != "file":
+        os.close(fd)
+        raise InputError(f"{path}: is a {kind}, not a regular file (expected a file to read)")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def files_sha256(root: str | Path, files: list[Path]) -> str:
+    """SHA-256 over ``files`` below ``root``: each one's path relative to ``root``, then its
+    bytes, in the order given."""
     digest = hashlib.sha256()
-    p = Path(path)
-    files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
     for f in files:
-        if p.is_dir():
-            digest.update(str(f.relative_to(p)).encode())
-        with open(f, "rb") as handle:
+        digest.update(str(Path(f).relative_to(root)).encode())
+        with open_regular(f) as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a regular file's bytes, or of every regular file below a folder (sorted
+    by path, symlinked folders not followed); anything else is an ``InputError``."""
+    p = Path(path)
+    if not p.is_dir():
+        digest = hashlib.sha256()
+        with open_regular(p) as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+    found = (Path(d) / f for d, _, names in os.walk(p) for f in names)
+    return files_sha256(p, sorted(f for f in found if f.is_file()))
 
 
 def check_table(

@@ -10,7 +10,12 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from synth.text import strip_controls
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$^-])")
+# what autolinking renderers (mistune's url plugin in nbconvert, GFM's extended autolinks)
+# turn into a live link from bare text: a scheme's "://" and a leading "www."
+_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(://)|(?<![\w.])(www)(\.)", re.IGNORECASE)
 _LATEX_SYMBOLS = {
     r"\%": "%",
     r"\times": "×",
@@ -54,7 +59,7 @@ def plain_text(text: object) -> str:
     """What a reader should see of a sentence from a paper: LaTeX markup (``$5.2\\%$``,
     ``\\textbf{MAVIS}``, ``$\\times$``) and HTML entities (``&amp;``) turned into text, white
     space folded. The stored claim keeps its source text; this is for display only."""
-    s = html.unescape(" ".join(str(text if text is not None else "").split()))
+    s = html.unescape(" ".join(strip_controls(str(text if text is not None else "")).split()))
     for _ in range(3):  # nested wrappers: \textbf{\emph{x}}
         s = _LATEX_WRAPPER.sub(r"\1", s)
     s = _MATH.sub(lambda m: _SYMBOL.sub(lambda k: _LATEX_SYMBOLS[k.group(0)], m.group(1)), s)
@@ -66,12 +71,15 @@ def plain_text(text: object) -> str:
 def md_escape(text: object, limit: int | None = None) -> str:
     """Inline-safe Markdown for untrusted text: one line, HTML special characters as entities,
     Markdown and math control characters backslash-escaped. ``limit`` shortens at a word
-    boundary with an ellipsis (only for titles in narrow table cells, never for claims)."""
-    s = " ".join(str(text if text is not None else "").split())
+    boundary with an ellipsis (only for titles in narrow table cells, never for claims).
+    Control characters are dropped and bare URLs are kept from becoming links (``\\://``,
+    ``www\\.``): untrusted text never renders as a live link."""
+    s = " ".join(strip_controls(str(text if text is not None else "")).split())
     if limit and len(s) > limit:
         s = s[: s.rfind(" ", 0, limit) if " " in s[:limit] else limit].rstrip() + " …"
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return _AUTOLINK.sub(lambda m: "\\://" if m.group(1) else m.group(2) + "\\.", s)
 
 
 def md_text(text: object) -> str:

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from synth.markdown import md_escape, safe_url
+from synth.text import strip_controls
 
 
 def reference_key(row: pd.Series) -> str:
@@ -40,10 +41,35 @@ def references_md(included: pd.DataFrame) -> str:
     return "\n".join(lines) if lines else "_No paper was included._"
 
 
+_BIB_AFTER = {"~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _bib_braces(text: str) -> str:
+    """Braces that pair up become ``\\{`` and ``\\}``; a stray one becomes
+    ``\\textbraceleft{}`` or ``\\textbraceright{}``. BibTeX counts every brace, backslash
+    or not, so only this keeps a field's braces balanced whatever the text holds."""
+    opens: list[int] = []
+    paired: set[int] = set()
+    for i, ch in enumerate(text):
+        if ch == "{":
+            opens.append(i)
+        elif ch == "}" and opens:
+            paired.update((opens.pop(), i))
+    stray = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+    return "".join(
+        ("\\" + ch if i in paired else stray[ch]) if ch in stray else ch
+        for i, ch in enumerate(text)
+    )
+
+
 def _bib_escape(text: object) -> str:
-    s = " ".join(str(text).split())
-    s = s.replace("\\", r"\textbackslash ").replace("{", r"\{").replace("}", r"\}")
-    return re.sub(r"([%&#$_])", r"\\\1", s)
+    """Untrusted text as a BibTeX field value that LaTeX prints as the text itself:
+    control characters dropped, braces balanced (``_bib_braces``), special characters
+    escaped."""
+    s = " ".join(strip_controls(str(text)).split())
+    s = _bib_braces(s.replace("\\", "\x00")).replace("\x00", r"\textbackslash{}")
+    s = re.sub(r"([%&#$_])", r"\\\1", s)
+    return re.sub(r"[~^]", lambda m: _BIB_AFTER[m.group(0)], s)
 
 
 def to_bibtex(included: pd.DataFrame) -> str:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from synth.io import file_sha256
 from synth.question import YES_NO_AUX
 from synth.sources import arxiv as arxiv_source
 from synth.sources import local
@@ -347,7 +346,7 @@ def gather_candidates(
         )
         files, skipped = loaded.files, loaded.skipped
         duplicates, source = loaded.duplicates, f"local corpus {path.name}"
-        input_hash = file_sha256(path)
+        input_hash = local.corpus_sha256(path)
     else:
         candidates, log = arxiv_source.search_arxiv(
             queries, max_results_per_query, client, progress=progress

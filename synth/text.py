@@ -22,8 +22,16 @@ STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
     """.split()
 )
 
+# C0 controls but tab and line ends, DEL, C1 controls, bidirectional overrides and isolates
+CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _PART = re.compile(r"[a-z0-9]+")
 _COMPOUND = re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+)+")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (NUL, ESC, BEL, DEL, C1 controls, bidirectional
+    overrides); tabs and line ends are kept. Applied where untrusted text comes in."""
+    return CONTROL.sub("", text)
 
 
 @lru_cache(maxsize=1)

@@ -34,12 +34,15 @@ MD_LINK = "[x](javascript:alert(1))"
 LATEX = "$\\input{/etc/passwd}$"
 BAD_URL = 'https://example.org/"><script>alert(5)</script>'
 BAD_URL_2 = "https://example.org/<img src=x onerror=alert(9)>"
+AUTOLINK = "<https://evil.example/x>"
+CONTROLS = "\x00\x07\x1b\x7f\u202e"
+CONTROL_RE = "[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def _question(marker: Path) -> str:
     return (
         'Does "temporal" modelling\\ improve text-video retrieval on MSR-VTT and DiDeMo '
-        f"{SCRIPT} {MD_LINK}?\n\"); import os; os.system('touch {marker}'); (\""
+        f"{SCRIPT} {MD_LINK}{CONTROLS}?\n\"); import os; os.system('touch {marker}'); (\""
     )
 
 
@@ -47,8 +50,8 @@ def _hostile_records() -> list[dict]:
     records = copy.deepcopy(ON_TOPIC + OFF_TOPIC)
     by_id = {r["id"]: r for r in records}
     r = by_id["2501.00001v2"]
-    r["title"] = f"Temporal Token Merging {SCRIPT} for Text-Video Retrieval"
-    r["authors"] = [f"Ada {IMG}", "Alan **Turing** | x"]
+    r["title"] = f"Temporal Token Merging {SCRIPT} for Text-Video Retrieval {AUTOLINK}"
+    r["authors"] = [f"Ada {IMG}", "Alan **Turing** | x", f"Grace{CONTROLS} Hopper"]
     r["summary"] = r["summary"].replace("TempMerge\nachieves", f"TempMerge {SCRIPT}\nachieves")
     r["summary"] += f" Code: {MD_LINK}."
     r = by_id["2502.00002"]
@@ -219,7 +222,8 @@ def test_hostile_run_succeeds_and_nothing_executed(hostile):
 
 def test_parameters_reach_the_notebooks_as_data(hostile):
     out = hostile["out"]
-    expected = " ".join(hostile["question"].split())  # the CLI collapses whitespace
+    # the CLI collapses whitespace and drops control characters
+    expected = " ".join(re.sub(CONTROL_RE, "", hostile["question"]).split())
     for name in ("10_search", "30_claims", "60_report"):
         nb = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
         cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
@@ -258,3 +262,17 @@ def test_hostile_strings_survive_into_the_tables_unchanged(hostile):
     assert SCRIPT in papers.loc["2501.00001", "title"]
     assert IMG in papers.loc["2501.00001", "authors"]
     assert LATEX in papers.loc["2502.00002", "title"]
+
+
+def test_hostile_urls_are_no_links_and_no_control_characters_anywhere(hostile):
+    """Issue 20, 18: ``<https://evil.example/x>`` in a title is shown, never linked; the
+    control characters of the question and of an author reach no output."""
+    out = hostile["out"]
+    html, md = (out / "report.html").read_text(), (out / "report.md").read_text()
+    bib = (out / "references.bib").read_text()
+    assert "&lt;https://evil.example/x&gt;" in html
+    assert not re.search(r"href\s*=\s*[\"']?https?://evil", html)
+    assert "&lt;https\\://evil.example/x&gt;" in md
+    for text in (html, md, bib):
+        assert not re.search(CONTROL_RE, text)
+    assert "Grace Hopper" in bib

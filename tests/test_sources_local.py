@@ -398,14 +398,14 @@ def test_unreadable_file(tmp_path):
 def test_permission_error_becomes_input_error(tmp_path, monkeypatch):
     target = tmp_path / "locked.jsonl"
     target.write_text('{"id": "s", "title": "S"}\n')
-    real_open = Path.open
+    real_open = os.open
 
-    def fake_open(self, *args, **kwargs):
-        if self == target:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def fake_open(path, *args, **kwargs):  # what open(2) says to a user without the right
+        if Path(path) == target:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_open)
     with pytest.raises(InputError, match=r"locked\.jsonl: cannot read file \(Permission denied\)"):
         load_corpus(target)
 

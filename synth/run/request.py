@@ -14,7 +14,7 @@ from typing import Any
 from synth.config import check_question, load_params
 from synth.errors import InputError
 from synth.io import file_sha256
-from synth.sources.local import SAMPLE, resolve_corpus
+from synth.sources.local import SAMPLE, check_corpus, corpus_sha256, resolve_corpus
 
 PACKAGES = (
     "synth",
@@ -68,7 +68,7 @@ def make_request(
                 f"{corpus_path}: corpus not found (expected a file or folder of "
                 "JSONL, CSV, BibTeX, RIS or PDF records)"
             )
-        params["search"]["corpus"] = str(p.resolve())
+        params["search"]["corpus"] = str(check_corpus(p).resolve())
     return RunRequest(
         params["shared"]["question"],
         params,
@@ -94,5 +94,5 @@ def input_hashes(request: RunRequest) -> dict[str, str]:
     if request.params_file:
         hashes["params"] = file_sha256(request.params_file)
     if request.corpus:
-        hashes["corpus"] = file_sha256(request.corpus)
+        hashes["corpus"] = corpus_sha256(request.corpus)
     return hashes

@@ -25,6 +25,8 @@ sentences       object      pre-split abstract sentences (list[str]) or None
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 PAPER_DTYPES: dict[str, str] = {
@@ -47,13 +49,24 @@ _STR_COLUMNS = [col for col, dtype in PAPER_DTYPES.items() if dtype == "str"]
 _INT_COLUMNS = [col for col, dtype in PAPER_DTYPES.items() if dtype == "Int64"]
 
 
+def _bounded_int(value: object) -> int | None:
+    """A whole number that fits the table (|n| < 2**53), else None: never an overflow."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(number) or abs(number) >= 2**53 or number != int(number):
+        return None
+    return int(number)
+
+
 def make_papers(rows: list[dict]) -> pd.DataFrame:
     """Build a papers table from dicts; missing keys get empty values, dtypes are fixed."""
     frame = pd.DataFrame(rows, columns=PAPER_COLUMNS)
     for col in _STR_COLUMNS:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)
     for col in _INT_COLUMNS:
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
+        frame[col] = pd.array([_bounded_int(v) for v in frame[col]], dtype="Int64")
     frame["sentences"] = frame["sentences"].astype(object).where(frame["sentences"].notna(), None)
     return frame
 

@@ -30,7 +30,7 @@ from synth.sources.fetch import (
     make_session,
     unreachable_reason,
 )
-from synth.sources.records import parse_arxiv_id
+from synth.sources.records import MAX_VERSION, parse_arxiv_id
 
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 ENV_API_URL = "SYNTH_ARXIV_API_URL"
@@ -198,6 +198,7 @@ def result_to_row(result: arxiv.Result, query: str) -> dict[str, Any]:
     short_id = result.get_short_id()
     parsed = parse_arxiv_id(short_id)
     paper_id, version = parsed if parsed else (short_id, None)
+    version = version if version is not None and version <= MAX_VERSION else None
     categories = (
         [result.primary_category, *result.categories]
         if result.primary_category

@@ -7,25 +7,35 @@ given as a list of sentences keeps that list in ``sentences``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
-from synth.errors import InputError
+from synth.io import open_regular
 from synth.sources import records
 from synth.sources.records import Context, Item
 
 
 def read_jsonl(ctx: Context) -> Iterator[Item]:
-    """JSON Lines, streamed line by line; record ref = line number."""
-    try:
-        handle = ctx.path.open("rb")
-    except OSError as err:
-        raise InputError(f"{ctx.path}: cannot read file ({err.strerror or err})") from err
-    with handle:
-        for number, raw in enumerate(handle, start=1):
+    """JSON Lines, streamed line by line (``\\n``, ``\\r\\n`` or a lone ``\\r`` ends a
+    line); record ref = line number. A line too long for any record is skipped unread."""
+    limit = 4 * _line_limit(ctx)  # bytes: a character takes up to 4
+    with open_regular(ctx.path) as handle:
+        for number, raw in records.iter_lines(handle, limit):
+            if raw is None:
+                yield str(number), _too_long(ctx)
+                continue
             line = records.decode(raw).strip()
             if line:
                 yield _json_record(ctx, str(number), line)
+
+
+def _line_limit(ctx: Context) -> int:
+    return 20 * ctx.max_chars + 10_000
+
+
+def _too_long(ctx: Context) -> tuple[str, str]:
+    return "field too long", f"line longer than {20 * ctx.max_chars} characters"
 
 
 def read_json_array(ctx: Context) -> Iterator[Item]:
@@ -37,7 +47,7 @@ def read_json_array(ctx: Context) -> Iterator[Item]:
     except (ValueError, RecursionError):
         yield from (
             _json_record(ctx, str(i), line.strip())
-            for i, line in enumerate(text.splitlines(), start=1)
+            for i, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1)
             if line.strip()
         )
         return
@@ -47,8 +57,8 @@ def read_json_array(ctx: Context) -> Iterator[Item]:
 
 
 def _json_record(ctx: Context, ref: str, line: str) -> Item:
-    if len(line) > 20 * ctx.max_chars + 10_000:
-        return ref, ("field too long", f"line longer than {20 * ctx.max_chars} characters")
+    if len(line) > _line_limit(ctx):
+        return ref, _too_long(ctx)
     try:
         value = json.loads(line)
     except (ValueError, RecursionError) as err:

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from synth.errors import InputError
+from synth.io import existing_kind, file_sha256, files_sha256
 from synth.sources import PAPER_COLUMNS, dedupe_papers, make_papers
 from synth.sources.bibtex import read_bibtex
 from synth.sources.jsonl import read_json_array, read_jsonl
@@ -34,6 +35,9 @@ __all__ = [
     "SAMPLE",
     "SKIP_COLUMNS",
     "LoadResult",
+    "check_corpus",
+    "corpus_sha256",
+    "is_run_folder",
     "load_corpus",
     "parse_arxiv_id",
     "resolve_corpus",
@@ -49,6 +53,9 @@ FORMATS: dict[str, str] = {
     ".pdf": "pdf",
 }
 FILE_COLUMNS = ["file", "format", "records", "loaded", "skipped"]
+# formats read whole into memory (JSON Lines streams), and the size they may have
+WHOLE_FILE_FORMATS = frozenset({"json", "csv", "tsv", "bibtex", "ris", "pdf"})
+MAX_FILE_BYTES = 512 * 2**20
 SKIP_COLUMNS = ["file", "record", "reason", "detail"]
 
 # Reader per detected format (``_detect_format`` refines ``FORMATS``: json, tsv).
@@ -89,12 +96,15 @@ class LoadResult:
     duplicates: int
 
 
-def load_corpus(path: str | Path, max_field_chars: int = 200_000) -> LoadResult:
+def load_corpus(
+    path: str | Path, max_field_chars: int = 200_000, max_file_bytes: int = MAX_FILE_BYTES
+) -> LoadResult:
     """Load every supported file under ``path`` into a papers table (see ``LoadResult``).
 
     Raises ``InputError`` (one line) when the path is missing, unreadable or unsupported,
     when a directory holds no supported file, or when no record at all could be loaded.
-    ``path`` may be ``sample`` (``resolve_corpus``).
+    ``path`` may be ``sample`` (``resolve_corpus``). A file read whole (all formats but JSON
+    Lines) above ``max_file_bytes`` is one skip ("file too large").
     """
     root = resolve_corpus(path)
     files = _list_files(root)
@@ -109,7 +119,7 @@ def load_corpus(path: str | Path, max_field_chars: int = 200_000) -> LoadResult:
             continue
         ctx = Context(file, name, max_field_chars)
         loaded = skipped = 0
-        for ref, item in _READERS[fmt](ctx):
+        for ref, item in _read_file(ctx, fmt, max_file_bytes):
             if isinstance(item, dict):
                 rows.append(item)
                 loaded += 1
@@ -140,32 +150,79 @@ def load_corpus(path: str | Path, max_field_chars: int = 200_000) -> LoadResult:
     )
 
 
+def _read_file(ctx: Context, fmt: str, max_bytes: int) -> Iterator[Item]:
+    size = ctx.path.stat().st_size
+    if fmt in WHOLE_FILE_FORMATS and size > max_bytes:
+        yield (
+            "file",
+            ("file too large", f"{size} bytes; {fmt} files are read whole, at most {max_bytes}"),
+        )
+        return
+    yield from _READERS[fmt](ctx)
+
+
+def is_run_folder(folder: Path) -> bool:
+    """A synth run folder (it holds ``run.json``, or the ``notebooks/`` folder a run makes
+    first): its tables and BibTeX are results, never corpus records."""
+    return (folder / "run.json").is_file() or (
+        (folder / "notebooks").is_dir() and (folder / "params").is_dir()
+    )
+
+
 def _list_files(root: Path) -> list[Path]:
-    """The files to read: ``root`` itself, or every non-hidden file below it, sorted."""
-    if not root.exists():
+    """The files to read: ``root`` itself, or every non-hidden regular file below it, sorted;
+    symlinked folders are not followed and run folders (``is_run_folder``) are left out.
+    Anything but a regular file or folder, and an unreadable file, is an ``InputError``."""
+    kind = existing_kind(root)
+    if kind == "missing":
         raise InputError(f"{root}: path does not exist (expected a corpus file or directory)")
-    if root.is_file():
+    if kind == "file":
         if root.suffix.lower() not in FORMATS:
             raise InputError(
                 f"{root}: unsupported file type {root.suffix or '(none)'!r} "
                 f"(expected one of {', '.join(sorted(FORMATS))})"
             )
-        return [root]
-    if not root.is_dir():
-        raise InputError(f"{root}: not a regular file or directory (expected a corpus)")
+        return [_readable(root)]
+    if kind != "directory":
+        raise InputError(
+            f"{root}: is a {kind}, not a regular file or directory (expected a corpus)"
+        )
     if not os.access(root, os.R_OK | os.X_OK):
         raise InputError(f"{root}: cannot read directory (permission denied)")
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames[:] = [
+            d for d in dirnames if not d.startswith(".") and not is_run_folder(Path(dirpath) / d)
+        ]
         paths = (Path(dirpath) / f for f in filenames if not f.startswith("."))
-        found.extend(p for p in paths if p.is_file())  # regular files only (no FIFOs)
+        found.extend(_readable(p) for p in paths if p.is_file())  # regular files only
     found.sort(key=lambda p: p.relative_to(root).as_posix())
     if not any(p.suffix.lower() in FORMATS for p in found):
         raise InputError(
             f"{root}: directory holds no supported files (expected {', '.join(sorted(FORMATS))})"
         )
     return found
+
+
+def _readable(file: Path) -> Path:
+    if not os.access(file, os.R_OK):
+        raise InputError(f"{file}: cannot read file (permission denied)")
+    return file
+
+
+def check_corpus(path: str | Path) -> Path:
+    """The corpus path resolved (``resolve_corpus``), once its files are known to be regular
+    and readable (``InputError`` otherwise); nothing is read yet."""
+    root = resolve_corpus(path)
+    _list_files(root)
+    return root
+
+
+def corpus_sha256(path: str | Path) -> str:
+    """SHA-256 of exactly the files ``load_corpus`` reads (each one's path, then bytes)."""
+    root = resolve_corpus(path)
+    files = _list_files(root)
+    return file_sha256(root) if files == [root] else files_sha256(root, files)
 
 
 def _detect_format(file: Path) -> str:

@@ -8,12 +8,14 @@ and ids. A reader yields items: (record ref, row dict) or (record ref, (reason, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from synth.errors import InputError
+from synth.io import open_regular
+from synth.text import strip_controls
 
 # Field aliases for JSON records and CSV headers (lower-cased), first match wins.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -32,6 +34,8 @@ _NEW_ID = re.compile(r"^(\d{4}\.\d{4,5})(?:v(\d+))?$")
 _OLD_ID = re.compile(r"^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?$")
 _ID_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_EOL = re.compile(rb"\r\n|\r|\n")
+MAX_VERSION = 10_000  # arXiv versions are small; anything above is a broken record
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2\d\d\d)(?!\d)")
 
 
@@ -51,7 +55,7 @@ Item = tuple[str, "dict[str, Any] | tuple[str, str]"]
 def read_bytes(file: Path, size: int = -1) -> bytes:
     """The file's bytes (the first ``size`` only when given); OSError → InputError."""
     try:
-        with file.open("rb") as fh:
+        with open_regular(file) as fh:
             return fh.read(size)
     except OSError as err:
         raise InputError(f"{file}: cannot read file ({err.strerror or err})") from err
@@ -67,14 +71,37 @@ def decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+def iter_lines(
+    handle: BinaryIO, limit: int, chunk: int = 1 << 20
+) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) per line of a binary file whose lines end in ``\\n``, ``\\r\\n``
+    or a lone ``\\r``; a line longer than ``limit`` bytes comes as (number, None) and is never
+    held in memory whole (a 2 GB line costs ``limit`` bytes)."""
+    number, parts, size, cr_pending = 1, [], 0, False
+    while block := handle.read(chunk):
+        if cr_pending and block.startswith(b"\n"):
+            block = block[1:]  # the \n of a \r\n split between two reads
+        cr_pending, start = False, 0
+        for match in _EOL.finditer(block):
+            piece = block[start : match.start()]
+            yield number, None if size + len(piece) > limit else b"".join([*parts, piece])
+            number, parts, size, start = number + 1, [], 0, match.end()
+            cr_pending = match.group() == b"\r" and match.end() == len(block)
+        rest = block[start:]
+        size += len(rest)
+        parts = [] if size > limit else [*parts, rest]
+    if size:
+        yield number, None if size > limit else b"".join(parts)
+
+
 def read_text(file: Path) -> str:
     """The whole file as text (see ``read_bytes`` and ``decode``)."""
     return decode(read_bytes(file))
 
 
 def clean(text: str) -> str:
-    """Collapse whitespace and hard line wraps into single spaces."""
-    return " ".join(text.split())
+    """Collapse whitespace and hard line wraps into single spaces; drop control characters."""
+    return " ".join(strip_controls(text).split())
 
 
 def as_text(value: Any) -> str:
@@ -160,7 +187,7 @@ def normalize_row(
         "categories": _categories(fields.get("categories")),
         "source": source,
         "source_file": ctx.name,
-        "full_text": as_text(fields.get("full_text")),
+        "full_text": strip_controls(as_text(fields.get("full_text"))),
         "sentences": sentences,
     }
     if not row["title"] and not row["abstract"]:
@@ -173,6 +200,8 @@ def normalize_row(
     row["paper_id"] = arxiv[0] if arxiv else (raw_id or f"{ctx.name}:{ref}")
     version = arxiv[1] if arxiv else None
     row["version"] = version if version is not None else _int(fields.get("version"))
+    if row["version"] is not None and not 0 <= row["version"] <= MAX_VERSION:
+        return "bad version", f"version {str(row['version'])[:40]} is not 0 to {MAX_VERSION}"
     published = _DATE.search(as_text(fields.get("published")))
     row["published"] = published.group(0) if published else ""
     year = _YEAR.search(as_text(fields.get("year")) or row["published"])
