@@ -75,7 +75,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "search.delay_seconds": (0, 600),
     "screen.max_included": (1, None),
     "screen.min_relative_score": (0, 1),
-    "screen.min_entity_match": (0, None),
+    "screen.topic_cutoff": (0, 1),
     "screen.title_weight": (0, 100),
     "claims.threshold": (None, 1),  # below 0: the detector's tuned default
     "claims.max_claims_per_paper": (1, None),
