@@ -42,13 +42,15 @@ DOMINANCE = 2.0  # a verdict needs this many times the weight of the opposing si
 def paper_docs(papers: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
     """One row per paper of ``papers`` (``paper_id, title``) with its sentences from
     ``sentences`` (``paper_id, sentence_index, text``): ``paper_id, title, text, sentences,
-    positions`` (``text``: title and sentences, for matching)."""
+    positions`` (``text``: title and sentences, for matching), and the screen stage's
+    ``title_similarity`` when ``papers`` has it."""
     s = sentences.sort_values(["paper_id", "sentence_index"], kind="stable")
     grouped = s.groupby("paper_id", sort=False)
     by_paper = pd.DataFrame(
         {"sentences": grouped["text"].agg(list), "positions": grouped["sentence_index"].agg(list)}
     )
-    docs = papers[["paper_id", "title"]].join(by_paper, on="paper_id")
+    keep = [c for c in ("paper_id", "title", "title_similarity") if c in papers]
+    docs = papers[keep].join(by_paper, on="paper_id")
     empty = docs["sentences"].isna()
     docs.loc[empty, "sentences"] = pd.Series([[]] * int(empty.sum()), index=docs.index[empty])
     docs.loc[empty, "positions"] = pd.Series([[]] * int(empty.sum()), index=docs.index[empty])
@@ -84,14 +86,22 @@ def facet_match(value: str, tokens: set[str], whole: bool) -> bool:
     return bool(wanted) and len(wanted & tokens) >= max(1.0, 2 / 3 * len(wanted))
 
 
+# A title this close to the question (MiniLM cosine, from the screen stage) reads as a direct
+# test of it whatever words it uses: chosen on the tune half of the answer dev set
+# (benchmarks/README.md, issue 15), where paraphrased questions left key papers "indirect".
+DIRECT_SIMILARITY = 0.55
+
+
 def match_facets(analysis: QuestionAnalysis, docs: pd.DataFrame) -> pd.DataFrame:
     """Which of the question's facets each paper matches, and whether it is direct evidence:
     it names the subject and the dataset (or, when the question names no dataset, the
-    outcome). Returns ``paper_id``, one boolean column per facet, ``facets`` (matched names,
-    '; '-joined) and ``direct``."""
+    outcome), or its title's similarity to the question (``docs["title_similarity"]``, when
+    given) reaches ``DIRECT_SIMILARITY``. Returns ``paper_id``, one boolean column per facet,
+    ``facets`` (matched names, '; '-joined) and ``direct``."""
     facets = analysis.facets()
     rows = []
-    for paper_id, text in zip(docs["paper_id"], docs["text"], strict=True):
+    similar = docs.get("title_similarity", pd.Series(np.nan, index=docs.index)).fillna(0.0)
+    for paper_id, text, sim in zip(docs["paper_id"], docs["text"], similar, strict=True):
         tokens = set(tokenize(str(text)))
         hit = {f: facet_match(facets[f], tokens, f in ("dataset", "metric")) for f in FACETS}
         second = hit["dataset"] if facets["dataset"] else hit["outcome"]
@@ -100,7 +110,7 @@ def match_facets(analysis: QuestionAnalysis, docs: pd.DataFrame) -> pd.DataFrame
                 "paper_id": paper_id,
                 **hit,
                 "facets": "; ".join(f for f in FACETS if hit[f]),
-                "direct": bool(hit["subject"] and second),
+                "direct": bool(hit["subject"] and second) or sim >= DIRECT_SIMILARITY,
             }
         )
     return pd.DataFrame(rows, columns=["paper_id", *FACETS, "facets", "direct"])

@@ -87,6 +87,10 @@ class Encoder:
     _session: object = field(default=None, repr=False)
     _tokenizer: object = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.cache_dir is not None:
+            self.cache_dir = Path(self.cache_dir)
+
     def _load(self) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer

@@ -89,6 +89,24 @@ def test_summary_cites_the_papers_and_quotes_the_sentence():
     assert {e["stance"] for e in record["evidence"]} == {"SUPPORT", "CONTRADICT"}
 
 
+def test_a_title_close_to_the_question_is_direct_evidence_whatever_its_words():
+    docs = pd.DataFrame(
+        {
+            "paper_id": ["near", "far"],
+            "title": ["Frame order helps clip search", "Frame order helps clip search"],
+            "sentences": [["Frame order helps clip search."]] * 2,
+            "positions": [[0]] * 2,
+            "title_similarity": [answer.DIRECT_SIMILARITY, answer.DIRECT_SIMILARITY - 0.01],
+        }
+    )
+    docs["text"] = docs["title"]
+    facets = answer.match_facets(analyze_question(QUESTION), docs).set_index("paper_id")
+    assert not facets.loc["near", "subject"]  # no word of the subject ...
+    assert facets.loc["near", "direct"] and not facets.loc["far", "direct"]  # ... yet direct
+    without = answer.match_facets(analyze_question(QUESTION), docs.drop(columns="title_similarity"))
+    assert not without["direct"].any()
+
+
 def test_evidence_on_the_tiny_corpus_finds_the_direct_papers():
     papers = pd.DataFrame(ON_TOPIC).rename(columns={"id": "paper_id", "summary": "abstract"})
     papers["paper_id"] = papers["paper_id"].str.replace(r"v\d+$", "", regex=True)
