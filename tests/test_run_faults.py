@@ -132,7 +132,7 @@ def test_killed_kernel_fails_the_stage_at_once_with_one_line(tmp_path):
     assert code == 1 and seconds < 20, (code, seconds, line)
     stage = line.split()[2]
     assert line.startswith("synth: stage ") and " failed (" in line
-    assert "DeadKernelError: Kernel died" in line or "RuntimeError: the kernel died" in line
+    assert "DeadKernelError: Kernel died" in line or "RuntimeError: the kernel " in line
     record = _manifest(out)["stages"][stage]
     assert record["status"] == "failed" and "died" in record["error"]
     assert stage in ("claims", "verify", "answer", "review", "report")
@@ -186,7 +186,10 @@ def test_headers_trickling_in_are_cut_at_the_request_deadline(tmp_path):
 
 
 @pytest.mark.slow
-def test_sigterm_during_a_trickling_search_ends_the_run_within_seconds(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_during_a_trickling_search_ends_the_run_within_seconds(tmp_path, sig):
+    """SIGHUP (the terminal closed) is handled as SIGTERM: was the default, death with the
+    stage left ``running``."""
     out = tmp_path / "run"
     with _trickling_server(gap=1.0) as url:
         env = {**_env(), "SYNTH_ARXIV_API_URL": url}
@@ -196,15 +199,39 @@ def test_sigterm_during_a_trickling_search_ends_the_run_within_seconds(tmp_path)
             time.sleep(3)  # the kernel is waiting on the server by now
             kernels = _kernels(proc.pid)
             assert proc.poll() is None
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(sig)
             sent = time.monotonic()
             code = proc.wait(timeout=120)  # was: 60-90 s, stuck in the kernel's shutdown
             seconds = time.monotonic() - sent
     assert code == 130 and seconds < 10, (code, seconds)
     assert _one_line((tmp_path / "err.log").read_text()).startswith("synth: interrupted")
     record = _manifest(out)["stages"]["search"]
-    assert record["status"] == "interrupted" and "SIGTERM" in record["error"]
+    assert record["status"] == "interrupted" and sig.name in record["error"]
     assert _no_kernel_left(kernels)
+
+
+@pytest.mark.slow
+def test_kernel_that_exits_at_startup_fails_the_first_stage_with_one_line(tmp_path):
+    """A python3 kernel spec whose kernel exits at once (a broken environment)."""
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [PYTHON, "-c", "raise SystemExit(3)", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "language": "python"}))
+    corpus = write_corpus(tmp_path / "corpus.jsonl")
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [*_command(corpus, out), "--quiet"],
+        env={**_env(), "JUPYTER_PATH": str(tmp_path / "jupyter")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    line = _one_line(done.stderr)  # was: a RuntimeError traceback
+    assert done.returncode == 1 and line == (
+        "synth: stage search failed (RuntimeError: the kernel is not running "
+        "(it died or did not start))"
+    )
+    assert _manifest(out)["stages"]["search"]["status"] == "failed"
 
 
 # ------------------------------------------------ 10 and 15: a lock; braces in --out

@@ -140,9 +140,9 @@ def execute_stage(
             f"the executed notebook is {target}"
         ) from None
     except Exception as err:  # noqa: BLE001 - a dead kernel etc.: still say where to look
+        where = f"; the executed notebook is {target}" if target.is_file() else ""
         raise StageError(
-            f"stage {stage} failed ({type(err).__name__}: {_one_line(err)}); "
-            f"the executed notebook is {target}"
+            f"stage {stage} failed ({type(err).__name__}: {_one_line(err)}){where}"
         ) from None
     return target
 
@@ -167,6 +167,7 @@ def shared_kernel(cwd: Path, kernel_name: str = "python3") -> Iterator[Any]:
         run_sync(km.shutdown_kernel)(now=True)
 
 
+DEAD = "the kernel is not running (it died or did not start)"
 RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
 
 
@@ -180,7 +181,7 @@ def reset_kernel(km: Any, timeout: float = 60) -> None:
 
 async def _reset(km: Any, timeout: float) -> None:
     if not await km.is_alive():
-        raise RuntimeError("the kernel died")
+        raise RuntimeError(DEAD)
     kc = km.client()
     kc.start_channels()
     try:
@@ -202,5 +203,5 @@ async def while_alive(km: Any, awaitable: Any, every: float = 0.5) -> Any:
         await asyncio.wait({task}, timeout=every)
         if not task.done() and not await km.is_alive():
             task.cancel()
-            raise RuntimeError("the kernel died")
+            raise RuntimeError(DEAD)
     return task.result()

@@ -57,15 +57,18 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM and SIGHUP (a closed terminal) raise ``KeyboardInterrupt`` (in the main
     thread), so a stopped run is recorded as interrupted, its kernel is shut down and the
-    same command resumes it. A signal ignored when the run started (``nohup``) stays so."""
-
-    def on_signal(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
+    same command resumes it. Once: a repeated signal does not break off that cleanup (a
+    second or so). A signal ignored when the run started (``nohup``) stays so."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     watched = [sig for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN]
+
+    def on_signal(signum: int, frame: Any) -> None:
+        for sig in watched:
+            signal.signal(sig, signal.SIG_IGN)
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
     previous = {sig: signal.signal(sig, on_signal) for sig in watched}
     try:
         yield
