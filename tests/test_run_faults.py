@@ -10,6 +10,7 @@ its kernel can always be cleaned up; every wait is bounded.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -186,7 +187,7 @@ def test_headers_trickling_in_are_cut_at_the_request_deadline(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_sigterm_during_a_trickling_search_ends_the_run_within_seconds(tmp_path, sig):
     """SIGHUP (the terminal closed) is handled as SIGTERM: was the default, death with the
     stage left ``running``."""
@@ -292,6 +293,15 @@ def test_lock_is_exclusive_and_released(tmp_path):
                 pass
     with lock_run(tmp_path):  # released on exit
         pass
+
+
+def test_lock_that_cannot_be_opened_is_one_line(tmp_path):
+    (tmp_path / "run.lock").mkdir()
+    with pytest.raises(
+        InputError, match=r"run.lock: cannot open the run's lock \(Is a directory\)"
+    ):
+        with lock_run(tmp_path):
+            pass  # was: exit 1 with an IsADirectoryError
 
 
 def test_braces_in_the_api_url_are_part_of_the_url(tmp_path):
@@ -424,6 +434,34 @@ def test_mistyped_manifest_exits_2_from_the_command(tmp_path, capsys):
     code = main(["run", "--params", SMOKE, "--corpus", str(corpus), "--out", str(run_dir)])
     line = _one_line(capsys.readouterr().err)  # was: an AttributeError traceback
     assert code == 2 and line.startswith("synth: error: ") and "not a run manifest" in line
+
+
+def test_out_that_loops_or_is_too_long_is_refused_with_one_line(tmp_path):
+    request = make_request(None, SMOKE, write_corpus(tmp_path / "corpus.jsonl"))
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(InputError, match="loop: not a usable --out path .*loop"):
+        open_run(request, tmp_path / "loop", tmp_path)  # was: a RuntimeError traceback
+    with pytest.raises(InputError, match=r"not a usable --out path \(File name too long\)"):
+        open_run(request, tmp_path / ("x" * 300), tmp_path)  # was: exit 1, an OSError
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "loop"]
+
+
+def test_manifest_that_cannot_be_written_leaves_no_folder(tmp_path, monkeypatch):
+    """A folder with notebooks/ but no run.json would block its --out for good (issue 20: 14)."""
+    import synth.run.folder as folder
+
+    request = make_request(None, SMOKE, write_corpus(tmp_path / "corpus.jsonl"))
+
+    def full_disk(path, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(folder, "write_json", full_disk)
+    (tmp_path / "given").mkdir()
+    for out in (tmp_path / "new", tmp_path / "given"):
+        with contextlib.ExitStack() as stack, pytest.raises(OSError, match="No space left"):
+            open_run(request, out, tmp_path, stack)
+    assert not (tmp_path / "new").exists()
+    assert list((tmp_path / "given").iterdir()) == []  # the empty folder given stays, empty
 
 
 # ------------------------------------------------------- 14. undecodable --question / --out

@@ -137,7 +137,10 @@ def lock_run(run_dir: Path) -> Iterator[None]:
     """Hold ``run.lock`` in ``run_dir`` (an exclusive ``flock``, released when the process
     ends, however it ends) while a run works in the folder; a second run of the same folder
     gets an ``InputError`` naming the holder (pid, host, since when)."""
-    fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise InputError(f"{run_dir / LOCK}: cannot open the run's lock ({err.strerror})") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -167,9 +170,8 @@ def open_run(
     or any other file is never overwritten. With ``stack``, the folder's lock (``lock_run``)
     is taken before its manifest is read or written and held until ``stack`` closes.
     """
-    check_utf8(str(out) if out is not None else "", "--out")
     check_utf8(str(out_root), "--out-root")
-    target = Path(out).expanduser().resolve() if out is not None else None
+    target = out_path(out)
     if (
         target is not None
         and target.exists()
@@ -178,6 +180,21 @@ def open_run(
         return target, _reopen(target, request, stack)
     run_dir = target if target is not None else new_run_dir(out_root.resolve(), request.params_file)
     return run_dir, _create(run_dir, request, target is not None, stack)
+
+
+def out_path(out: str | Path | None, what: str = "--out") -> Path | None:
+    """``out`` as an absolute path, ``~`` expanded, symbolic links resolved; ``InputError``
+    for one that is not UTF-8, loops or is too long to look up."""
+    if out is None:
+        return None
+    check_utf8(str(out), what)
+    try:
+        path = Path(out).expanduser().resolve()
+        path.exists()
+    except (OSError, RuntimeError) as err:  # RuntimeError: a symbolic link loop
+        reason = getattr(err, "strerror", None) or str(err)
+        raise InputError(f"{out}: not a usable {what} path ({reason})") from None
+    return path
 
 
 def stage_is_done(run_dir: Path, record: dict | None, expected: tuple[str, ...] = ()) -> bool:

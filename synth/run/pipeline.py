@@ -26,12 +26,13 @@ from synth.run.folder import (
     new_run_dir,
     now,
     open_run,
+    out_path,
     output_hashes,
     record_stage,
     stage_is_done,
 )
 from synth.run.render import render_report, report_only, to_html
-from synth.run.request import RunRequest, check_utf8
+from synth.run.request import RunRequest
 from synth.stages import (
     COMPARE_NOTEBOOK,
     QUESTION,
@@ -136,6 +137,8 @@ def _record_failure(
     err: BaseException, stage: Stage, run_dir: Path, manifest: dict, log: Log
 ) -> None:
     interrupted = isinstance(err, KeyboardInterrupt)
+    if not run_dir.is_dir():  # removed under the run: writing run.json would recreate it
+        return
     try:
         record_stage(
             run_dir,
@@ -173,7 +176,8 @@ def run_pipeline(
     bad input before any stage finished leaves no folder behind.
     """
     notebooks = notebooks or project_notebooks()
-    fresh = out is None or not Path(out).expanduser().resolve().exists()
+    target = out_path(out)
+    fresh = target is None or not target.exists()
     stage = None
     with contextlib.ExitStack() as stack:
         run_dir, manifest = open_run(request, out, Path(out_root), stack)  # locked till the end
@@ -305,10 +309,7 @@ def open_compare(
     """The comparison folder with its ``compare.json`` (the runs' names and fingerprints):
     a new one, or ``out`` when it is missing, empty or a comparison of the same requests."""
     record = {"runs": dict(zip(stems, (r.fingerprint() for r in requests), strict=True))}
-    check_utf8(str(out) if out is not None else "", "--out")
-    folder = (
-        Path(out).expanduser().resolve() if out is not None else new_run_dir(out_root, "compare")
-    )
+    folder = out_path(out) or new_run_dir(out_root, "compare")
     manifest = folder / "compare.json"
     if folder.exists() and not (folder.is_dir() and not any(folder.iterdir())):
         try:
