@@ -54,6 +54,8 @@ def _reopen(run_dir: Path, request: RunRequest, stack: contextlib.ExitStack | No
         raise InputError(
             f"{manifest_path}: unreadable run manifest ({type(err).__name__}); choose a new --out"
         ) from None
+    if isinstance(manifest, dict):
+        manifest.setdefault("stages", {})
     problem = manifest_problem(manifest)
     if problem:
         raise InputError(f"{manifest_path}: not a run manifest ({problem}); choose a new --out")

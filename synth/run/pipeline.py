@@ -278,7 +278,7 @@ def run_compare(
     run_dirs = []
     for request, stem in zip(requests, stems, strict=True):
         log(f"== {stem}")
-        with _resume_hint(folder, stem):
+        with _resume_hint(folder):
             run_dirs.append(
                 run_pipeline(
                     request,
@@ -290,7 +290,7 @@ def run_compare(
                 )
             )
     executed = folder / "compare.ipynb"
-    with _resume_hint(folder, "comparison"):
+    with _resume_hint(folder):
         execute_stage(
             "compare",
             notebooks / f"{COMPARE_NOTEBOOK}.ipynb",
@@ -333,7 +333,7 @@ def open_compare(
 
 
 @contextlib.contextmanager
-def _resume_hint(folder: Path, what: str) -> Iterator[None]:
+def _resume_hint(folder: Path) -> Iterator[None]:
     """A failed run of a comparison says how to resume the comparison."""
     hint = f"; to resume the comparison, run the same command with --out {folder}"
     try:
