@@ -77,42 +77,55 @@ class DeadlineExceeded(Exception):
 class Watchdog:
     """Shuts down the socket of the connection an attempt uses once ``seconds`` have passed
     since the attempt began, so no server can keep a request alive by trickling bytes
-    (socket timeouts bound each read, not the whole answer). ``fired`` tells that it did."""
+    (socket timeouts bound each read, not the whole answer). ``fired`` tells that it did.
+    Each attempt has its own generation: a timer left over from an earlier one does nothing."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds, self.fired = seconds, False
+        self._lock = threading.Lock()
+        self._generation = 0
         self._timer: threading.Timer | None = None
         self._sock: Any = None
 
     def arm(self, conn: Any) -> None:
         """Start the clock for an attempt on ``conn`` (connected or not yet)."""
-        self.disarm()
-        self.fired, self._sock = False, getattr(conn, "sock", None)
-        self._start(self.seconds, conn)
+        with self._lock:
+            self._stop()
+            self.fired, self._sock = False, getattr(conn, "sock", None)
+            self._start(self.seconds, conn, self._generation)
 
     def watch(self, sock: Any) -> None:
         """The attempt's socket, once connected (http.client drops its own reference when
         the response takes the connection over)."""
-        self._sock = sock
-
-    def _start(self, seconds: float, conn: Any) -> None:
-        self._timer = threading.Timer(seconds, self._fire, args=(conn,))
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _fire(self, conn: Any) -> None:
-        self.fired = True
-        sock = self._sock or getattr(conn, "sock", None)
-        if sock is None:  # still connecting (bounded by the connect timeout): try again soon
-            self._start(0.1, conn)
-            return
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+        with self._lock:
+            self._sock = sock
 
     def disarm(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        self._generation += 1
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def _start(self, seconds: float, conn: Any, generation: int) -> None:
+        self._timer = threading.Timer(seconds, self._fire, args=(conn, generation))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self, conn: Any, generation: int) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return
+            self.fired = True
+            sock = self._sock or getattr(conn, "sock", None)
+            if sock is None:  # still connecting (bounded by the connect timeout): again soon
+                self._start(0.1, conn, generation)
+                return
+            with contextlib.suppress(OSError):  # does not block; under the lock, so never
+                sock.shutdown(socket.SHUT_RDWR)  # the socket of a later attempt
 
 
 def watched_pool(pool_cls: type, watchdog: Watchdog) -> type:
