@@ -295,13 +295,25 @@ def test_lock_is_exclusive_and_released(tmp_path):
         pass
 
 
-def test_lock_that_cannot_be_opened_is_one_line(tmp_path):
+def test_lock_that_cannot_be_opened_is_one_line_and_nothing_is_written_through_it(tmp_path):
     (tmp_path / "run.lock").mkdir()
     with pytest.raises(
         InputError, match=r"run.lock: cannot open the run's lock \(Is a directory\)"
     ):
         with lock_run(tmp_path):
             pass  # was: exit 1 with an IsADirectoryError
+    (tmp_path / "run.lock").rmdir()
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    (tmp_path / "run.lock").symlink_to(precious)
+    with pytest.raises(InputError, match="cannot open the run's lock"), lock_run(tmp_path):
+        pass
+    assert precious.read_text() == "keep me"  # not truncated to hold a pid
+    (tmp_path / "run.lock").unlink()
+    os.mkfifo(tmp_path / "run.lock")
+    with pytest.raises(InputError, match="the run's lock is not a regular file"):
+        with lock_run(tmp_path):
+            pass
 
 
 def test_braces_in_the_api_url_are_part_of_the_url(tmp_path):

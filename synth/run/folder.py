@@ -9,6 +9,7 @@ import fcntl
 import os
 import shutil
 import socket
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,10 +140,14 @@ def lock_run(run_dir: Path) -> Iterator[None]:
     """Hold ``run.lock`` in ``run_dir`` (an exclusive ``flock``, released when the process
     ends, however it ends) while a run works in the folder; a second run of the same folder
     gets an ``InputError`` naming the holder (pid, host, since when)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK  # never through a link
     try:
-        fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(run_dir / LOCK, flags, 0o644)
     except OSError as err:
         raise InputError(f"{run_dir / LOCK}: cannot open the run's lock ({err.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(f"{run_dir / LOCK}: the run's lock is not a regular file")
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
