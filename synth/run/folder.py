@@ -240,9 +240,9 @@ def invalidate(run_dir: Path, manifest: dict, stages: list[str]) -> None:
     manifest.pop("counts", None)
     write_json(run_dir / "run.json", manifest)
     for path in (run_dir / name for name in RENDERED):
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
-        else:
+        else:  # a file, or a link (removed, never followed)
             path.unlink(missing_ok=True)
 
 
