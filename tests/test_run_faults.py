@@ -34,7 +34,7 @@ from test_sources_local import _text_pdf
 
 from synth.cli import main
 from synth.errors import InputError, SearchError
-from synth.run.folder import lock_run, open_run
+from synth.run.folder import invalidate, lock_run, open_run
 from synth.run.request import make_request
 from synth.sources.arxiv import make_client, search_arxiv
 
@@ -368,6 +368,26 @@ def test_failed_rerun_invalidates_every_later_stage_and_the_report(locked):
     assert "finished" not in manifest and "counts" not in manifest
     assert not (run / "report.html").exists() and not (run / "report.md").exists()
     assert not [p for p in run.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_invalidate_drops_later_records_and_the_report_without_following_links(tmp_path):
+    keep = tmp_path / "elsewhere"
+    keep.mkdir()
+    (keep / "figure.png").write_bytes(b"png")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "report.html").write_text("old")
+    (run / "report_files").symlink_to(keep)
+    manifest = {
+        "stages": {s: {"status": "done"} for s in ("search", "screen", "claims", "report")},
+        "finished": "2026-01-01T00:00:00+00:00",
+        "counts": {"included": 3},
+    }
+    invalidate(run, manifest, ["screen", "claims", "report"])
+    on_disk = json.loads((run / "run.json").read_text())
+    assert on_disk == manifest == {"stages": {"search": {"status": "done"}}}
+    assert sorted(p.name for p in run.iterdir()) == ["run.json"]
+    assert (keep / "figure.png").read_bytes() == b"png"
 
 
 @pytest.mark.slow
