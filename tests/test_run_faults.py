@@ -496,6 +496,21 @@ def test_manifest_that_cannot_be_written_leaves_no_folder(tmp_path, monkeypatch)
     assert list((tmp_path / "given").iterdir()) == []  # the empty folder given stays, empty
 
 
+def test_folder_left_by_a_run_that_died_before_its_manifest_is_used(tmp_path):
+    """Older versions left ``notebooks/`` without ``run.json``, refused for good after."""
+    request = make_request(None, SMOKE, write_corpus(tmp_path / "corpus.jsonl"))
+    left = tmp_path / "left"
+    (left / "notebooks").mkdir(parents=True)
+    (left / "run.lock").write_text("pid 1 on gone since 2026-01-01\n")
+    with contextlib.ExitStack() as stack:
+        run_dir, manifest = open_run(request, left, tmp_path, stack)
+    assert run_dir == left and (left / "run.json").is_file() and manifest["stages"] == {}
+    (tmp_path / "used" / "notebooks").mkdir(parents=True)
+    (tmp_path / "used" / "notebooks" / "10_search.ipynb").write_text("{}")
+    with pytest.raises(InputError, match="not a synth run folder"):
+        open_run(request, tmp_path / "used", tmp_path)
+
+
 # ------------------------------------------------------- 14. undecodable --question / --out
 
 

@@ -108,7 +108,7 @@ def _create(
         run_dir.mkdir(parents=True, exist_ok=exist_ok)  # exists only when empty
         if stack is not None:
             stack.enter_context(lock_run(run_dir))
-        (run_dir / "notebooks").mkdir()
+        (run_dir / "notebooks").mkdir(exist_ok=not made)  # left by a run that died early
     except FileExistsError:  # another run took the name meanwhile
         raise InputError(
             f"{run_dir}: created by another run meanwhile; will not overwrite"
@@ -172,21 +172,31 @@ def open_run(
 ) -> tuple[Path, dict]:
     """Create a new run folder or reopen ``out`` for resuming; return it and its manifest.
 
-    ``out`` may name a missing folder or an empty one (a new run), or a run folder of the
+    ``out`` may name a missing folder or an ``unused`` one (a new run), or a run folder of the
     same request (resumed); anything else is refused with ``InputError``, so an existing run
     or any other file is never overwritten. With ``stack``, the folder's lock (``lock_run``)
     is taken before its manifest is read or written and held until ``stack`` closes.
     """
     check_utf8(str(out_root), "--out-root")
     target = out_path(out)
-    if (
-        target is not None
-        and target.exists()
-        and not (target.is_dir() and not any(target.iterdir()))
-    ):
+    if target is not None and target.exists() and not unused(target):
         return target, _reopen(target, request, stack)
     run_dir = target if target is not None else new_run_dir(out_root.resolve(), request.params_file)
     return run_dir, _create(run_dir, request, target is not None, stack)
+
+
+def unused(folder: Path) -> bool:
+    """An empty folder, or one holding only what a run that died before writing its
+    manifest leaves (an empty ``notebooks/``, ``run.lock``): a new run may use it."""
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    for entry in folder.iterdir():
+        if entry.name == LOCK and entry.is_file() and not entry.is_symlink():
+            continue
+        if entry.name == "notebooks" and entry.is_dir() and not any(entry.iterdir()):
+            continue
+        return False
+    return True
 
 
 def out_path(out: str | Path | None, what: str = "--out") -> Path | None:
