@@ -335,6 +335,16 @@ def _file_size_limit(limit: int):
     return apply
 
 
+def _limited_env(tmp: Path) -> dict[str, str]:
+    """The run's environment with its own IPython folder: a kernel keeping input history
+    on a full disk moved the user's history.sqlite aside as "corrupt" (seen with 9.9 MB)."""
+    return {**_env(), "IPYTHONDIR": str(tmp / "ipython")}
+
+
+def _no_history_written(tmp: Path) -> bool:
+    return not list((tmp / "ipython").rglob("history*.sqlite"))
+
+
 def _copy_run(locked: dict, name: str) -> Path:
     target = locked["tmp"] / name
     shutil.copytree(locked["out"], target)
@@ -350,7 +360,7 @@ def test_failed_rerun_invalidates_every_later_stage_and_the_report(locked):
     (run / "papers.csv").unlink()
     done = subprocess.run(
         [*_command(locked["corpus"], run), "--quiet"],
-        env=_env(),
+        env=_limited_env(locked["tmp"]),
         capture_output=True,
         text=True,
         timeout=300,
@@ -368,6 +378,7 @@ def test_failed_rerun_invalidates_every_later_stage_and_the_report(locked):
     assert "finished" not in manifest and "counts" not in manifest
     assert not (run / "report.html").exists() and not (run / "report.md").exists()
     assert not [p for p in run.rglob("*") if p.name.endswith(".tmp")]
+    assert _no_history_written(locked["tmp"])
 
 
 def test_invalidate_drops_later_records_and_the_report_without_following_links(tmp_path):
@@ -396,7 +407,7 @@ def test_disk_full_during_a_run_is_one_line_and_a_failed_stage(tmp_path):
     out = tmp_path / "run"
     done = subprocess.run(
         [*_command(corpus, out), "--quiet"],
-        env=_env(),
+        env=_limited_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=300,
@@ -408,6 +419,7 @@ def test_disk_full_during_a_run_is_one_line_and_a_failed_stage(tmp_path):
     failed = [name for name, s in stages.items() if s["status"] != "done"]
     assert len(failed) == 1 and stages[failed[0]]["status"] == "failed", stages
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert _no_history_written(tmp_path)  # kernels keep no input history
 
 
 @pytest.mark.slow
