@@ -113,6 +113,7 @@ def execute_stage(
     import papermill as pm
 
     quiet_logger("papermill")  # its warnings (a dead kernel, ...) are in the one-line error
+    quiet_logger("asyncio")  # an interrupted cell's task, collected later: "never retrieved"
     options: dict[str, Any] = (
         {"km": km} if km is not None else {"extra_arguments": list(KERNEL_ARGUMENTS)}
     )
