@@ -54,7 +54,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise InputError("compare: give at least two params files")
     requests = [make_request(args.question, p, args.corpus) for p in args.params]
     folder = run_compare(
-        requests, out_root=args.out_root, progress=not args.quiet, log=_logger(args.quiet)
+        requests,
+        out_root=args.out_root,
+        progress=not args.quiet,
+        log=_logger(args.quiet),
+        out=args.out,
     )
     print(folder / "compare.html")
     return 0
@@ -166,6 +170,11 @@ PARSERS: dict[str, tuple[str, str, list]] = {
             _opt("--question", help="research question (default: the first file's)"),
             _opt("--corpus", help=CORPUS + " (default: search arXiv)"),
             _opt("--out-root", default="output", help="where the comparison folder goes"),
+            _opt(
+                "--out",
+                help="comparison folder (default: <out-root>/compare_<UTC time>); an existing "
+                "comparison of the same params files is resumed",
+            ),
             _opt("--quiet", action="store_true", help="no progress bars"),
         ],
     ),
@@ -285,6 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("synth: interrupted; run the same command to resume", file=sys.stderr)
         return 130
+    except OSError as err:  # a full disk, a read-only folder: one line, not a traceback
+        print(f"synth: {' '.join(str(err).split())}", file=sys.stderr)
+        return 1
     except Exception as err:  # a stage failure: say where to look
         from synth.run import StageError
 

@@ -16,6 +16,7 @@ import pytest
 
 from synth.cli import main
 from synth.report import md_escape, sections_in
+from synth.run.folder import LOCK
 from synth.stages import REPORT_FILES, STAGES
 
 from arxiv_server import FakeArxivServer, make_entry
@@ -76,7 +77,7 @@ def test_run_folder_holds_every_artifact(run):
 
 
 def test_run_folder_holds_exactly_what_the_stage_table_declares(run):
-    declared = {a for s in STAGES for a in s.outputs} | set(REPORT_FILES) | {"run.json"}
+    declared = {a for s in STAGES for a in s.outputs} | set(REPORT_FILES) | {"run.json", LOCK}
     found = {str(p.relative_to(run)) for p in run.rglob("*") if p.is_file()}
     extra = {
         f for f in found - declared if not f.startswith(("notebooks/", "report_files/", "cache/"))

@@ -18,13 +18,15 @@ import nbformat
 
 from synth.config import notebook_parameters
 from synth.errors import InputError, SearchError
-from synth.io import read_json, write_text
+from synth.io import read_json, write_json, write_text
 from synth.run.engines import INPROCESS, StageError, execute_stage, shared_kernel
 from synth.run.folder import (
     finish,
+    invalidate,
     new_run_dir,
     now,
     open_run,
+    out_path,
     output_hashes,
     record_stage,
     stage_is_done,
@@ -49,21 +51,31 @@ def stage_outputs(stage: Stage) -> tuple[str, ...]:
     return stage.outputs + (REPORT_FILES if stage.name == "report" else ())
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM raises ``KeyboardInterrupt`` (in the main thread), so a stopped run is recorded
-    as interrupted and can be resumed."""
+    """SIGTERM and SIGHUP (a closed terminal) raise ``KeyboardInterrupt`` (in the main
+    thread), so a stopped run is recorded as interrupted, its kernel is shut down and the
+    same command resumes it. Once: a repeated signal does not break off that cleanup (a
+    second or so). A signal ignored when the run started (``nohup``) stays so."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    watched = [sig for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN]
 
-    def on_sigterm(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt("SIGTERM")
+    def on_signal(signum: int, frame: Any) -> None:
+        for sig in watched:
+            signal.signal(sig, signal.SIG_IGN)
+        raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, on_sigterm) if in_main else None
+    previous = {sig: signal.signal(sig, on_signal) for sig in watched}
     try:
         yield
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def render_run_report(
@@ -125,14 +137,19 @@ def _record_failure(
     err: BaseException, stage: Stage, run_dir: Path, manifest: dict, log: Log
 ) -> None:
     interrupted = isinstance(err, KeyboardInterrupt)
-    record_stage(
-        run_dir,
-        manifest,
-        stage.name,
-        status="interrupted" if interrupted else "failed",
-        error=" ".join(f"{type(err).__name__}: {err}".split()),
-        notebook=str(run_dir / "notebooks" / f"{stage.notebook}.ipynb"),
-    )
+    if not run_dir.is_dir():  # removed under the run: writing run.json would recreate it
+        return
+    try:
+        record_stage(
+            run_dir,
+            manifest,
+            stage.name,
+            status="interrupted" if interrupted else "failed",
+            error=" ".join(f"{type(err).__name__}: {err}".split()),
+            notebook=str(run_dir / "notebooks" / f"{stage.notebook}.ipynb"),
+        )
+    except OSError as why:  # the disk is full, say: the original error is what to report
+        log(f"[{stage.name}] could not record the failure in run.json ({why.strerror or why})")
     if interrupted:
         log(f"[{stage.name}] interrupted; run the same command again to resume ({run_dir})")
 
@@ -159,17 +176,20 @@ def run_pipeline(
     bad input before any stage finished leaves no folder behind.
     """
     notebooks = notebooks or project_notebooks()
-    fresh = out is None or not Path(out).expanduser().resolve().exists()
-    run_dir, manifest = open_run(request, out, Path(out_root))
-    log(f"run folder: {run_dir}")
-    cache = run_paths(run_dir, request.params["shared"]["cache_dir"], out_root).cache
-    params = {**request.params, "shared": {**request.params["shared"], "cache_dir": str(cache)}}
+    target = out_path(out)
+    fresh = target is None or not target.exists()
     stage = None
     with contextlib.ExitStack() as stack:
+        run_dir, manifest = open_run(request, out, Path(out_root), stack)  # locked till the end
+        log(f"run folder: {run_dir}")
+        cache = run_paths(run_dir, request.params["shared"]["cache_dir"], out_root).cache
+        params = {**request.params, "shared": {**request.params["shared"], "cache_dir": str(cache)}}
         stack.enter_context(sigterm_as_interrupt())
         kernel = _lazy_kernel(stack, notebooks)
         try:
-            for stage in stages_to_run(run_dir, manifest, log):
+            todo = stages_to_run(run_dir, manifest, log)
+            invalidate(run_dir, manifest, [s.name for s in todo])
+            for stage in todo:
                 inline = in_process and stage.name != "report"
                 log(f"[{stage.name}] running {stage.notebook}.ipynb")
                 km = kernel() if shared and not inline else None
@@ -178,7 +198,7 @@ def run_pipeline(
         except BaseException as err:
             _on_failure(err, stage, run_dir, manifest, fresh, log)
             raise
-    finish(run_dir, manifest)
+        finish(run_dir, manifest)
     return run_dir
 
 
@@ -239,38 +259,86 @@ def run_compare(
     notebooks: Path | None = None,
     progress: bool = True,
     log: Log = lambda s: None,
+    out: str | Path | None = None,
 ) -> Path:
     """Run the pipeline once per request (sharing one cache), then execute the comparison
-    notebook and render ``compare.html``. Returns the comparison folder."""
+    notebook and render ``compare.html``. Returns the comparison folder: ``out``, or a new
+    ``<out_root>/compare_<UTC time>``. Given the folder of an earlier comparison of the
+    same requests (``compare.json``), resumes it: finished runs are reused. A run that fails
+    names the folder to resume in its error."""
     notebooks = notebooks or project_notebooks()
     out_root = Path(out_root).resolve()
-    folder = new_run_dir(out_root, "compare")
     stems = [Path(r.params_file).stem if r.params_file else "default" for r in requests]
     if len(set(stems)) != len(stems):
         raise InputError("compare: give parameter files with different names")
-    run_dirs = []
-    for request, stem in zip(requests, stems, strict=True):
+    for request in requests:
         if not request.params["shared"]["cache_dir"]:
             request.params["shared"]["cache_dir"] = str(out_root / "cache")
+    folder = open_compare(requests, stems, out, out_root)
+    run_dirs = []
+    for request, stem in zip(requests, stems, strict=True):
         log(f"== {stem}")
-        run_dirs.append(
-            run_pipeline(
-                request,
-                out=folder / stem,
-                out_root=folder,
-                notebooks=notebooks,
-                progress=progress,
-                log=log,
+        with _resume_hint(folder):
+            run_dirs.append(
+                run_pipeline(
+                    request,
+                    out=folder / stem,
+                    out_root=folder,
+                    notebooks=notebooks,
+                    progress=progress,
+                    log=log,
+                )
             )
-        )
     executed = folder / "compare.ipynb"
-    execute_stage(
-        "compare",
-        notebooks / f"{COMPARE_NOTEBOOK}.ipynb",
-        executed,
-        {"run_dirs": [str(r) for r in run_dirs], "question": requests[0].question},
-        progress=progress,
-    )
+    with _resume_hint(folder):
+        execute_stage(
+            "compare",
+            notebooks / f"{COMPARE_NOTEBOOK}.ipynb",
+            executed,
+            {"run_dirs": [str(r) for r in run_dirs], "question": requests[0].question},
+            progress=progress,
+        )
     nb = report_only(nbformat.read(executed, as_version=4))
     write_text(folder / "compare.html", to_html(nb, f"Comparison: {requests[0].question}"))
     return folder
+
+
+def open_compare(
+    requests: list[RunRequest], stems: list[str], out: str | Path | None, out_root: Path
+) -> Path:
+    """The comparison folder with its ``compare.json`` (the runs' names and fingerprints):
+    a new one, or ``out`` when it is missing, empty or a comparison of the same requests."""
+    record = {"runs": dict(zip(stems, (r.fingerprint() for r in requests), strict=True))}
+    folder = out_path(out) or new_run_dir(out_root, "compare")
+    manifest = folder / "compare.json"
+    if folder.exists() and not (folder.is_dir() and not any(folder.iterdir())):
+        try:
+            same = read_json(manifest) == record
+        except (OSError, ValueError):
+            same = False
+        if not same:
+            raise InputError(
+                f"{folder}: exists and is not a comparison of these params files and question; "
+                "will not overwrite"
+            )
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(
+            f"{folder}: cannot create the comparison folder ({err.strerror})"
+        ) from None
+    write_json(manifest, record)
+    return folder
+
+
+@contextlib.contextmanager
+def _resume_hint(folder: Path) -> Iterator[None]:
+    """A failed run of a comparison says how to resume the comparison."""
+    hint = f"; to resume the comparison, run the same command with --out {folder}"
+    try:
+        yield
+    except StageError as err:
+        raise StageError(f"{err}{hint}") from None
+    except SearchError as err:
+        raise SearchError(f"{err.args[0]}{hint}", notebook=err.notebook) from None

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from synth.errors import InputError
-from synth.io import atomic_path, write_text
+from synth.io import atomic_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CHROMIUM_FLAGS = (
@@ -66,8 +66,10 @@ def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     return html
 
 
-def to_markdown(nb: nbformat.NotebookNode, folder: Path, files_dir: str = "report_files") -> str:
-    """Markdown of a report-only notebook; its figures are written to ``folder/files_dir``."""
+def to_markdown(
+    nb: nbformat.NotebookNode, files_dir: str = "report_files"
+) -> tuple[str, dict[str, bytes]]:
+    """Markdown of a report-only notebook, and its figures (paths under ``files_dir``)."""
     from nbconvert import MarkdownExporter
 
     exporter = MarkdownExporter(
@@ -77,21 +79,37 @@ def to_markdown(nb: nbformat.NotebookNode, folder: Path, files_dir: str = "repor
     md, resources = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": "report"}, "output_files_dir": files_dir}
     )
-    for rel, data in resources.get("outputs", {}).items():
-        with atomic_path(folder / rel) as tmp:
-            tmp.write_bytes(data)
-    return md
+    return md, dict(resources.get("outputs", {}))
 
 
 def render_report(executed: Path, question: str, folder: Path) -> dict[str, Path]:
-    """``report.html`` and ``report.md`` in ``folder`` from the executed report notebook."""
+    """``report.html`` and ``report.md`` (and the Markdown's figures) in ``folder`` from the
+    executed report notebook: all of them or, when a write fails (a full disk), none."""
     nb = report_only(nbformat.read(executed, as_version=4))
     html = to_html(nb, question)
-    md = to_markdown(nb, folder)
-    return {
-        "html": write_text(folder / "report.html", html),
-        "md": write_text(folder / "report.md", md),
+    md, figures = to_markdown(nb)
+    files = {
+        **{folder / rel: data for rel, data in figures.items()},
+        folder / "report.html": html.encode("utf-8"),
+        folder / "report.md": md.encode("utf-8"),
     }
+    write_all(files)
+    return {"html": folder / "report.html", "md": folder / "report.md"}
+
+
+def write_all(files: dict[Path, bytes]) -> None:
+    """Write every file atomically, or, when one write fails, remove those already written
+    and raise its error."""
+    written: list[Path] = []
+    try:
+        for path, data in files.items():
+            with atomic_path(path) as tmp:
+                tmp.write_bytes(data)
+            written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def export_pdf(html: Path, browser: str | None = None) -> Path:

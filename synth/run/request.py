@@ -53,6 +53,9 @@ def make_request(
     A corpus named in a params file is relative to that file; ``sample`` is the bundled
     sample corpus. Raises ``InputError`` before anything is written.
     """
+    check_utf8(question or "", "--question")
+    check_utf8(str(params_file or ""), "--params")
+    check_utf8(str(corpus or ""), "--corpus")
     params = load_params(params_file)
     if question is not None:
         params["shared"]["question"] = check_question(question, "--question")
@@ -75,6 +78,27 @@ def make_request(
         str(params_file) if params_file else None,
         params["search"]["corpus"],
     )
+
+
+def check_utf8(text: str, what: str) -> str:
+    """``text`` unless it holds bytes that are not UTF-8 (Python keeps them in command-line
+    arguments as lone surrogates, which no file, JSON manifest or notebook can hold):
+    ``InputError`` naming the input and the first bad byte."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise InputError(
+            f"{what}: not valid UTF-8 ({_shown(text[err.start])} at position {err.start}); "
+            "give UTF-8 text"
+        ) from None
+    return text
+
+
+def _shown(char: str) -> str:
+    try:
+        return f"byte {char.encode('utf-8', 'surrogateescape')!r}"
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return f"character {ascii(char)}"
 
 
 def package_versions() -> dict[str, str]:

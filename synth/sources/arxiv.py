@@ -92,7 +92,8 @@ class CachingClient(arxiv.Client):
         self._session.close()
         self._session, self.adapter = session, adapter
         self.api_url = base_url
-        self.query_url_format = base_url + "?{}"
+        # the arxiv client fills this in with str.format: braces of the URL stand for themselves
+        self.query_url_format = base_url.replace("{", "{{").replace("}", "}}") + "?{}"
         self.timeout = (min(CONNECT_TIMEOUT, timeout_seconds), timeout_seconds)
         self.broken_pages = 0
         self.pages_from_cache = 0

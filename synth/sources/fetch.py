@@ -1,13 +1,17 @@
 """HTTP plumbing for the API sources, built from libraries: a urllib3 ``Retry`` policy
 (exponential backoff from the first retry, ``Retry-After`` capped, one quick retry of a
 connection that cannot be made), a transport adapter that keeps a politeness delay between
-the requests it sends and bounds the time a body takes to arrive, a ``requests-cache``
-session on one SQLite file, and one-line descriptions of network failures.
+the requests it sends and bounds the time each attempt takes in all (connection, headers and
+body), a ``requests-cache`` session on one SQLite file, and one-line descriptions of network
+failures.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
 import time
 from collections.abc import Callable, Collection
 from datetime import timedelta
@@ -65,17 +69,110 @@ def make_retry(
     )
 
 
+class DeadlineExceeded(Exception):
+    """An attempt (connection, headers and body) took longer than its deadline. Not an
+    ``OSError``, so urllib3 does not retry it."""
+
+
+class Watchdog:
+    """Shuts down the socket of the connection an attempt uses once ``seconds`` have passed
+    since the attempt began, so no server can keep a request alive by trickling bytes
+    (socket timeouts bound each read, not the whole answer). ``fired`` tells that it did.
+    Each attempt has its own generation: a timer left over from an earlier one does nothing."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.fired = seconds, False
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._timer: threading.Timer | None = None
+        self._sock: Any = None
+
+    def arm(self, conn: Any) -> None:
+        """Start the clock for an attempt on ``conn`` (connected or not yet)."""
+        with self._lock:
+            self._stop()
+            self.fired, self._sock = False, getattr(conn, "sock", None)
+            self._start(self.seconds, conn, self._generation)
+
+    def watch(self, sock: Any) -> None:
+        """The attempt's socket, once connected (http.client drops its own reference when
+        the response takes the connection over)."""
+        with self._lock:
+            self._sock = sock
+
+    def disarm(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        self._generation += 1
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _start(self, seconds: float, conn: Any, generation: int) -> None:
+        self._timer = threading.Timer(seconds, self._fire, args=(conn, generation))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self, conn: Any, generation: int) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return
+            self.fired = True
+            sock = self._sock or getattr(conn, "sock", None)
+            if sock is None:  # still connecting (bounded by the connect timeout): again soon
+                self._start(0.1, conn, generation)
+                return
+            with contextlib.suppress(OSError):  # does not block; under the lock, so never
+                sock.shutdown(socket.SHUT_RDWR)  # the socket of a later attempt
+
+
+def watched_pool(pool_cls: type, watchdog: Watchdog) -> type:
+    """``pool_cls`` arming ``watchdog`` on the connection of each attempt; an attempt it cut
+    ends in ``DeadlineExceeded``, which urllib3 does not retry."""
+
+    class WatchedConnection(pool_cls.ConnectionCls):  # type: ignore[misc, name-defined]
+        def connect(self) -> None:
+            super().connect()
+            watchdog.watch(self.sock)
+
+    class WatchedPool(pool_cls):  # type: ignore[misc, valid-type]
+        ConnectionCls = WatchedConnection
+
+        def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+            watchdog.arm(conn)
+            try:
+                return super()._make_request(conn, *args, **kwargs)
+            except Exception:
+                if watchdog.fired:
+                    raise DeadlineExceeded from None
+                watchdog.disarm()
+                raise
+
+    return WatchedPool
+
+
 class PoliteAdapter(HTTPAdapter):
     """Transport adapter that keeps ``delay_seconds`` between the requests it sends (pages
-    served from the cache never reach it), counts them and their retries, and reads each
-    body within ``body_seconds`` in all (a read timeout bounds one read, not a trickle)."""
+    served from the cache never reach it), counts them and their retries, and gives each
+    attempt ``body_seconds`` in all, from connecting to the body's last byte (a read timeout
+    bounds one read, not a trickle): ``ReadTimeout``, not retried, when it takes longer."""
 
     def __init__(self, retry: Retry, delay_seconds: float, body_seconds: float = 60.0) -> None:
+        self.watchdog = Watchdog(body_seconds)  # before HTTPAdapter makes the pool manager
         super().__init__(max_retries=retry)
         self.delay_seconds, self.body_seconds = delay_seconds, body_seconds
         self.requests_made = 0
         self.retries_made = 0
         self._last: float | None = None
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            scheme: watched_pool(cls, self.watchdog)
+            for scheme, cls in self.poolmanager.pool_classes_by_scheme.items()
+        }
 
     def send(
         self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any
@@ -90,31 +187,35 @@ class PoliteAdapter(HTTPAdapter):
             retries = getattr(response.raw, "retries", None)
             self.retries_made += len(retries.history) if retries is not None else 0
             if not stream:  # what requests would read next; Response.content returns it
-                response._content = read_body(response, self.body_seconds)
+                response._content = read_body(response)
+        except (DeadlineExceeded, requests.RequestException) as err:
+            if isinstance(err, DeadlineExceeded) or self.watchdog.fired:
+                raise self._too_slow(request) from None
+            raise
         finally:
+            self.watchdog.disarm()
             self._last = time.monotonic()
+        if self.watchdog.fired and not stream:  # cut short without an error (no length given)
+            raise self._too_slow(request)
         return response
 
+    def _too_slow(self, request: requests.PreparedRequest) -> requests.exceptions.ReadTimeout:
+        return requests.exceptions.ReadTimeout(
+            f"the answer took over {self.body_seconds:g} s to arrive", request=request
+        )
 
-def read_body(response: requests.Response, seconds: float) -> bytes:
-    """The decoded body of a streamed ``response``; ``ReadTimeout`` once reading it has taken
-    over ``seconds``. urllib3 errors become the ``requests`` ones ``Response.content`` raises."""
-    deadline, body = time.monotonic() + seconds, bytearray()
+
+def read_body(response: requests.Response) -> bytes:
+    """The decoded body of a streamed ``response``. urllib3 errors become the ``requests``
+    ones ``Response.content`` raises."""
     try:
-        while chunk := response.raw.read1(1 << 16, decode_content=True):
-            body += chunk
-            if time.monotonic() > deadline:
-                response.close()
-                raise requests.exceptions.ReadTimeout(
-                    f"the answer took over {seconds:g} s to arrive", request=response.request
-                )
+        return response.raw.read(decode_content=True)
     except u3.ProtocolError as err:
         raise requests.exceptions.ChunkedEncodingError(err) from err
     except u3.DecodeError as err:
         raise requests.exceptions.ContentDecodingError(err) from err
     except u3.ReadTimeoutError as err:
         raise requests.exceptions.ConnectionError(err) from err
-    return bytes(body)
 
 
 def make_session(
