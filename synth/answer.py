@@ -211,8 +211,13 @@ def plot_evidence(evidence: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axe
     """Each paper's stance as a bar of its confidence (support right, contradict left,
     neutral grey), direct evidence in full colour and indirect evidence faded."""
     ax = ax or plt.subplots(figsize=(7, 0.6 + 0.32 * max(1, len(evidence))))[1]
+    if evidence.empty:
+        ax.text(0.5, 0.5, "no included paper", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
     sign = evidence["stance"].map({"SUPPORT": 1.0, "CONTRADICT": -1.0, "NEUTRAL": 0.0})
-    value = np.where(sign == 0, 0.05, sign * evidence["confidence"].clip(lower=0.05))
+    confidence = evidence["confidence"].astype(float).clip(lower=0.05)
+    value = np.where(sign == 0, 0.05, sign.astype(float) * confidence)
     colour = evidence["stance"].map(
         {"SUPPORT": "tab:green", "CONTRADICT": "tab:red", "NEUTRAL": "lightgrey"}
     )

@@ -183,6 +183,20 @@ def test_latex_and_entities_are_shown_as_text(raw, shown):
     assert plain_text(raw) == shown
 
 
+def test_no_included_paper_gives_empty_evidence_a_verdict_and_a_plot():
+    a = analyze_question(QUESTION)
+    docs = answer.paper_docs(
+        pd.DataFrame(columns=["paper_id", "title"]),
+        pd.DataFrame(columns=["paper_id", "sentence_index", "text"]),
+    )
+    evidence = answer.compute_evidence(a, docs)
+    assert evidence.empty
+    verdict = answer.decide_verdict(evidence, a.kind)
+    assert verdict.verdict == "insufficient"
+    ax = answer.plot_evidence(evidence)
+    assert [t.get_text() for t in ax.texts] == ["no included paper"]
+
+
 def test_evidence_plot_shows_hostile_titles_as_text():
     ev = _evidence([("SUPPORT", 0.8, True), ("NEUTRAL", 0.9, False)])
     ev["title"] = [r"$\input{/etc/passwd}$ and $x^2$", "plain"]
