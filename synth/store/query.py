@@ -1,0 +1,217 @@
+"""Search a persistent index: the segments merged at query time, scored as one collection.
+
+A query touches only the postings of its own terms. From them ``IndexReader`` builds the
+query's slice of the collection (the live papers holding a query term, passing the filters)
+as ``synth.index.BM25Index`` objects whose weights use the whole index's idf and mean
+lengths, and scores it with ``synth.screen.lexical_scores``: the same arithmetic, in the same
+order, as ranking the whole corpus in memory, so the same papers come out in the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from synth.index import BM25Index, average_length, bm25_idf, bm25_weight, query_terms
+from synth.store.build import read_manifest
+from synth.store.filters import Filters
+from synth.store.segment import FIELDS, Segment
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Search results, best first: each paper's segment, row, id and score."""
+
+    segments: np.ndarray
+    rows: np.ndarray
+    ids: list[str]
+    scores: np.ndarray
+    matched: int  # papers holding at least one query term (after the filters)
+
+
+class IndexReader:
+    """An index folder opened for searching (``open_index``)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root).expanduser().resolve()
+        self.manifest = read_manifest(self.root)
+        self.k1, self.b = float(self.manifest["k1"]), float(self.manifest["b"])
+        entries = self.manifest["segments"]
+        self.segments = [Segment(self.root / s["name"], int(s["docs"])) for s in entries]
+        self.live = [
+            ~np.load(self.root / s["name"] / s["deleted"])
+            if s["deleted"]
+            else np.ones(int(s["docs"]), dtype=bool)
+            for s in entries
+        ]
+        self.n_docs = int(sum(int(m.sum()) for m in self.live))
+        self._masks: dict[Filters, list[np.ndarray]] = {}
+
+    @cached_property
+    def avg_length(self) -> dict[str, float]:
+        """Mean token count of the live papers, per field (as ``build_bm25`` computes it)."""
+        out = {}
+        for field in FIELDS:
+            parts = [
+                np.asarray(s.field(field).length)[m]
+                for s, m in zip(self.segments, self.live, strict=True)
+            ]
+            out[field] = average_length(np.concatenate(parts) if parts else np.zeros(0))
+        return out
+
+    def postings(self, field: str, term: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per segment, the live rows holding ``term`` and its counts there."""
+        out = []
+        for seg, live in zip(self.segments, self.live, strict=True):
+            docs, tf = seg.field(field).postings(term)
+            keep = live[docs]
+            out.append((np.asarray(docs)[keep], np.asarray(tf)[keep]))
+        return out
+
+    def collection(self, query: str | dict[str, float]) -> dict:
+        """The statistics ``synth.screen.build_indexes`` needs to score papers drawn from this
+        index as the index does: paper count, and per field the mean length and the
+        document frequency of each of the query's terms that occurs."""
+        terms = sorted(query_terms(query))
+        out: dict = {"n_docs": self.n_docs}
+        for field in FIELDS:
+            df = {t: sum(len(d) for d, _ in self.postings(field, t)) for t in terms}
+            out[field] = {
+                "avg_length": self.avg_length[field],
+                "df": {t: n for t, n in df.items() if n},
+            }
+        return out
+
+    def masks(self, filters: Filters) -> list[np.ndarray]:
+        """Per segment, the live papers passing ``filters`` (cached per filters)."""
+        if filters not in self._masks:
+            masks = []
+            for seg, live in zip(self.segments, self.live, strict=True):
+                mask = live & filters.year_mask(np.asarray(seg.years))
+                if filters.categories:
+                    names, cat_doc, cat_id = seg.categories
+                    ok = np.array([filters.category_ok(c) for c in names], dtype=bool)
+                    has = np.zeros(seg.size, dtype=bool)
+                    if len(names):
+                        has[np.asarray(cat_doc)[ok[np.asarray(cat_id)]]] = True
+                    mask &= has
+                masks.append(mask)
+            self._masks[filters] = masks
+        return self._masks[filters]
+
+    def _field_index(
+        self,
+        field: str,
+        found: dict[str, list[tuple[np.ndarray, np.ndarray]]],
+        masks: list[np.ndarray],
+        place: list[np.ndarray],
+        n_rows: int,
+    ) -> BM25Index:
+        """BM25 weights of ``field`` for the query's slice: rows = matched papers (``place``
+        maps a segment row to its slice row), columns = the query terms occurring, with their
+        live ``found`` postings."""
+        found = {t: p for t, p in found.items() if sum(len(d) for d, _ in p)}
+        df = np.array([sum(len(d) for d, _ in p) for p in found.values()], np.float32)
+        idf = bm25_idf(df, self.n_docs)
+        avg = self.avg_length[field]
+        rows, cols, vals = [], [], []
+        for j, per_segment in enumerate(found.values()):
+            for s, (docs, tf) in enumerate(per_segment):
+                keep = masks[s][docs]
+                docs, tf = docs[keep], tf[keep].astype(np.float32)
+                length = np.asarray(self.segments[s].field(field).length)[docs]
+                rows.append(place[s][docs])
+                cols.append(np.full(len(docs), j, dtype=np.int64))
+                vals.append(bm25_weight(tf, idf[j], length, avg, self.k1, self.b))
+        data, r, c = (
+            np.concatenate(x) if x else np.zeros(0, dtype)
+            for x, dtype in ((vals, np.float32), (rows, np.int64), (cols, np.int64))
+        )
+        weights = sp.csr_matrix((data, (r, c)), shape=(n_rows, max(len(found), 1)))
+        return BM25Index({t: j for j, t in enumerate(found)}, weights, idf)
+
+    def _slice(
+        self, text: dict[str, list[tuple[np.ndarray, np.ndarray]]], masks: list[np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """The papers holding a query term and passing ``masks``: each one's segment and row,
+        and per segment the map row -> position in the slice (-1: not in it)."""
+        segment_of, row_of, place, start = [], [], [], 0
+        for s, (seg, mask) in enumerate(zip(self.segments, masks, strict=True)):
+            held = [per_segment[s][0] for per_segment in text.values()]
+            docs = np.unique(np.concatenate(held)) if held else np.zeros(0, np.int64)
+            docs = docs[mask[docs]]
+            where = np.full(seg.size, -1, dtype=np.int64)
+            where[docs] = np.arange(start, start + len(docs))
+            place.append(where)
+            segment_of.append(np.full(len(docs), s, dtype=np.int64))
+            row_of.append(docs.astype(np.int64))
+            start += len(docs)
+        joined = [np.concatenate(x) if x else np.zeros(0, np.int64) for x in (segment_of, row_of)]
+        return joined[0], joined[1], place
+
+    def search(
+        self,
+        query: str | dict[str, float],
+        top: int,
+        filters: Filters | None = None,
+        **weights: float,
+    ) -> Hits:
+        """The ``top`` papers for ``query`` (text, or term -> weight as
+        ``synth.search.weighted_query`` gives), scored by ``synth.screen.lexical_scores``
+        (``weights``: its ``title_weight``, ``coverage_weight``) over the whole index; ties
+        by paper id. Papers holding no query term never match."""
+        from synth.screen import lexical_scores
+
+        terms = sorted(query_terms(query))
+        masks = self.masks(filters or Filters())
+        text = {t: self.postings("text", t) for t in terms}
+        segment_of, row_of, place = self._slice(text, masks)
+        if not len(row_of):
+            return Hits(segment_of, row_of, [], np.zeros(0, np.float32), 0)
+        title = {t: self.postings("title", t) for t in terms}
+        n = len(row_of)
+        indexes = [
+            self._field_index(f, p, masks, place, n) for f, p in (("text", text), ("title", title))
+        ]
+        scores = lexical_scores(*indexes, [query], **weights)[0]
+        best = _top(scores, top)
+        ids = [
+            self.segments[s].ids[r].decode("utf-8")
+            for s, r in zip(segment_of[best], row_of[best], strict=True)
+        ]
+        order = np.lexsort((np.array(ids, dtype=object), -scores[best]))[:top]
+        best = best[order]
+        return Hits(segment_of[best], row_of[best], [ids[i] for i in order], scores[best], n)
+
+    def papers(self, hits: Hits) -> pd.DataFrame:
+        """The papers table (``synth.sources.PAPER_COLUMNS``) of ``hits``, in their order."""
+        from synth.sources import make_papers
+
+        if not len(hits.rows):
+            return make_papers([])
+        parts, positions = [], []
+        for s in np.unique(hits.segments):
+            at = np.flatnonzero(hits.segments == s)
+            parts.append(self.segments[s].papers(hits.rows[at]))
+            positions.append(at)
+        table = pd.concat(parts, ignore_index=True)
+        order = np.argsort(np.concatenate(positions), kind="stable")
+        return table.iloc[order].reset_index(drop=True)
+
+
+def _top(scores: np.ndarray, top: int) -> np.ndarray:
+    """Positions of the ``top`` best scores and of every score tied with the last of them."""
+    if len(scores) <= top:
+        return np.arange(len(scores))
+    kth = np.partition(scores, len(scores) - top)[len(scores) - top]
+    return np.flatnonzero(scores >= kth)
+
+
+def open_index(root: str | Path) -> IndexReader:
+    """Open the index folder ``root`` for searching; ``InputError`` if it is not one."""
+    return IndexReader(root)
