@@ -45,7 +45,7 @@ def snapshot_record(rec: dict, n: int, rng: random.Random) -> dict:
     arxiv_id = f"{year % 100:02d}{month:02d}.{n // 228:05d}"
     title = " ".join(_drop(rec["title"].split(), 0.1, rng))
     abstract = " ".join(_drop(rec["summary"].split(), 0.15, rng))
-    created = f"Mon, 1 {['Jan','Feb','Mar','Apr','May','Jun','Jul','Aug','Sep','Oct','Nov','Dec'][month - 1]} {year} 10:00:00 GMT"  # noqa: E501
+    created = f"Mon, 1 {['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][month - 1]} {year} 10:00:00 GMT"  # noqa: E501
     versions = [{"version": "v1", "created": created}]
     if n % 7 == 0:
         versions.append({"version": "v2", "created": created})

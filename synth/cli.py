@@ -7,6 +7,8 @@
                    quantitative results (JSONL in, JSONL out)
 ``synth verify``   batch claim verification against a corpus (SciFact-style JSONL out)
 ``synth answer``   batch answers to yes/no questions over a corpus (answer.json lines out)
+``synth index``    build a persistent index (``build SOURCE --out DIR``) or add to one
+                   (``update DIR SOURCE``); ``run``, ``rank`` and ``answer`` take ``--index``
 
 User errors (bad params, a missing corpus, ...) print one line and exit with code 2.
 """
@@ -53,7 +55,7 @@ def _logger(quiet: bool):
 def cmd_run(args: argparse.Namespace) -> int:
     from synth.run import make_request, run_pipeline
 
-    request = make_request(args.question, args.params, args.corpus)
+    request = make_request(args.question, args.params, args.corpus, args.index)
     run_dir = run_pipeline(
         request,
         out=args.out,
@@ -85,10 +87,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_rank(args: argparse.Namespace) -> int:
     from synth.dense import encoder_for
-    from synth.screen import rank_queries
-    from synth.sources.local import load_corpus
 
-    papers = load_corpus(args.corpus).papers
+    reader = _corpus_or_index(args)
     queries = [
         (str(q.get("_id", q.get("id", ""))), str(q.get("text", q.get("query", ""))))
         for q in _read_jsonl(args.queries, "queries")
@@ -96,8 +96,30 @@ def cmd_rank(args: argparse.Namespace) -> int:
     if not queries:
         raise InputError(f'{args.queries}: no queries (expected lines of {{"_id", "text"}})')
     encoder = encoder_for(args.dense, args.cache_dir, "--dense")
-    _write_lines(args.out, rank_queries(papers, queries, args.top, args.tag, encoder=encoder))
+    if reader is not None:
+        from synth.store.batch import rank_index
+
+        lines = list(rank_index(reader, queries, args.top, args.tag, encoder=encoder))
+    else:
+        from synth.screen import rank_queries
+        from synth.sources.local import load_corpus
+
+        papers = load_corpus(args.corpus).papers
+        lines = rank_queries(papers, queries, args.top, args.tag, encoder=encoder)
+    _write_lines(args.out, lines)
     return 0
+
+
+def _corpus_or_index(args: argparse.Namespace):
+    """The opened ``--index`` (``synth.store.query.IndexReader``), or None for ``--corpus``;
+    exactly one of them must be given."""
+    if (args.corpus is None) == (args.index is None):
+        raise InputError(f"{args.command}: give --corpus or --index (one of them)")
+    if args.index is None:
+        return None
+    from synth.store.query import open_index
+
+    return open_index(args.index)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -133,10 +155,38 @@ def cmd_answer(args: argparse.Namespace) -> int:
     for n, q in enumerate(questions, 1):
         if "id" not in q or not str(q.get("question", "")).strip():
             raise InputError(f'{args.questions}: question {n} needs an "id" and a "question"')
-    papers = load_corpus(args.corpus).papers
-    _write_lines(
-        args.out, (json.dumps(a, ensure_ascii=False) for a in answer_questions(papers, questions))
+    reader = _corpus_or_index(args)
+    if reader is not None:
+        from synth.store.batch import answer_index
+
+        answers = answer_index(reader, questions)
+    else:
+        answers = answer_questions(load_corpus(args.corpus).papers, questions)
+    _write_lines(args.out, (json.dumps(a, ensure_ascii=False) for a in answers))
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from synth.store.build import build_index, update_index
+
+    log = _logger(args.quiet)
+    if args.action == "build":
+        if not args.out:
+            raise InputError("index build: give --out DIR (the new index folder)")
+        manifest = build_index(args.target, args.out, args.segment_docs, not args.quiet, log)
+        folder = args.out
+    else:
+        if args.source is None:
+            raise InputError("index update: give the index folder and a SOURCE to add")
+        manifest = update_index(args.target, args.source, args.segment_docs, not args.quiet, log)
+        folder = args.target
+    last = manifest["history"][-1]
+    log(
+        f"{folder}: {manifest['papers']} papers in {len(manifest['segments'])} segments "
+        f"(+{last['added']} added, {last['replaced']} replaced, {last['dropped']} not newer, "
+        f"{last['skipped']} unreadable)"
     )
+    print(Path(folder).expanduser().resolve())
     return 0
 
 
@@ -146,6 +196,7 @@ def _opt(*flags: str, **options: object) -> tuple[tuple[str, ...], dict]:
 
 EMBEDDINGS = "keep embeddings here (one .npy per text) for later runs (default: none kept)"
 CORPUS = "local corpus: JSONL, CSV, BibTeX, RIS or a folder of them or of PDFs"
+INDEX = "persistent index folder (synth index build) searched instead of a corpus"
 
 # subcommand -> (help, example, options); the handler is COMMANDS' entry of the same name
 PARSERS: dict[str, tuple[str, str, list]] = {
@@ -156,6 +207,11 @@ PARSERS: dict[str, tuple[str, str, list]] = {
             _opt("--question", help="research question (default: the params file's)"),
             _opt("--params", help="params YAML (default: the built-in defaults)"),
             _opt("--corpus", help=CORPUS + " (default: search arXiv)"),
+            _opt(
+                "--index",
+                help=INDEX + "; its search.categories and search.years params filter it "
+                "(e.g. synth run --index arxiv-index --params params/default.yaml)",
+            ),
             _opt(
                 "--out",
                 help="run folder (default: <out-root>/<params stem>_<UTC time>); "
@@ -188,9 +244,11 @@ PARSERS: dict[str, tuple[str, str, list]] = {
     ),
     "rank": (
         "rank a corpus for BEIR queries, TREC run out",
-        "synth rank --corpus corpus.jsonl --queries queries.jsonl --out run.tsv",
+        "synth rank --corpus corpus.jsonl --queries queries.jsonl --out run.tsv "
+        "(or --index arxiv-index instead of --corpus)",
         [
-            _opt("--corpus", required=True, help=CORPUS),
+            _opt("--corpus", help=CORPUS + " (this or --index)"),
+            _opt("--index", help=INDEX + " (this or --corpus)"),
             _opt("--queries", required=True, help='JSONL of {"_id", "text"}'),
             _opt("--top", type=int, default=100, help="results per query (default: 100)"),
             _opt("--tag", default="synth", help="run tag in the TREC file (default: synth)"),
@@ -243,9 +301,14 @@ PARSERS: dict[str, tuple[str, str, list]] = {
     ),
     "answer": (
         "answer yes/no questions over a corpus: verdict and evidence per paper",
-        "synth answer --corpus papers.jsonl --questions q.jsonl --out answers.jsonl",
+        "synth answer --corpus papers.jsonl --questions q.jsonl --out answers.jsonl "
+        "(or --index arxiv-index instead of --corpus)",
         [
-            _opt("--corpus", required=True, help=CORPUS),
+            _opt("--corpus", help=CORPUS + " (this or --index)"),
+            _opt(
+                "--index",
+                help=INDEX + ": each question's 2000 best papers are screened (this or --corpus)",
+            ),
             _opt("--questions", required=True, help='JSONL of {"id", "question"}, one per line'),
             _opt(
                 "--out", required=True, help="JSONL out: per question the answer.json object + id"
@@ -253,6 +316,28 @@ PARSERS: dict[str, tuple[str, str, list]] = {
         ],
     ),
 }
+PARSERS["index"] = (
+    "build a persistent index of a corpus or arXiv's snapshot, or add records to one",
+    "synth index build arxiv-metadata-oai-snapshot.json --out arxiv-index; "
+    "synth index update arxiv-index 2026-07-01.jsonl",
+    [
+        _opt("action", choices=("build", "update"), help="build a new index, or update one"),
+        _opt(
+            "target",
+            help="build: the SOURCE to index (" + CORPUS + ", or arXiv's metadata snapshot "
+            "arxiv-metadata-oai-snapshot.json, streamed); update: the index folder",
+        ),
+        _opt("source", nargs="?", help="update only: the SOURCE whose new or newer records to add"),
+        _opt("--out", help="build only: the new index folder (must not exist or be empty)"),
+        _opt(
+            "--segment-docs",
+            type=int,
+            default=200_000,
+            help="papers per segment (memory of a build grows with it; default: 200000)",
+        ),
+        _opt("--quiet", action="store_true", help="no progress bar"),
+    ],
+)
 COMMANDS = {
     "run": cmd_run,
     "compare": cmd_compare,
@@ -260,6 +345,7 @@ COMMANDS = {
     "extract": cmd_extract,
     "verify": cmd_verify,
     "answer": cmd_answer,
+    "index": cmd_index,
 }
 
 

@@ -192,12 +192,15 @@ def rank_papers(
     encoder: object | None = None,
     question: str | None = None,
     indexes: tuple[BM25Index, BM25Index] | None = None,
+    collection: dict | None = None,
 ) -> pd.DataFrame:
     """Rank candidates for the question's ``terms`` (from ``search.extract_key_terms``).
 
     With ``encoder`` (dense extra), the lexical top is re-scored by the encoder's similarity
     to ``question`` (the research question as typed; default: its terms joined).
-    ``indexes``: from ``build_indexes(papers)``, to rank many questions over one corpus.
+    ``indexes``: from ``build_indexes(papers)``, to rank many questions over one corpus;
+    ``collection``: the statistics of the index the papers came from (``search.json``'s
+    ``collection``), so they score as over the whole index.
 
     Adds ``score`` (BM25), ``relevance`` (score / best score, 0-1), ``coverage`` (weighted
     share of the question's terms mentioned), ``entity_matches`` (how many of the question's
@@ -208,6 +211,8 @@ def rank_papers(
     from synth.search import weighted_query
 
     query = weighted_query(terms)
+    if indexes is None and collection:
+        indexes = build_indexes(papers, collection)
     index, title_index = indexes or (build_bm25(_doc_texts(papers)), None)
     dense_texts = [question] if question else None
     score = score_queries(

@@ -10,8 +10,5 @@ so a search of the index ranks papers exactly as loading the corpus would. ``fil
 ``categories`` and ``years`` search parameters.
 """
 
-from synth.store.build import build_index, update_index
-from synth.store.filters import Filters
-from synth.store.query import IndexReader, open_index
-
-__all__ = ["Filters", "IndexReader", "build_index", "open_index", "update_index"]
+# Submodules are imported where used (``from synth.store.query import open_index``), so that
+# ``synth.config``, which checks the filter parameters, does not pull in parquet and scipy.

@@ -110,14 +110,15 @@ class Registry:
             self.where.update(zip(ids, places, strict=True))
 
     def admit(self, batch: pd.DataFrame, segment: int) -> tuple[pd.DataFrame, int, int]:
-        """The batch's rows to index as ``segment``: one per id, none older than the indexed
-        copy; older copies get deleted. Returns (rows, replaced, dropped)."""
+        """The batch's rows to index as ``segment``: one per id, only where newer than the
+        indexed copy (a higher version; with versions unknown, the later record); the older
+        copies get deleted. Returns (rows, replaced, dropped)."""
         batch, dropped = dedupe_papers(batch)
         versions = batch["version"].fillna(-1).astype(int).tolist()
         keep, replaced = [], 0
         for pid, version in zip(batch["paper_id"], versions, strict=True):
             old = self.where.get(pid)
-            if old is not None and version < old[2]:
+            if old is not None and (version < old[2] or version == old[2] >= 0):
                 keep.append(False)
                 continue
             if old is not None:
