@@ -65,6 +65,8 @@ def source_batches(
     unreadable records skipped on the way: a snapshot file is streamed, anything else is read
     with ``synth.sources.local.load_corpus``."""
     path = Path(source).expanduser()
+    if size < 1:
+        raise InputError(f"segment size {size}: expected at least 1 paper per segment")
     if not path.exists():
         raise InputError(f"{path}: source not found (expected a corpus or an arXiv snapshot)")
     bar = _progress(progress, f"indexing {path.name}")
