@@ -170,6 +170,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     from synth.store.build import build_index, update_index
 
     log = _logger(args.quiet)
+    if args.action == "embed":
+        return _embed(args, log)
     if args.action == "build":
         if not args.out:
             raise InputError("index build: give --out DIR (the new index folder)")
@@ -187,6 +189,21 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"{last['skipped']} unreadable)"
     )
     print(Path(folder).expanduser().resolve())
+    return 0
+
+
+def _embed(args: argparse.Namespace, log) -> int:
+    from synth.store.build import read_manifest
+    from synth.store.embed import connect, embed_index
+
+    read_manifest(args.target)
+    client = connect(args.scheduler or "", args.workers)
+    try:
+        done = embed_index(args.target, client, args.partition, log)
+    finally:
+        client.close()
+    log(f"{args.target}: {len(done)} segments encoded")
+    print(Path(args.target).expanduser().resolve())
     return 0
 
 
@@ -319,13 +336,17 @@ PARSERS: dict[str, tuple[str, str, list]] = {
 PARSERS["index"] = (
     "build a persistent index of a corpus or arXiv's snapshot, or add records to one",
     "synth index build arxiv-metadata-oai-snapshot.json --out arxiv-index; "
-    "synth index update arxiv-index 2026-07-01.jsonl",
+    "synth index update arxiv-index 2026-07-01.jsonl; synth index embed arxiv-index --workers 2",
     [
-        _opt("action", choices=("build", "update"), help="build a new index, or update one"),
+        _opt(
+            "action",
+            choices=("build", "update", "embed"),
+            help="build a new index, update one, or embed its papers (MiniLM, with Dask)",
+        ),
         _opt(
             "target",
             help="build: the SOURCE to index (" + CORPUS + ", or arXiv's metadata snapshot "
-            "arxiv-metadata-oai-snapshot.json, streamed); update: the index folder",
+            "arxiv-metadata-oai-snapshot.json, streamed); update, embed: the index folder",
         ),
         _opt("source", nargs="?", help="update only: the SOURCE whose new or newer records to add"),
         _opt("--out", help="build only: the new index folder (must not exist or be empty)"),
@@ -334,6 +355,18 @@ PARSERS["index"] = (
             type=int,
             default=200_000,
             help="papers per segment (memory of a build grows with it; default: 200000)",
+        ),
+        _opt(
+            "--scheduler",
+            help="embed only: a Dask scheduler address (e.g. tcp://10.0.0.5:8786); "
+            "default: a local cluster of --workers processes",
+        ),
+        _opt("--workers", type=int, default=2, help="embed only: local workers (default: 2)"),
+        _opt(
+            "--partition",
+            type=int,
+            default=1000,
+            help="embed only: papers per Dask task (default: 1000)",
         ),
         _opt("--quiet", action="store_true", help="no progress bar"),
     ],

@@ -15,6 +15,7 @@ from synth import screen, search
 from synth.cli import main
 from synth.errors import InputError
 from synth.sources.local import SAMPLE_FILE, load_corpus
+from synth.store import query as query_module
 from synth.store.build import build_index, read_manifest, update_index
 from synth.store.filters import Filters, parse_categories, parse_years
 from synth.store.query import open_index
@@ -48,11 +49,14 @@ def test_index_of_a_corpus_ranks_its_papers_as_the_corpus_does(tmp_path):
     reader = open_index(tmp_path / "idx")
     assert reader.n_docs == len(papers) and len(reader.segments) == 3
     for question in QUESTIONS:
-        ids, scores = _ranked(papers, question, 50)
         query = search.weighted_query(search.extract_key_terms(question))
-        hits = reader.search(query, 50)
-        assert hits.ids == ids
-        assert np.array_equal(hits.scores, scores)  # the same float32 arithmetic
+        for top in (5, 50, 5000):  # top 5: most matching papers are never scored (pruned)
+            ids, scores = _ranked(papers, question, top)
+            hits = reader.search(query, top)
+            assert hits.ids == ids
+            assert np.array_equal(hits.scores, scores)  # the same float32 arithmetic
+        assert reader.search(query, 5).matched < reader.search(query, 5000).matched
+    assert query_module.TITLE_WEIGHT == screen.TITLE_WEIGHT
 
 
 def test_papers_drawn_from_the_index_screen_as_in_the_whole_corpus(tmp_path):

@@ -23,14 +23,13 @@ import pandas as pd
 from synth.errors import InputError
 from synth.io import read_json, write_json
 from synth.sources import dedupe_papers, make_papers
-from synth.store.segment import Segment, write_segment
+from synth.store.segment import K1, B, Segment, write_segment
 from synth.store.snapshot import is_snapshot, read_snapshot
 
 FORMAT = "synth-index"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SEGMENT_DOCS = 200_000
-K1, B = 1.2, 0.75  # synth.index.build_bm25's defaults, which ranking uses
 
 
 def read_manifest(root: str | Path) -> dict:

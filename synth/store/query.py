@@ -9,6 +9,7 @@ order, as ranking the whole corpus in memory, so the same papers come out in the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +23,8 @@ from synth.store.build import read_manifest
 from synth.store.filters import Filters
 from synth.store.segment import FIELDS, Segment
 
+TITLE_WEIGHT = 1.25  # synth.screen.TITLE_WEIGHT (not imported: screen pulls in matplotlib)
+
 
 @dataclass(frozen=True)
 class Hits:
@@ -31,7 +34,7 @@ class Hits:
     rows: np.ndarray
     ids: list[str]
     scores: np.ndarray
-    matched: int  # papers holding at least one query term (after the filters)
+    matched: int  # papers scored: holding a query term, passing the filters, able to reach the top
 
 
 class IndexReader:
@@ -65,13 +68,17 @@ class IndexReader:
         return out
 
     def postings(self, field: str, term: str) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per segment, the live rows holding ``term`` and its counts there."""
+        """Per segment, the live rows holding ``term`` and its counts there (memory-mapped
+        slices where a segment has no deleted papers)."""
         out = []
-        for seg, live in zip(self.segments, self.live, strict=True):
+        for seg, live, whole in zip(self.segments, self.live, self._whole, strict=True):
             docs, tf = seg.field(field).postings(term)
-            keep = live[docs]
-            out.append((np.asarray(docs)[keep], np.asarray(tf)[keep]))
+            out.append((docs, tf) if whole else (docs[live[docs]], tf[live[docs]]))
         return out
+
+    @cached_property
+    def _whole(self) -> list[bool]:
+        return [bool(m.all()) for m in self.live]
 
     def collection(self, query: str | dict[str, float]) -> dict:
         """The statistics ``synth.screen.build_indexes`` needs to score papers drawn from this
@@ -120,10 +127,10 @@ class IndexReader:
         idf = bm25_idf(df, self.n_docs)
         avg = self.avg_length[field]
         rows, cols, vals = [], [], []
+        chosen = [np.flatnonzero(m) for m in masks]
         for j, per_segment in enumerate(found.values()):
             for s, (docs, tf) in enumerate(per_segment):
-                keep = masks[s][docs]
-                docs, tf = docs[keep], tf[keep].astype(np.float32)
+                docs, tf = _restrict(docs, tf, chosen[s], masks[s])
                 length = np.asarray(self.segments[s].field(field).length)[docs]
                 rows.append(place[s][docs])
                 cols.append(np.full(len(docs), j, dtype=np.int64))
@@ -135,24 +142,97 @@ class IndexReader:
         weights = sp.csr_matrix((data, (r, c)), shape=(n_rows, max(len(found), 1)))
         return BM25Index({t: j for j, t in enumerate(found)}, weights, idf)
 
-    def _slice(
-        self, text: dict[str, list[tuple[np.ndarray, np.ndarray]]], masks: list[np.ndarray]
-    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-        """The papers holding a query term and passing ``masks``: each one's segment and row,
+    def _slice(self, selected: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """The ``selected`` papers (a boolean array per segment): each one's segment and row,
         and per segment the map row -> position in the slice (-1: not in it)."""
         segment_of, row_of, place, start = [], [], [], 0
-        for s, (seg, mask) in enumerate(zip(self.segments, masks, strict=True)):
-            held = [per_segment[s][0] for per_segment in text.values()]
-            docs = np.unique(np.concatenate(held)) if held else np.zeros(0, np.int64)
-            docs = docs[mask[docs]]
+        for s, (seg, chosen) in enumerate(zip(self.segments, selected, strict=True)):
+            docs = np.flatnonzero(chosen)
             where = np.full(seg.size, -1, dtype=np.int64)
             where[docs] = np.arange(start, start + len(docs))
             place.append(where)
             segment_of.append(np.full(len(docs), s, dtype=np.int64))
-            row_of.append(docs.astype(np.int64))
+            row_of.append(docs)
             start += len(docs)
         joined = [np.concatenate(x) if x else np.zeros(0, np.int64) for x in (segment_of, row_of)]
         return joined[0], joined[1], place
+
+    def _union(self, postings: dict, terms: Iterable[str], masks: list[np.ndarray]):
+        """Per segment, the papers passing ``masks`` that hold one of ``terms``."""
+        chosen = [np.zeros(seg.size, dtype=bool) for seg in self.segments]
+        for term in terms:
+            for s, (docs, _) in enumerate(postings[term]):
+                chosen[s][docs] = True
+        return [c & m for c, m in zip(chosen, masks, strict=True)]
+
+    def _score(self, query, text: dict, title: dict, selected: list[np.ndarray], weights):
+        """Exact scores of the ``selected`` papers: (segments, rows, float32 scores)."""
+        from synth.screen import lexical_scores
+
+        segment_of, row_of, place = self._slice(selected)
+        n = len(row_of)
+        if not n:
+            return segment_of, row_of, np.zeros(0, np.float32)
+        indexes = [
+            self._field_index(f, p, selected, place, n)
+            for f, p in (("text", text), ("title", title))
+        ]
+        return segment_of, row_of, lexical_scores(*indexes, [query], **weights)[0]
+
+    def _impact(self, field: str, term: str) -> float:
+        """The largest ``tf / (tf + norm)`` of ``term`` in ``field`` over the index: each
+        segment's bound, scaled by index mean / segment mean where larger (a larger mean
+        length shrinks ``norm`` by at most that factor)."""
+        scale = self.avg_length[field]
+        return max(
+            (
+                seg.field(field).impact(term) * max(1.0, scale / seg.field(field).avg)
+                for seg in self.segments
+            ),
+            default=0.0,
+        )
+
+    def _bounds(self, query, text: dict, title: dict, title_weight: float) -> dict[str, float]:
+        """Per query term, an upper bound of what it adds to a paper's score: weight x (k1 + 1)
+        x (idf x impact + (title_weight - 1) x title idf x title impact), a little above
+        (coverage factors are at most 1)."""
+        out = {}
+        for term, weight in query_terms(query).items():
+            df = [sum(len(d) for d, _ in p[term]) for p in (text, title)]
+            if df[0]:
+                idf = bm25_idf(np.array(df, dtype=np.float32), self.n_docs).astype(float)
+                parts = idf[0] * self._impact("text", term)
+                if df[1]:
+                    parts += (title_weight - 1) * idf[1] * self._impact("title", term)
+                out[term] = weight * (self.k1 + 1) * parts * 1.001 + 1e-6
+        return out
+
+    def _pruned(self, query, text, title, masks, top: int, weights) -> list[np.ndarray]:
+        """The papers that can reach the ``top`` (MaxScore): a threshold from exactly scoring
+        the papers of the highest-bound terms, then only papers holding a term that the
+        lower-bound terms together cannot make up for."""
+        title_weight = weights.get("title_weight", TITLE_WEIGHT)
+        bounds = self._bounds(query, text, title, title_weight)
+        everything = self._union(text, bounds, masks)
+        if title_weight < 1 or not bounds:
+            return everything
+        ranked = sorted(bounds, key=lambda t: (-bounds[t], t))
+        seed = [np.zeros(seg.size, dtype=bool) for seg in self.segments]
+        for term in ranked:
+            seed = [a | b for a, b in zip(seed, self._union(text, [term], masks), strict=True)]
+            if sum(int(a.sum()) for a in seed) >= top:
+                break
+        scores = self._score(query, text, title, seed, weights)[2]
+        if len(scores) < top:
+            return everything
+        threshold = float(np.partition(scores, len(scores) - top)[len(scores) - top])
+        skipped, total = set(), 0.0
+        for term in reversed(ranked):
+            if total + bounds[term] >= threshold:
+                break
+            total += bounds[term]
+            skipped.add(term)
+        return self._union(text, [t for t in ranked if t not in skipped], masks)
 
     def search(
         self,
@@ -164,21 +244,14 @@ class IndexReader:
         """The ``top`` papers for ``query`` (text, or term -> weight as
         ``synth.search.weighted_query`` gives), scored by ``synth.screen.lexical_scores``
         (``weights``: its ``title_weight``, ``coverage_weight``) over the whole index; ties
-        by paper id. Papers holding no query term never match."""
-        from synth.screen import lexical_scores
-
+        by paper id. Papers holding no query term never match. Only papers that can reach
+        the top are scored (``Hits.matched`` counts them)."""
         terms = sorted(query_terms(query))
         masks = self.masks(filters or Filters())
         text = {t: self.postings("text", t) for t in terms}
-        segment_of, row_of, place = self._slice(text, masks)
-        if not len(row_of):
-            return Hits(segment_of, row_of, [], np.zeros(0, np.float32), 0)
         title = {t: self.postings("title", t) for t in terms}
-        n = len(row_of)
-        indexes = [
-            self._field_index(f, p, masks, place, n) for f, p in (("text", text), ("title", title))
-        ]
-        scores = lexical_scores(*indexes, [query], **weights)[0]
+        selected = self._pruned(query, text, title, masks, top, weights)
+        segment_of, row_of, scores = self._score(query, text, title, selected, weights)
         best = _top(scores, top)
         ids = [
             self.segments[s].ids[r].decode("utf-8")
@@ -186,6 +259,7 @@ class IndexReader:
         ]
         order = np.lexsort((np.array(ids, dtype=object), -scores[best]))[:top]
         best = best[order]
+        n = len(row_of)
         return Hits(segment_of[best], row_of[best], [ids[i] for i in order], scores[best], n)
 
     def papers(self, hits: Hits) -> pd.DataFrame:
@@ -202,6 +276,18 @@ class IndexReader:
         table = pd.concat(parts, ignore_index=True)
         order = np.argsort(np.concatenate(positions), kind="stable")
         return table.iloc[order].reset_index(drop=True)
+
+
+def _restrict(docs, tf, chosen: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The postings (sorted rows, counts) of the ``chosen`` rows (``mask``), counts as
+    float32: by binary search when the postings are much longer than the chosen rows."""
+    if len(docs) > 8 * len(chosen):
+        at = np.searchsorted(docs, chosen)
+        at[at == len(docs)] = 0
+        hit = np.asarray(docs[at]) == chosen if len(docs) else np.zeros(0, dtype=bool)
+        return chosen[hit], np.asarray(tf[at[hit]], dtype=np.float32)
+    keep = mask[docs]
+    return np.asarray(docs[keep]), np.asarray(tf[keep], dtype=np.float32)
 
 
 def _top(scores: np.ndarray, top: int) -> np.ndarray:

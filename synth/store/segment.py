@@ -15,6 +15,8 @@ Layout of ``seg-NNNNN/``:
 ``<field>.docs.npy``,             ``docs[indptr[j]:indptr[j+1]]`` (rows, int32) with counts
 ``<field>.tf.npy``                ``tf[...]`` (uint16)
 ``<field>.length.npy``            each paper's token count in the field (float32)
+``<field>.bound.npy``             per term, the largest BM25 saturation over its postings
+                                  (``impact_bounds``: what a term can add, for pruning)
 ================================  ===========================================================
 
 Counts come from ``synth.index.count_terms``, the tokenisation every ranking uses.
@@ -33,11 +35,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synth.index import count_terms, document_texts
+from synth.index import average_length, count_terms, document_texts
 from synth.sources import PAPER_COLUMNS, make_papers
 
 FIELDS = ("text", "title")
 ROW_GROUP = 256
+K1, B = 1.2, 0.75  # synth.index.build_bm25's defaults, which ranking uses
 
 
 def field_texts(papers: pd.DataFrame) -> dict[str, list[str]]:
@@ -54,11 +57,24 @@ def _save_terms(folder: Path, field: str, terms: list[str]) -> None:
     np.save(folder / f"{field}.terms.offsets.npy", offsets)
 
 
+def impact_bounds(csc, length: np.ndarray) -> np.ndarray:
+    """Per term, the largest ``tf / (tf + k1 * (1 - b + b * dl / avg))`` over its postings,
+    ``avg`` being this segment's mean length (``query`` rescales it to the index's)."""
+    if not csc.nnz:
+        return np.zeros(csc.shape[1], dtype=np.float32)
+    avg = average_length(length)
+    norm = K1 * (1 - B + B * length.astype(np.float64) / avg)
+    tf = csc.data.astype(np.float64)
+    ratio = tf / (tf + norm[csc.indices])
+    return np.maximum.reduceat(ratio, csc.indptr[:-1]).astype(np.float32)
+
+
 def _save_field(folder: Path, field: str, texts: list[str]) -> None:
     tf, vocabulary = count_terms(texts)
     length = np.asarray(tf.sum(axis=1), dtype=np.float32).ravel()
     csc = tf.tocsc()
     csc.sort_indices()
+    np.save(folder / f"{field}.bound.npy", impact_bounds(csc, length))
     if csc.nnz and csc.data.max() > np.iinfo(np.uint16).max:
         raise ValueError(f"{folder}: a term occurs more than 65535 times in one paper")
     terms = sorted(vocabulary, key=vocabulary.__getitem__)
@@ -101,7 +117,8 @@ class Terms:
     """A segment field's sorted terms, memory-mapped; ``find`` is a binary search."""
 
     def __init__(self, blob: np.ndarray, offsets: np.ndarray):
-        self.blob, self.offsets = blob, offsets
+        self.blob, self.offsets = np.asarray(blob), np.asarray(offsets)
+        self._found: dict[str, int | None] = {}
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -110,17 +127,19 @@ class Terms:
         return self.blob[self.offsets[i] : self.offsets[i + 1]].tobytes()
 
     def find(self, term: str) -> int | None:
-        """The term's column, or None when the segment never has it."""
-        key = term.encode("utf-8")
-        i = bisect.bisect_left(self, key)
-        return i if i < len(self) and self[i] == key else None
+        """The term's column, or None when the segment never has it (remembered)."""
+        if term not in self._found:
+            key = term.encode("utf-8")
+            i = bisect.bisect_left(self, key)
+            self._found[term] = i if i < len(self) and self[i] == key else None
+        return self._found[term]
 
 
 def _load(path: Path) -> np.ndarray:
     return np.load(path, mmap_mode="r")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Field:
     """One field of a segment: its terms, postings and paper lengths (memory-mapped)."""
 
@@ -129,6 +148,17 @@ class Field:
     docs: np.ndarray
     tf: np.ndarray
     length: np.ndarray
+    bound: np.ndarray
+
+    @cached_property
+    def avg(self) -> float:
+        """Mean length over all the segment's papers (as ``impact_bounds`` used it)."""
+        return average_length(np.asarray(self.length))
+
+    def impact(self, term: str) -> float:
+        """``impact_bounds``' value for ``term`` (0 when absent)."""
+        j = self.terms.find(term)
+        return 0.0 if j is None else float(self.bound[j])
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows holding ``term`` and its counts there (empty when absent)."""
@@ -159,8 +189,11 @@ class Segment:
                 else np.zeros(0, dtype=np.uint8)
             )
             terms = Terms(blob, _load(self.folder / f"{name}.terms.offsets.npy"))
-            arrays = [_load(self.folder / f"{name}.{a}.npy") for a in ("indptr", "docs", "tf")]
-            out[name] = Field(terms, *arrays, _load(self.folder / f"{name}.length.npy"))
+            arrays = [
+                _load(self.folder / f"{name}.{a}.npy")
+                for a in ("indptr", "docs", "tf", "length", "bound")
+            ]
+            out[name] = Field(terms, *arrays)
         return out
 
     @cached_property
