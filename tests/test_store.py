@@ -307,3 +307,18 @@ def pd_read(path):
     import pandas as pd
 
     return pd.read_parquet(path)
+
+
+def test_counts_above_255_keep_their_value(tmp_path):
+    rows = [
+        {"id": "2501.00010", "title": "Video", "summary": "video " * 300 + "retrieval"},
+        {"id": "2501.00011", "title": "Retrieval", "summary": "video retrieval " * 3},
+        {"id": "2501.00012", "title": "Other", "summary": "protein folding"},
+    ]
+    corpus = write_corpus(tmp_path / "c.jsonl", rows)
+    build_index(corpus, tmp_path / "idx", progress=False)
+    assert np.load(tmp_path / "idx" / "seg-00000" / "text.tf.npy").dtype == np.uint16
+    ids, scores = _ranked(load_corpus(corpus).papers, "video retrieval", 3)
+    hits = open_index(tmp_path / "idx").search("video retrieval", 3)
+    assert hits.ids == ids == ["2501.00011", "2501.00010"]
+    assert np.array_equal(hits.scores, scores)
