@@ -324,7 +324,7 @@ PARSERS: dict[str, tuple[str, str, list]] = {
             _opt("--corpus", help=CORPUS + " (this or --index)"),
             _opt(
                 "--index",
-                help=INDEX + ": each question's 2000 best papers are screened (this or --corpus)",
+                help=INDEX + ": each question's 1000 best papers are screened (this or --corpus)",
             ),
             _opt("--questions", required=True, help='JSONL of {"id", "question"}, one per line'),
             _opt(

@@ -37,7 +37,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "index": "",  # persistent index folder (synth index build); "" = none
         "categories": "",  # arXiv categories kept, e.g. "cs.CV cs.CL" or "cs"; "" = all
         "years": "",  # publication years kept: 2024, 2024-, -2019 or 2020-2022; "" = all
-        "max_candidates": 2000,  # papers taken from the index, best first
+        "max_candidates": 1000,  # papers taken from the index, best first
         "max_queries": 6,
         "max_results_per_query": 50,
         "delay_seconds": 3.0,

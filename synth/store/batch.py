@@ -37,7 +37,7 @@ def rank_index(
 def answer_index(
     reader: IndexReader,
     questions: Iterable[dict],
-    max_candidates: int = 2000,
+    max_candidates: int = 1000,
     scorer: object | None = None,
     stance: str = "cue",
 ) -> Iterator[dict]:

@@ -130,6 +130,8 @@ class IndexReader:
         chosen = [np.flatnonzero(m) for m in masks]
         for j, per_segment in enumerate(found.values()):
             for s, (docs, tf) in enumerate(per_segment):
+                if not len(chosen[s]):
+                    continue
                 docs, tf = _restrict(docs, tf, chosen[s], masks[s])
                 length = np.asarray(self.segments[s].field(field).length)[docs]
                 rows.append(place[s][docs])

@@ -143,7 +143,9 @@ class Terms:
 
 
 def _load(path: Path) -> np.ndarray:
-    return np.load(path, mmap_mode="r")
+    """The array memory-mapped, as a plain ndarray view (slicing a ``np.memmap`` costs a
+    Python object per slice)."""
+    return np.asarray(np.load(path, mmap_mode="r"))
 
 
 @dataclass
