@@ -167,43 +167,10 @@ def cmd_answer(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from synth.store.build import build_index, update_index
+    from synth.store.commands import index_command
 
-    log = _logger(args.quiet)
-    if args.action == "embed":
-        return _embed(args, log)
-    if args.action == "build":
-        if not args.out:
-            raise InputError("index build: give --out DIR (the new index folder)")
-        manifest = build_index(args.target, args.out, args.segment_docs, not args.quiet, log)
-        folder = args.out
-    else:
-        if args.source is None:
-            raise InputError("index update: give the index folder and a SOURCE to add")
-        manifest = update_index(args.target, args.source, args.segment_docs, not args.quiet, log)
-        folder = args.target
-    last = manifest["history"][-1]
-    log(
-        f"{folder}: {manifest['papers']} papers in {len(manifest['segments'])} segments "
-        f"(+{last['added']} added, {last['replaced']} replaced, {last['dropped']} not newer, "
-        f"{last['skipped']} unreadable)"
-    )
+    folder = index_command(args, _logger(args.quiet))
     print(Path(folder).expanduser().resolve())
-    return 0
-
-
-def _embed(args: argparse.Namespace, log) -> int:
-    from synth.store.build import read_manifest
-    from synth.store.embed import connect, embed_index
-
-    read_manifest(args.target)
-    client = connect(args.scheduler or "", args.workers)
-    try:
-        done = embed_index(args.target, client, args.partition, log)
-    finally:
-        client.close()
-    log(f"{args.target}: {len(done)} segments encoded")
-    print(Path(args.target).expanduser().resolve())
     return 0
 
 

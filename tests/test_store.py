@@ -322,3 +322,22 @@ def test_counts_above_255_keep_their_value(tmp_path):
     hits = open_index(tmp_path / "idx").search("video retrieval", 3)
     assert hits.ids == ids == ["2501.00011", "2501.00010"]
     assert np.array_equal(hits.scores, scores)
+
+
+def test_search_params_are_checked_before_anything_is_written(tmp_path, capsys):
+    cases = [
+        ("search:\n  years: soon\n", "search.years: 'soon' is not a year range"),
+        ("search:\n  categories: cs/CV\n", "search.categories: 'cs/CV' is not an arXiv"),
+        ("search:\n  max_candidates: 0\n", "'search.max_candidates' must be at least 1"),
+        ("search:\n  corpus: c.jsonl\n  index: idx\n", "search.corpus or search.index, not both"),
+    ]
+    for n, (text, message) in enumerate(cases):
+        params = tmp_path / f"p{n}.yaml"
+        params.write_text(text)
+        assert main(["run", "--params", str(params), "--out", str(tmp_path / "r")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+    corpus = write_corpus(tmp_path / "c.jsonl")
+    argv = ["run", "--corpus", str(corpus), "--index", str(tmp_path), "--out", str(tmp_path / "r")]
+    assert main(argv) == 2 and "give --corpus or --index, not both" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
