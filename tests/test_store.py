@@ -240,10 +240,18 @@ def test_a_bad_index_folder_is_one_line_and_exit_2(tmp_path, capsys):
         assert main(argv) == 2, args
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("synth: error: ") and message in err, err
-    done = _cli(*cases[0][0], "--out", str(tmp_path / "out.tsv"))  # the real exit code
-    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert not (tmp_path / "r").exists() and not (tmp_path / "out.tsv").exists()
     assert sorted(p.name for p in not_index.iterdir()) == ["manifest.json"]
+
+
+@pytest.mark.slow
+def test_a_bad_index_folder_exits_2_from_the_shell(tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"_id": "q1", "text": "video"}\n')
+    args = ("--queries", str(queries), "--out", str(tmp_path / "out.tsv"))
+    done = _cli("rank", "--index", str(tmp_path / "missing"), *args)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "index folder not found" in done.stderr and not (tmp_path / "out.tsv").exists()
 
 
 def test_an_interrupted_build_leaves_nothing(tmp_path, monkeypatch):
@@ -341,3 +349,25 @@ def test_search_params_are_checked_before_anything_is_written(tmp_path, capsys):
     argv = ["run", "--corpus", str(corpus), "--index", str(tmp_path), "--out", str(tmp_path / "r")]
     assert main(argv) == 2 and "give --corpus or --index, not both" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.slow
+def test_answer_with_index_equals_answer_with_corpus(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus.jsonl")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        "".join(
+            json.dumps({"id": f"q{i}", "question": q}) + "\n" for i, q in enumerate(QUESTIONS[:2])
+        )
+    )
+    build_index(corpus, tmp_path / "idx", progress=False)
+    out = {}
+    for flag, where in (("--corpus", corpus), ("--index", tmp_path / "idx")):
+        out[flag] = tmp_path / f"answers{flag}.jsonl"
+        argv = ["answer", flag, str(where), "--questions", str(questions)]
+        assert main([*argv, "--out", str(out[flag])]) == 0
+    by_index = [json.loads(line) for line in out["--index"].read_text().splitlines()]
+    by_corpus = [json.loads(line) for line in out["--corpus"].read_text().splitlines()]
+    assert [a["id"] for a in by_index] == ["q0", "q1"]
+    assert by_index == by_corpus
+    assert by_index[0]["evidence"]  # the on-topic question finds papers
