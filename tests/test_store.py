@@ -371,3 +371,28 @@ def test_answer_with_index_equals_answer_with_corpus(tmp_path):
     assert [a["id"] for a in by_index] == ["q0", "q1"]
     assert by_index == by_corpus
     assert by_index[0]["evidence"]  # the on-topic question finds papers
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_build_exits_130_and_leaves_nothing(tmp_path):
+    import signal
+
+    out = tmp_path / "idx"
+    cmd = [sys.executable, "-m", "synth.cli", "index", "build", str(SAMPLE_FILE)]
+    proc = subprocess.Popen(
+        [*cmd, "--out", str(out), "--segment-docs", "20"],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        for line in proc.stderr:  # segments are logged as they are written
+            if "seg-00002" in line:
+                proc.send_signal(signal.SIGTERM)
+                break
+        rest = proc.communicate(timeout=60)[1]
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, rest
+    assert "interrupted" in rest
+    assert list(tmp_path.iterdir()) == []

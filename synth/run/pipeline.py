@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import signal
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from synth.config import notebook_parameters
-from synth.errors import InputError, SearchError
+from synth.errors import InputError, SearchError, sigterm_as_interrupt
 from synth.io import read_json, write_text
 from synth.run.engines import INPROCESS, StageError, execute_stage, shared_kernel
 from synth.run.folder import (
@@ -47,23 +45,6 @@ Log = Callable[[str], None]
 def stage_outputs(stage: Stage) -> tuple[str, ...]:
     """What a finished stage leaves: its declared outputs, and the rendered report files."""
     return stage.outputs + (REPORT_FILES if stage.name == "report" else ())
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM raises ``KeyboardInterrupt`` (in the main thread), so a stopped run is recorded
-    as interrupted and can be resumed."""
-
-    def on_sigterm(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt("SIGTERM")
-
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, on_sigterm) if in_main else None
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 def render_run_report(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from synth.errors import InputError
+from synth.errors import InputError, sigterm_as_interrupt
 
 
 def index_command(args: argparse.Namespace, log: Callable[[str], None]) -> str:
@@ -15,16 +15,19 @@ def index_command(args: argparse.Namespace, log: Callable[[str], None]) -> str:
 
     if args.action == "embed":
         return _embed(args, log)
-    if args.action == "build":
-        if not args.out:
-            raise InputError("index build: give --out DIR (the new index folder)")
-        manifest = build_index(args.target, args.out, args.segment_docs, not args.quiet, log)
-        folder = args.out
-    else:
-        if args.source is None:
-            raise InputError("index update: give the index folder and a SOURCE to add")
-        manifest = update_index(args.target, args.source, args.segment_docs, not args.quiet, log)
-        folder = args.target
+    if args.action == "build" and not args.out:
+        raise InputError("index build: give --out DIR (the new index folder)")
+    if args.action == "update" and args.source is None:
+        raise InputError("index update: give the index folder and a SOURCE to add")
+    with sigterm_as_interrupt():  # a stopped build or update removes what it wrote
+        if args.action == "build":
+            manifest = build_index(args.target, args.out, args.segment_docs, not args.quiet, log)
+            folder = args.out
+        else:
+            manifest = update_index(
+                args.target, args.source, args.segment_docs, not args.quiet, log
+            )
+            folder = args.target
     last = manifest["history"][-1]
     log(
         f"{folder}: {manifest['papers']} papers in {len(manifest['segments'])} segments "
