@@ -100,7 +100,7 @@ def run_seed(index: Path, out: Path) -> dict:
         "peak_rss_mb": result["peak_rss_mb"],
         "stages_s": stages,
         "candidates": searched["candidates"],
-        "index_matches": searched["index_matches"],
+        "index_scored": searched["index_scored"],
         "included": manifest["counts"]["included"],
     }
 

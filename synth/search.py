@@ -265,7 +265,7 @@ def search_index(
     record.update(
         index=str(index),
         index_papers=reader.n_docs,
-        index_matches=hits.matched,
+        index_scored=hits.matched,  # papers scored: the rest cannot reach the top
         index_manifest_sha256=file_sha256(Path(index) / "manifest.json"),
         input_hash=hashlib.sha256(",".join(hits.ids).encode()).hexdigest(),
         collection=reader.collection(query),

@@ -396,3 +396,20 @@ def test_sigterm_during_a_build_exits_130_and_leaves_nothing(tmp_path):
     assert proc.returncode == 130, rest
     assert "interrupted" in rest
     assert list(tmp_path.iterdir()) == []
+
+
+def test_filters_apply_to_a_corpus_too(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus.jsonl")
+    papers = load_corpus(corpus).papers
+    found = search.gather_candidates(
+        QUESTIONS[0], [], str(corpus), filters=Filters.parse("cs.CL", "2025")
+    )
+    expected = papers[papers["categories"].str.split().map(lambda c: "cs.CL" in c)]
+    assert 0 < len(found.candidates) == len(expected) < len(papers)
+    assert found.candidates["paper_id"].tolist() == expected["paper_id"].tolist()
+    removed = len(papers) - len(expected)
+    assert found.queries["query"].iloc[-1] == (
+        f"filter: categories cs.CL, years 2025-2025 ({removed} papers removed)"
+    )
+    assert found.record["candidates"] == len(expected)
+    assert found.record["identified"] == len(papers) + found.record["duplicates_removed"]
