@@ -126,22 +126,26 @@ class IndexReader:
         df = np.array([sum(len(d) for d, _ in p) for p in found.values()], np.float32)
         idf = bm25_idf(df, self.n_docs)
         avg = self.avg_length[field]
-        rows, cols, vals = [], [], []
+        rows, tfs, lengths, counts = [], [], [], np.zeros(len(found), dtype=np.int64)
         chosen = [np.flatnonzero(m) for m in masks]
+        lengths_of = [seg.field(field).length for seg in self.segments]
         for j, per_segment in enumerate(found.values()):
             for s, (docs, tf) in enumerate(per_segment):
-                if not len(chosen[s]):
+                if not len(chosen[s]) or not len(docs):
                     continue
                 docs, tf = _restrict(docs, tf, chosen[s], masks[s])
-                length = np.asarray(self.segments[s].field(field).length)[docs]
                 rows.append(place[s][docs])
-                cols.append(np.full(len(docs), j, dtype=np.int64))
-                vals.append(bm25_weight(tf, idf[j], length, avg, self.k1, self.b))
-        data, r, c = (
+                tfs.append(tf)
+                lengths.append(lengths_of[s][docs])
+                counts[j] += len(docs)
+        joined = [
             np.concatenate(x) if x else np.zeros(0, dtype)
-            for x, dtype in ((vals, np.float32), (rows, np.int64), (cols, np.int64))
-        )
-        weights = sp.csr_matrix((data, (r, c)), shape=(n_rows, max(len(found), 1)))
+            for x, dtype in ((rows, np.int64), (tfs, np.float32), (lengths, np.float32))
+        ]
+        # one call for every entry: the same elementwise float32 arithmetic as build_bm25
+        data = bm25_weight(joined[1], np.repeat(idf, counts), joined[2], avg, self.k1, self.b)
+        cols = np.repeat(np.arange(len(found)), counts)
+        weights = sp.csr_matrix((data, (joined[0], cols)), shape=(n_rows, max(len(found), 1)))
         return BM25Index({t: j for j, t in enumerate(found)}, weights, idf)
 
     def _slice(self, selected: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
@@ -215,9 +219,8 @@ class IndexReader:
         lower-bound terms together cannot make up for."""
         title_weight = weights.get("title_weight", TITLE_WEIGHT)
         bounds = self._bounds(query, text, title, title_weight)
-        everything = self._union(text, bounds, masks)
         if title_weight < 1 or not bounds:
-            return everything
+            return self._union(text, bounds, masks)
         ranked = sorted(bounds, key=lambda t: (-bounds[t], t))
         seed = [np.zeros(seg.size, dtype=bool) for seg in self.segments]
         for term in ranked:
@@ -226,7 +229,7 @@ class IndexReader:
                 break
         scores = self._score(query, text, title, seed, weights)[2]
         if len(scores) < top:
-            return everything
+            return self._union(text, bounds, masks)
         threshold = float(np.partition(scores, len(scores) - top)[len(scores) - top])
         skipped, total = set(), 0.0
         for term in reversed(ranked):
