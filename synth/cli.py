@@ -7,6 +7,8 @@
                    quantitative results (JSONL in, JSONL out)
 ``synth verify``   batch claim verification against a corpus (SciFact-style JSONL out)
 ``synth answer``   batch answers to yes/no questions over a corpus (answer.json lines out)
+``synth index``    build a persistent index (``build SOURCE --out DIR``) or add to one
+                   (``update DIR SOURCE``); ``run``, ``rank`` and ``answer`` take ``--index``
 
 User errors (bad params, a missing corpus, ...) print one line and exit with code 2.
 """
@@ -30,7 +32,7 @@ def _logger(quiet: bool):
 def cmd_run(args: argparse.Namespace) -> int:
     from synth.run import make_request, run_pipeline
 
-    request = make_request(args.question, args.params, args.corpus)
+    request = make_request(args.question, args.params, args.corpus, args.index)
     run_dir = run_pipeline(
         request,
         out=args.out,
@@ -73,16 +75,36 @@ def _paper_ids_without_spaces(papers, corpus: str) -> None:
 def cmd_rank(args: argparse.Namespace) -> int:
     batch_io.check_out(args.out)
     from synth.dense import encoder_for
-    from synth.screen import rank_queries
-    from synth.sources.local import load_corpus
 
     top, tag = batch_io.check_top(args.top), batch_io.check_tag(args.tag)
     queries = batch_io.check_queries(batch_io.read_jsonl(args.queries, "queries"), args.queries)
-    papers = load_corpus(args.corpus).papers
-    _paper_ids_without_spaces(papers, args.corpus)
+    reader = _corpus_or_index(args)
     encoder = encoder_for(args.dense, args.cache_dir, "--dense")
-    batch_io.write_lines(args.out, rank_queries(papers, queries, top, tag, encoder=encoder))
+    if reader is not None:
+        from synth.store.batch import rank_index
+
+        lines = list(rank_index(reader, queries, top, tag, encoder=encoder))
+    else:
+        from synth.screen import rank_queries
+        from synth.sources.local import load_corpus
+
+        papers = load_corpus(args.corpus).papers
+        _paper_ids_without_spaces(papers, args.corpus)
+        lines = rank_queries(papers, queries, top, tag, encoder=encoder)
+    batch_io.write_lines(args.out, lines)
     return 0
+
+
+def _corpus_or_index(args: argparse.Namespace):
+    """The opened ``--index`` (``synth.store.query.IndexReader``), or None for ``--corpus``;
+    exactly one of them must be given."""
+    if (args.corpus is None) == (args.index is None):
+        raise InputError(f"{args.command}: give --corpus or --index (one of them)")
+    if args.index is None:
+        return None
+    from synth.store.query import open_index
+
+    return open_index(args.index)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -120,10 +142,22 @@ def cmd_answer(args: argparse.Namespace) -> int:
 
     questions = batch_io.read_jsonl(args.questions, "questions")
     questions = batch_io.check_questions(questions, args.questions)
-    papers = load_corpus(args.corpus).papers
-    batch_io.write_lines(
-        args.out, (json.dumps(a, ensure_ascii=False) for a in answer_questions(papers, questions))
-    )
+    reader = _corpus_or_index(args)
+    if reader is not None:
+        from synth.store.batch import answer_index
+
+        answers = answer_index(reader, questions)
+    else:
+        answers = answer_questions(load_corpus(args.corpus).papers, questions)
+    batch_io.write_lines(args.out, (json.dumps(a, ensure_ascii=False) for a in answers))
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from synth.store.commands import index_command
+
+    folder = index_command(args, _logger(args.quiet))
+    print(Path(folder).expanduser().resolve())
     return 0
 
 
@@ -133,6 +167,7 @@ def _opt(*flags: str, **options: object) -> tuple[tuple[str, ...], dict]:
 
 EMBEDDINGS = "keep embeddings here (one .npy per text) for later runs (default: none kept)"
 CORPUS = "local corpus: JSONL, CSV, BibTeX, RIS or a folder of them or of PDFs"
+INDEX = "persistent index folder (synth index build) searched instead of a corpus"
 
 # subcommand -> (help, example, options); the handler is COMMANDS' entry of the same name
 PARSERS: dict[str, tuple[str, str, list]] = {
@@ -143,6 +178,11 @@ PARSERS: dict[str, tuple[str, str, list]] = {
             _opt("--question", help="research question (default: the params file's)"),
             _opt("--params", help="params YAML (default: the built-in defaults)"),
             _opt("--corpus", help=CORPUS + " (default: search arXiv)"),
+            _opt(
+                "--index",
+                help=INDEX + "; its search.categories and search.years params filter it "
+                "(e.g. synth run --index arxiv-index --params params/default.yaml)",
+            ),
             _opt(
                 "--out",
                 help="run folder (default: <out-root>/<params stem>_<UTC time>); "
@@ -180,9 +220,11 @@ PARSERS: dict[str, tuple[str, str, list]] = {
     ),
     "rank": (
         "rank a corpus for BEIR queries, TREC run out",
-        "synth rank --corpus corpus.jsonl --queries queries.jsonl --out run.tsv",
+        "synth rank --corpus corpus.jsonl --queries queries.jsonl --out run.tsv "
+        "(or --index arxiv-index instead of --corpus)",
         [
-            _opt("--corpus", required=True, help=CORPUS),
+            _opt("--corpus", help=CORPUS + " (this or --index)"),
+            _opt("--index", help=INDEX + " (this or --corpus)"),
             _opt("--queries", required=True, help='JSONL of {"_id", "text"}'),
             _opt("--top", type=int, default=100, help="results per query (default: 100)"),
             _opt("--tag", default="synth", help="run tag in the TREC file (default: synth)"),
@@ -235,9 +277,14 @@ PARSERS: dict[str, tuple[str, str, list]] = {
     ),
     "answer": (
         "answer yes/no questions over a corpus: verdict and evidence per paper",
-        "synth answer --corpus papers.jsonl --questions q.jsonl --out answers.jsonl",
+        "synth answer --corpus papers.jsonl --questions q.jsonl --out answers.jsonl "
+        "(or --index arxiv-index instead of --corpus)",
         [
-            _opt("--corpus", required=True, help=CORPUS),
+            _opt("--corpus", help=CORPUS + " (this or --index)"),
+            _opt(
+                "--index",
+                help=INDEX + ": each question's 1000 best papers are screened (this or --corpus)",
+            ),
             _opt("--questions", required=True, help='JSONL of {"id", "question"}, one per line'),
             _opt(
                 "--out", required=True, help="JSONL out: per question the answer.json object + id"
@@ -245,6 +292,44 @@ PARSERS: dict[str, tuple[str, str, list]] = {
         ],
     ),
 }
+PARSERS["index"] = (
+    "build a persistent index of a corpus or arXiv's snapshot, or add records to one",
+    "synth index build arxiv-metadata-oai-snapshot.json --out arxiv-index; "
+    "synth index update arxiv-index 2026-07-01.jsonl; synth index embed arxiv-index --workers 2",
+    [
+        _opt(
+            "action",
+            choices=("build", "update", "embed"),
+            help="build a new index, update one, or embed its papers (MiniLM, with Dask)",
+        ),
+        _opt(
+            "target",
+            help="build: the SOURCE to index (" + CORPUS + ", or arXiv's metadata snapshot "
+            "arxiv-metadata-oai-snapshot.json, streamed); update, embed: the index folder",
+        ),
+        _opt("source", nargs="?", help="update only: the SOURCE whose new or newer records to add"),
+        _opt("--out", help="build only: the new index folder (must not exist or be empty)"),
+        _opt(
+            "--segment-docs",
+            type=int,
+            default=200_000,
+            help="papers per segment (memory of a build grows with it; default: 200000)",
+        ),
+        _opt(
+            "--scheduler",
+            help="embed only: a Dask scheduler address (e.g. tcp://10.0.0.5:8786); "
+            "default: a local cluster of --workers processes",
+        ),
+        _opt("--workers", type=int, default=2, help="embed only: local workers (default: 2)"),
+        _opt(
+            "--partition",
+            type=int,
+            default=1000,
+            help="embed only: papers per Dask task (default: 1000)",
+        ),
+        _opt("--quiet", action="store_true", help="no progress bar"),
+    ],
+)
 COMMANDS = {
     "run": cmd_run,
     "compare": cmd_compare,
@@ -252,6 +337,7 @@ COMMANDS = {
     "extract": cmd_extract,
     "verify": cmd_verify,
     "answer": cmd_answer,
+    "index": cmd_index,
 }
 
 

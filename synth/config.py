@@ -35,7 +35,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "cache_dir": "",  # arXiv responses and embeddings; "" = <output root>/cache
     },
     "search": {
-        "corpus": "",  # local corpus path; "" searches arXiv
+        "corpus": "",  # local corpus path; "" searches arXiv (or the index)
+        "index": "",  # persistent index folder (synth index build); "" = none
+        "categories": "",  # arXiv categories kept, e.g. "cs.CV cs.CL" or "cs"; "" = all
+        "years": "",  # publication years kept: 2024, 2024-, -2019 or 2020-2022; "" = all
+        "max_candidates": 1000,  # papers taken from the index, best first
         "max_queries": 6,
         "max_results_per_query": 50,
         "delay_seconds": 3.0,
@@ -148,7 +152,22 @@ def validate_block(block: str, values: Mapping[str, Any], origin: str = "params"
         merged[key] = float(value) if isinstance(default, float) else value
     if block == "shared":
         _check_cache_dir(merged["cache_dir"], origin)
+    if block == "search":
+        _check_search(merged, origin)
     return merged
+
+
+def _check_search(values: Mapping[str, Any], origin: str) -> None:
+    """The search block's values that have a format: filters, a positive candidate count,
+    at most one of corpus and index."""
+    from synth.store.filters import parse_categories, parse_years
+
+    parse_categories(values["categories"], f"{origin}: search.categories")
+    parse_years(values["years"], f"{origin}: search.years")
+    if values["max_candidates"] < 1:
+        raise InputError(f"{origin}: 'search.max_candidates' must be at least 1")
+    if values["corpus"] and values["index"]:
+        raise InputError(f"{origin}: give search.corpus or search.index, not both")
 
 
 class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -282,8 +301,9 @@ def resolve(stage: str, run_dir: str, **values: Any) -> dict[str, Any]:
     out.update(validate_block(stage, values, origin))
     if "question" in out:
         out["question"] = check_question(out["question"])
-    if out.get("corpus"):
-        out["corpus"] = user_path(out["corpus"])
+    for key in ("corpus", "index"):
+        if out.get(key):
+            out[key] = user_path(out[key])
     if not run_dir:
         raise InputError(f"{origin}: run_dir is empty (expected an output folder)")
     write_json(Path(run_dir).expanduser().resolve() / "params" / f"{stage}.json", out)

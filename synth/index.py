@@ -11,7 +11,7 @@ those of ``tokenize(document)``); chunks are mapped to terms by one sparse produ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -112,6 +112,24 @@ def count_terms(
     return tf, vocabulary
 
 
+def query_terms(
+    query: str | dict[str, float], analyzer: Callable[[str], list[str]] = tokenize
+) -> dict[str, float]:
+    """A query's terms (tokenised like the documents) and weights, in order of first
+    appearance; a query string weighs each term 1, a mapping text -> weight gives each of
+    its texts' terms that weight; a term met twice keeps its largest weight."""
+    weighted = {query: 1.0} if isinstance(query, str) else query
+    terms: dict[str, float] = {}
+    for text, weight in weighted.items():
+        if analyzer is tokenize:
+            toks = chain.from_iterable(_chunk_terms(c) for c in text.lower().split())
+        else:
+            toks = analyzer(text)
+        for tok in toks:
+            terms[tok] = max(terms.get(tok, 0.0), float(weight))
+    return terms
+
+
 @dataclass(frozen=True)
 class BM25Index:
     """BM25 weights of a document collection.
@@ -141,23 +159,19 @@ class BM25Index:
         vocab = self.vocabulary
         rows, cols, vals = [], [], []
         for i, query in enumerate(queries):
-            weighted = {query: 1.0} if isinstance(query, str) else query
             terms: dict[int, float] = {}
-            for text, weight in weighted.items():
-                for tok in self._terms(text):
-                    j = vocab.get(tok)
-                    if j is not None:
-                        terms[j] = max(terms.get(j, 0.0), float(weight))
+            for tok, weight in self.query_terms(query).items():
+                j = vocab.get(tok)
+                if j is not None:
+                    terms[j] = weight
             rows.extend([i] * len(terms))
             cols.extend(terms)
             vals.extend(terms.values())
         shape = (len(queries), self.weights.shape[1])
         return sp.csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
 
-    def _terms(self, text: str) -> list[str]:
-        if self.analyzer is tokenize:
-            return list(chain.from_iterable(_chunk_terms(c) for c in text.lower().split()))
-        return self.analyzer(text)
+    def query_terms(self, query: str | dict[str, float]) -> dict[str, float]:
+        return query_terms(query, self.analyzer)
 
     def score(self, queries: Sequence[str] | Sequence[dict[str, float]]) -> np.ndarray:
         """Dense (queries x documents) BM25 scores."""
@@ -177,25 +191,102 @@ def _analyzer_counts(texts: Sequence[str], analyzer: Callable[[str], list[str]])
     return tf, vocabulary
 
 
+def document_texts(titles: Iterable[str], abstracts: Iterable[str]) -> list[str]:
+    """The texts papers are ranked on: ``title. abstract`` each."""
+    return [f"{t}. {a}" for t, a in zip(titles, abstracts, strict=True)]
+
+
+@dataclass(frozen=True)
+class CollectionStats:
+    """Statistics of a whole collection for scoring a part of it as the whole would:
+    ``n_docs`` documents of mean length ``avg_length`` (``average_length``); ``df``: term ->
+    number of documents holding it (at least every term a query will use)."""
+
+    n_docs: int
+    avg_length: float
+    df: dict[str, int]
+
+
+def collection_stats(collection: dict | None) -> tuple[CollectionStats | None, ...]:
+    """A collection record (``{"n_docs", "text": {"avg_length", "df"},
+    "title": {...}}``, empty when the papers are the whole collection) as the statistics of
+    the title + abstract and title fields."""
+    if not collection:
+        return None, None
+    return tuple(
+        CollectionStats(
+            int(collection["n_docs"]),
+            float(collection[field]["avg_length"]),
+            {str(t): int(n) for t, n in collection[field]["df"].items()},
+        )
+        for field in ("text", "title")
+    )
+
+
+def bm25_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """Robertson/Lucene idf of float32 document frequencies ``df`` among ``n_docs``."""
+    return np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def average_length(doc_len: np.ndarray) -> float:
+    """Mean of the float32 document lengths (1.0 for none or all empty)."""
+    mean = float(doc_len.mean()) if len(doc_len) else 0.0
+    return mean if mean > 0 else 1.0
+
+
+def bm25_weight(
+    tf: np.ndarray, idf: np.ndarray, doc_len: np.ndarray, avg: float, k1: float, b: float
+) -> np.ndarray:
+    """BM25 contribution of each (term, document) entry: float32 ``tf``, the term's ``idf``
+    and the document's length, entry by entry (the one formula every index uses)."""
+    norm = k1 * (1 - b + b * doc_len / avg)
+    return idf * tf * (k1 + 1) / (tf + norm)
+
+
+def _with_stats(tf: sp.csr_matrix, vocabulary: dict[str, int], stats: CollectionStats):
+    """Counts and vocabulary widened by the terms of ``stats`` (sorted order kept), and the
+    float32 document frequencies: the collection's for its terms, these texts' otherwise."""
+    local_df = np.bincount(tf.indices, minlength=tf.shape[1])
+    terms = sorted(set(vocabulary) | set(stats.df))
+    merged = {t: j for j, t in enumerate(terms)}
+    old_to_new = np.array([merged[t] for t in vocabulary], dtype=np.int64)
+    widened = sp.csr_matrix(
+        (tf.data, old_to_new[tf.indices] if tf.nnz else tf.indices, tf.indptr),
+        shape=(tf.shape[0], max(len(terms), 1)),
+    )
+    df = np.array(
+        [stats.df[t] if t in stats.df else local_df[vocabulary[t]] for t in terms],
+        dtype=np.float32,
+    )
+    return widened, merged, df
+
+
 def build_bm25(
     texts: Sequence[str],
     k1: float = 1.2,
     b: float = 0.75,
     analyzer: Callable[[str], list[str]] = tokenize,
+    stats: CollectionStats | None = None,
 ) -> BM25Index:
-    """Index ``texts`` (one string per document) with BM25 (Robertson/Lucene idf)."""
+    """Index ``texts`` (one string per document) with BM25 (Robertson/Lucene idf).
+
+    With ``stats`` (a larger collection these texts belong to), idf and the mean length are
+    the collection's, so every score equals the one the whole collection would give.
+    """
     if analyzer is tokenize:
         tf, vocabulary = count_terms(texts)
     else:
         tf, vocabulary = _analyzer_counts(texts, analyzer)
     tf = sp.csr_matrix(tf, dtype=np.float32)
-    n_docs = tf.shape[0]
-    df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
-    idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
     doc_len = np.asarray(tf.sum(axis=1)).ravel()
-    avg = float(doc_len.mean()) if n_docs and doc_len.mean() > 0 else 1.0
-    norm = k1 * (1 - b + b * doc_len / avg)
+    if stats is None:
+        n_docs, avg = tf.shape[0], average_length(doc_len)
+        df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
+    else:
+        n_docs, avg = stats.n_docs, stats.avg_length
+        tf, vocabulary, df = _with_stats(tf, vocabulary, stats)
+    idf = bm25_idf(df, n_docs)
     weights = tf.copy()
-    row_norm = np.repeat(norm, np.diff(weights.indptr))
-    weights.data = idf[weights.indices] * weights.data * (k1 + 1) / (weights.data + row_norm)
+    row_len = np.repeat(doc_len, np.diff(weights.indptr))
+    weights.data = bm25_weight(weights.data, idf[weights.indices], row_len, avg, k1, b)
     return BM25Index(vocabulary=vocabulary, weights=weights.tocsr(), idf=idf, analyzer=analyzer)

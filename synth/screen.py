@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from synth.dense import DENSE_SENTENCE_WEIGHT, DENSE_WEIGHT
-from synth.index import BM25Index, build_bm25
+from synth.index import BM25Index, build_bm25, collection_stats, document_texts
 from synth.text import split_sentences, tokenize
 
 TITLE_WEIGHT = 1.25  # tuned on half of the SciFact training claims (benchmarks/retrieval.py)
@@ -29,7 +29,7 @@ DENSE_TOP = 200  # papers per query the dense encoder re-scores (the lexical top
 
 
 def _doc_texts(papers: pd.DataFrame) -> list[str]:
-    return (papers["title"].fillna("") + ". " + papers["abstract"].fillna("")).tolist()
+    return document_texts(papers["title"].fillna(""), papers["abstract"].fillna(""))
 
 
 def _query_text(query: str | dict[str, float]) -> str:
@@ -104,6 +104,24 @@ def _coverage_factor(index: BM25Index, q, weight: float) -> np.ndarray:
     return (1.0 - weight + weight * coverage).astype(np.float32)
 
 
+def lexical_scores(
+    index: BM25Index,
+    title_index: BM25Index | None,
+    queries: Sequence[str] | Sequence[dict[str, float]],
+    title_weight: float = TITLE_WEIGHT,
+    coverage_weight: float = COVERAGE_WEIGHT,
+) -> np.ndarray:
+    """``score_queries``' lexical part over prebuilt indexes of the same documents (the title
+    index is used when ``title_weight`` is not 1): (queries x documents) float32."""
+    q = index.query_matrix(queries)
+    scores = np.asarray((q @ index.weights.T).todense(), dtype=np.float32)
+    if title_weight != 1.0 and index.n_docs:
+        scores = scores + (title_weight - 1.0) * title_index.score(queries)
+    if coverage_weight and index.n_docs:
+        scores = scores * _coverage_factor(index, q, coverage_weight)
+    return scores
+
+
 def score_queries(
     papers: pd.DataFrame,
     queries: Sequence[str] | Sequence[dict[str, float]],
@@ -127,13 +145,9 @@ def score_queries(
     DENSE_SENTENCE_WEIGHT * best sentence cosine``.
     """
     index = index or build_bm25(_doc_texts(papers))
-    q = index.query_matrix(queries)
-    scores = np.asarray((q @ index.weights.T).todense(), dtype=np.float32)
     if title_weight != 1.0 and len(papers):
-        titles = title_index or build_bm25(papers["title"].fillna("").tolist())
-        scores = scores + (title_weight - 1.0) * titles.score(queries)
-    if coverage_weight and len(papers):
-        scores = scores * _coverage_factor(index, q, coverage_weight)
+        title_index = title_index or build_bm25(papers["title"].fillna("").tolist())
+    scores = lexical_scores(index, title_index, queries, title_weight, coverage_weight)
     if encoder is not None and len(papers):
         texts = list(dense_texts) if dense_texts is not None else [_query_text(q) for q in queries]
         scores = fuse_dense(papers, texts, scores, encoder)
@@ -166,10 +180,18 @@ def _presence(index: BM25Index, terms: pd.DataFrame, texts: Sequence[str]) -> np
     return out
 
 
-def build_indexes(papers: pd.DataFrame) -> tuple[BM25Index, BM25Index]:
+def build_indexes(
+    papers: pd.DataFrame, collection: dict | None = None
+) -> tuple[BM25Index, BM25Index]:
     """The BM25 indexes ranking uses (title + abstract, title alone), to build once for
-    many questions over the same papers."""
-    return build_bm25(_doc_texts(papers)), build_bm25(papers["title"].fillna("").tolist())
+    many questions over the same papers. With ``collection`` (what ``synth.store`` records
+    for papers drawn from a persistent index), idf and mean lengths are the index's, so the
+    papers score exactly as they do over the whole index."""
+    text_stats, title_stats = collection_stats(collection)
+    return (
+        build_bm25(_doc_texts(papers), stats=text_stats),
+        build_bm25(papers["title"].fillna("").tolist(), stats=title_stats),
+    )
 
 
 def rank_papers(
@@ -179,12 +201,15 @@ def rank_papers(
     encoder: object | None = None,
     question: str | None = None,
     indexes: tuple[BM25Index, BM25Index] | None = None,
+    collection: dict | None = None,
 ) -> pd.DataFrame:
     """Rank candidates for the question's ``terms`` (from ``search.extract_key_terms``).
 
     With ``encoder`` (dense extra), the lexical top is re-scored by the encoder's similarity
     to ``question`` (the research question as typed; default: its terms joined).
-    ``indexes``: from ``build_indexes(papers)``, to rank many questions over one corpus.
+    ``indexes``: from ``build_indexes(papers)``, to rank many questions over one corpus;
+    ``collection``: the statistics of the index the papers came from (``search.json``'s
+    ``collection``), so they score as over the whole index.
 
     Adds ``score`` (BM25), ``relevance`` (score / best score, 0-1), ``coverage`` (weighted
     share of the question's terms mentioned), ``entity_matches`` (how many of the question's
@@ -195,6 +220,8 @@ def rank_papers(
     from synth.search import weighted_query
 
     query = weighted_query(terms)
+    if indexes is None and collection:
+        indexes = build_indexes(papers, collection)
     index, title_index = indexes or (build_bm25(_doc_texts(papers)), None)
     dense_texts = [question] if question else None
     score = score_queries(

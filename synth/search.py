@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -20,6 +21,7 @@ import pandas as pd
 from synth.question import YES_NO_AUX
 from synth.sources import arxiv as arxiv_source
 from synth.sources import local
+from synth.store.filters import Filters
 from synth.text import STOP_WORDS
 
 # Words that frame a research question rather than name its topic.
@@ -320,6 +322,69 @@ class SearchResult:
     record: dict
 
 
+def search_index(
+    question: str, index: str, terms: pd.DataFrame, filters: Filters, max_candidates: int
+) -> SearchResult:
+    """The ``max_candidates`` best papers of a persistent index (``synth.store``) for the
+    question's ``terms``, ranked as ``screen.rank_papers`` ranks them, and the index's
+    statistics for the query (``record["collection"]``) so that screening scores them as
+    the whole index would."""
+    from synth.store.query import open_index
+
+    reader = open_index(index)
+    query = weighted_query(terms)
+    hits = reader.search(query, max_candidates, filters)
+    candidates = reader.papers(hits)
+    what = f"BM25 top {len(candidates)} of {reader.n_docs} papers in index {Path(index).name}"
+    log = pd.DataFrame(
+        {
+            "query": [what + (f" ({describe_filters(filters)})" if filters else "")],
+            "returned": [len(candidates)],
+            "complete": [True],
+            "from_cache": [False],
+            "error": [""],
+        }
+    )
+    files = pd.DataFrame(columns=["file", "format", "records", "loaded", "skipped"])
+    skipped = pd.DataFrame(columns=["file", "record", "reason"])
+    record = _record(question, f"index {Path(index).name}", "", log, skipped, candidates, 0)
+    record.update(
+        index=str(index),
+        index_papers=reader.n_docs,
+        index_scored=hits.matched,  # papers scored: the rest cannot reach the top
+        index_manifest_sha256=file_sha256(Path(index) / "manifest.json"),
+        input_hash=hashlib.sha256(",".join(hits.ids).encode()).hexdigest(),
+        collection=reader.collection(query),
+    )
+    return SearchResult(candidates, log, files, skipped, record)
+
+
+def describe_filters(filters: Filters) -> str:
+    """``categories cs.CV, years 2024-9999`` (for logs and the report)."""
+    parts = []
+    if filters.categories:
+        parts.append("categories " + " ".join(filters.categories))
+    if filters.years:
+        parts.append(f"years {filters.years[0]}-{filters.years[1]}")
+    return ", ".join(parts)
+
+
+def _record(question, source, corpus, log, skipped, candidates, duplicates) -> dict:
+    return {
+        "question": question,
+        "source": source,
+        "corpus": corpus,
+        "searched_on": dt.datetime.now(dt.UTC).date().isoformat(),
+        "identified": int(log["returned"].sum()),
+        "duplicates_removed": int(duplicates),
+        "records_skipped": len(skipped),
+        "skipped_by_reason": {str(k): int(v) for k, v in skipped["reason"].value_counts().items()},
+        "candidates": len(candidates),
+        "complete": bool(log["complete"].all()) if len(log) else False,
+        "collection": {},
+    }
+
+
 def gather_candidates(
     question: str,
     queries: list[str],
@@ -327,10 +392,11 @@ def gather_candidates(
     max_results_per_query: int = 50,
     client: object | None = None,
     progress: bool = True,
+    filters: Filters | None = None,
 ) -> SearchResult:
     """Load the local ``corpus`` or run ``queries`` on arXiv through ``client``
-    (``sources.arxiv.make_client``); count what was identified and removed."""
-    searched_on = dt.datetime.now(dt.UTC).date().isoformat()
+    (``sources.arxiv.make_client``), keep the papers passing ``filters``; count what was
+    identified and removed."""
     if corpus:
         path = local.resolve_corpus(corpus)
         loaded = local.load_corpus(path)
@@ -355,17 +421,23 @@ def gather_candidates(
         skipped = pd.DataFrame(columns=["file", "record", "reason"])
         duplicates, source = int(log["returned"].sum()) - len(candidates), "arXiv API"
         input_hash = hashlib.sha256(candidates["paper_id"].str.cat(sep=",").encode()).hexdigest()
-    record = {
-        "question": question,
-        "source": source,
-        "corpus": corpus,
-        "searched_on": searched_on,
-        "identified": int(log["returned"].sum()),
-        "duplicates_removed": int(duplicates),
-        "records_skipped": len(skipped),
-        "skipped_by_reason": {str(k): int(v) for k, v in skipped["reason"].value_counts().items()},
-        "candidates": len(candidates),
-        "complete": bool(log["complete"].all()) if len(log) else False,
-        "input_hash": input_hash,
-    }
+    if filters:
+        kept = filters.apply(candidates)
+        log = pd.concat(
+            [log, pd.DataFrame([_filter_row(filters, len(candidates) - len(kept))])],
+            ignore_index=True,
+        )
+        candidates = kept
+    record = _record(question, source, corpus, log, skipped, candidates, duplicates)
+    record["input_hash"] = input_hash
     return SearchResult(candidates, log, files, skipped, record)
+
+
+def _filter_row(filters: Filters, removed: int) -> dict:
+    return {
+        "query": f"filter: {describe_filters(filters)} ({removed} papers removed)",
+        "returned": 0,
+        "complete": True,
+        "from_cache": False,
+        "error": "",
+    }

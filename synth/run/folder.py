@@ -67,7 +67,8 @@ def _reopen(run_dir: Path, request: RunRequest, stack: contextlib.ExitStack | No
         )
     if manifest.get("input_hashes") != input_hashes(request):
         raise InputError(
-            f"{run_dir}: the corpus or params file changed since that run; choose a new --out"
+            f"{run_dir}: the corpus, index or params file changed since that run; "
+            "choose a new --out"
         )
     return manifest
 
@@ -97,7 +98,8 @@ def _create(
         "params_file": request.params_file,
         "params": request.params,
         "corpus": request.corpus,
-        "source": "local corpus" if request.corpus else "arXiv API",
+        "index": request.index,
+        "source": ("local corpus" if request.corpus else "index" if request.index else "arXiv API"),
         "created": now(),
         "versions": package_versions(),
         "input_hashes": input_hashes(request),

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import signal
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from synth.config import notebook_parameters
-from synth.errors import InputError, SearchError
+from synth.errors import InputError, SearchError, sigterm_as_interrupt
 from synth.io import read_json, write_json, write_text
 from synth.run.engines import INPROCESS, StageError, execute_stage, shared_kernel
 from synth.run.folder import (
@@ -49,33 +47,6 @@ Log = Callable[[str], None]
 def stage_outputs(stage: Stage) -> tuple[str, ...]:
     """What a finished stage leaves: its declared outputs, and the rendered report files."""
     return stage.outputs + (REPORT_FILES if stage.name == "report" else ())
-
-
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP (a closed terminal) raise ``KeyboardInterrupt`` (in the main
-    thread), so a stopped run is recorded as interrupted, its kernel is shut down and the
-    same command resumes it. Once: a repeated signal does not break off that cleanup (a
-    second or so). A signal ignored when the run started (``nohup``) stays so."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    watched = [sig for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN]
-
-    def on_signal(signum: int, frame: Any) -> None:
-        for sig in watched:
-            signal.signal(sig, signal.SIG_IGN)
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in watched}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def render_run_report(

@@ -39,19 +39,39 @@ class RunRequest:
     params: dict[str, dict[str, Any]]
     params_file: str | None
     corpus: str
+    index: str = ""
 
     def fingerprint(self) -> str:
         blob = json.dumps([self.question, self.params, self.corpus], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def make_request(
-    question: str | None, params_file: str | Path | None, corpus: str | Path | None
-) -> RunRequest:
-    """Load and validate params, apply the command-line question and corpus, check inputs.
+def _index_path(params: dict, params_file: str | Path | None, index: str | Path | None) -> None:
+    """Apply ``--index`` (which replaces a params file's corpus) and check the index."""
+    search = params["search"]
+    if index is not None:
+        search["index"], search["corpus"] = str(index), ""
+    elif search["index"] and params_file:
+        search["index"] = str(Path(params_file).parent / Path(search["index"]).expanduser())
+    if search["index"]:
+        from synth.store.build import read_manifest
 
-    A corpus named in a params file is relative to that file; ``sample`` is the bundled
-    sample corpus. Raises ``InputError`` before anything is written.
+        read_manifest(search["index"])
+        search["index"] = str(Path(search["index"]).expanduser().resolve())
+
+
+def make_request(
+    question: str | None,
+    params_file: str | Path | None,
+    corpus: str | Path | None,
+    index: str | Path | None = None,
+) -> RunRequest:
+    """Load and validate params, apply the command-line question, corpus and index, check
+    inputs.
+
+    A corpus or index named in a params file is relative to that file; ``sample`` is the
+    bundled sample corpus; ``--corpus`` replaces a params file's index and ``--index`` its
+    corpus. Raises ``InputError`` before anything is written.
     """
     check_utf8(question or "", "--question")
     check_utf8(str(params_file or ""), "--params")
@@ -59,10 +79,13 @@ def make_request(
     params = load_params(params_file)
     if question is not None:
         params["shared"]["question"] = check_question(question, "--question")
+    if corpus is not None and index is not None:
+        raise InputError("give --corpus or --index, not both")
     if corpus is not None:
-        params["search"]["corpus"] = str(corpus)
+        params["search"]["corpus"], params["search"]["index"] = str(corpus), ""
     elif params["search"]["corpus"] not in ("", SAMPLE) and params_file:
         params["search"]["corpus"] = str(Path(params_file).parent / params["search"]["corpus"])
+    _index_path(params, params_file, index)
     corpus_path = params["search"]["corpus"]
     if corpus_path:
         p = resolve_corpus(corpus_path)
@@ -77,6 +100,7 @@ def make_request(
         params,
         str(params_file) if params_file else None,
         params["search"]["corpus"],
+        params["search"]["index"],
     )
 
 
@@ -113,10 +137,13 @@ def package_versions() -> dict[str, str]:
 
 
 def input_hashes(request: RunRequest) -> dict[str, str]:
-    """SHA-256 of the params file and of the corpus (file, or every file of a folder)."""
+    """SHA-256 of the params file, of the corpus (file, or every file of a folder) and of
+    the index's manifest."""
     hashes = {}
     if request.params_file:
         hashes["params"] = file_sha256(request.params_file)
     if request.corpus:
         hashes["corpus"] = corpus_sha256(request.corpus)
+    if request.index:  # the manifest changes with every build or update
+        hashes["index"] = file_sha256(Path(request.index) / "manifest.json")
     return hashes
