@@ -77,6 +77,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "search.max_queries": (1, 100),
     "search.max_results_per_query": (1, 2000),
     "search.delay_seconds": (0, 600),
+    "search.max_candidates": (1, None),
     "screen.max_included": (1, None),
     "screen.min_relative_score": (0, 1),
     "screen.topic_cutoff": (0, 1),

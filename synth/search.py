@@ -18,6 +18,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from synth.io import file_sha256
 from synth.question import YES_NO_AUX
 from synth.sources import arxiv as arxiv_source
 from synth.sources import local
