@@ -40,10 +40,13 @@ def answer_index(
     max_candidates: int = 1000,
     scorer: object | None = None,
     stance: str = "cue",
+    cache_dir: object | None = None,
 ) -> Iterator[dict]:
     """``synth.answer_batch.answer_questions`` over an index: per question, its
-    ``max_candidates`` best papers screened with the index's statistics."""
+    ``max_candidates`` best papers screened with the index's statistics (titles compared
+    with the question by the same encoder, cached under ``cache_dir``)."""
     from synth.answer_batch import ScreenSettings, answer_question
+    from synth.dense import encoder_for
     from synth.question import analyze_question
     from synth.screen import build_indexes
     from synth.search import extract_key_terms, weighted_query
@@ -51,12 +54,11 @@ def answer_index(
 
     settings = ScreenSettings()
     scorer = scorer or load_scorer(stance)
+    encoder = encoder_for(settings.title_similarity, cache_dir, "screen.title_similarity")
     for item in questions:
         question = analyze_question(str(item["question"])).question
         query = weighted_query(extract_key_terms(question))
         papers = reader.papers(reader.search(query, max_candidates))
         indexes = build_indexes(papers, reader.collection(query))
-        yield {
-            "id": item["id"],
-            **answer_question(str(item["question"]), papers, indexes, settings, scorer),
-        }
+        answer = answer_question(str(item["question"]), papers, indexes, settings, scorer, encoder)
+        yield {"id": item["id"], **answer}
