@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 
 from synth.index import BM25Index
+from synth.queries import find_acronyms
 from synth.question import analyze_question
-from synth.search import QUESTION_WORDS, RELATION_WORDS, extract_entities, find_acronyms
+from synth.search import QUESTION_WORDS, RELATION_WORDS, extract_entities
 from synth.text import tokenize
 
 TOPIC_FACETS = ("subject", "outcome", "comparator")

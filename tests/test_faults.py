@@ -28,7 +28,8 @@ from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from synth.cli import main
 from synth.errors import SearchError
-from synth.search import extract_key_terms, search_queries
+from synth.queries import search_queries
+from synth.search import extract_key_terms
 from synth.sources.arxiv import CACHE_FILE, make_client, search_arxiv
 from synth.sources.fetch import make_retry
 

@@ -4,6 +4,14 @@ import pandas as pd
 
 from synth import search
 from synth.config import SEED_QUESTION
+from synth.queries import (
+    build_arxiv_queries,
+    build_facet_queries,
+    facet_terms,
+    find_acronyms,
+    search_queries,
+    term_variants,
+)
 
 
 def test_entities_of_the_seed_question():
@@ -20,10 +28,10 @@ def test_key_terms_keep_phrases_and_drop_question_words():
 
 def test_queries_are_field_scoped_and_never_the_whole_question():
     terms = search.extract_key_terms(SEED_QUESTION)
-    queries = search.build_arxiv_queries(terms, max_queries=6)
+    queries = build_arxiv_queries(terms, max_queries=6)
     assert queries[0] == 'all:InternVideo2 OR all:"MSR-VTT" OR all:MSRVTT OR all:DiDeMo'
     assert 1 < len(queries) <= 6
-    queries = search.search_queries(SEED_QUESTION, terms, 6)
+    queries = search_queries(SEED_QUESTION, terms, 6)
     assert queries[0] == 'all:InternVideo2 AND abs:"cross-domain generalization"'
     assert 1 < len(queries) <= 6
     assert all(q.startswith(("all:", "abs:", "ti:", "(")) for q in queries)
@@ -34,7 +42,7 @@ def test_queries_are_field_scoped_and_never_the_whole_question():
 def test_question_without_entities_still_gets_queries():
     terms = search.extract_key_terms("How does dropout affect generalization of deep networks?")
     assert "entity" not in set(terms["kind"])
-    queries = search.build_arxiv_queries(terms)
+    queries = build_arxiv_queries(terms)
     assert queries and all(
         "dropout" in q or "deep networks" in q or "generalization" in q for q in queries
     )
@@ -67,12 +75,12 @@ def test_acronyms_and_spelling_variants():
         "Does retrieval-augmented generation (RAG) reduce hallucination "
         "in large language models (LLMs)?"
     )
-    acronyms = search.find_acronyms(q)
+    acronyms = find_acronyms(q)
     assert acronyms == {"RAG": "retrieval-augmented generation", "LLM": "large language models"}
-    assert search.term_variants("LLMs", acronyms) == ["LLMs", "LLM", "large language models"]
-    assert search.term_variants("MSR-VTT") == ["MSR-VTT", "MSRVTT"]
-    assert search.term_variants("cross-domain") == ["cross-domain"]
-    queries = search.build_arxiv_queries(search.extract_key_terms(q), acronyms=acronyms)
+    assert term_variants("LLMs", acronyms) == ["LLMs", "LLM", "large language models"]
+    assert term_variants("MSR-VTT") == ["MSR-VTT", "MSRVTT"]
+    assert term_variants("cross-domain") == ["cross-domain"]
+    queries = build_arxiv_queries(search.extract_key_terms(q), acronyms=acronyms)
     assert 'all:"retrieval-augmented generation"' in queries[0] and "all:RAG" in queries[0]
 
 
@@ -84,9 +92,9 @@ def test_ranking_weights_keep_entities_mildly_ahead():
 
 def test_facet_queries_ask_for_the_subject_with_its_task_never_a_benchmark_alone():
     q = "Do diffusion models outperform GANs for text-to-image generation by FID on MS-COCO?"
-    facets = search.facet_terms(q)
+    facets = facet_terms(q)
     assert facets["subject"] == ["diffusion"] and facets["dataset"] == ["MS-COCO"]
-    queries = search.search_queries(q, search.extract_key_terms(q), 6)
+    queries = search_queries(q, search.extract_key_terms(q), 6)
     assert queries[0] == 'all:diffusion AND abs:"text-to-image generation"'
     for query in queries:
         assert " AND " in query or query.startswith(("ti:", "abs:"))
@@ -95,9 +103,9 @@ def test_facet_queries_ask_for_the_subject_with_its_task_never_a_benchmark_alone
 
 def test_an_acronym_the_question_defines_is_searched_by_its_long_form():
     q = "Does SAM (sharpness-aware minimization) improve generalization compared with SGD?"
-    facets = search.facet_terms(q)
+    facets = facet_terms(q)
     assert facets["subject"] == ["sharpness-aware minimization"]
-    facet_queries = search.build_facet_queries(facets)
+    facet_queries = build_facet_queries(facets)
     assert facet_queries[0].startswith('all:"sharpness-aware minimization" AND')
     assert not any("all:SAM" in x for x in facet_queries)
 
@@ -105,7 +113,4 @@ def test_an_acronym_the_question_defines_is_searched_by_its_long_form():
 def test_a_question_without_a_subject_gets_the_term_queries():
     q = "How do video diffusion models keep temporal consistency?"
     terms = search.extract_key_terms(q)
-    assert (
-        search.search_queries(q, terms, 6)
-        == search.build_arxiv_queries(terms, 7, search.find_acronyms(q))[:6]
-    )
+    assert search_queries(q, terms, 6) == build_arxiv_queries(terms, 7, find_acronyms(q))[:6]
