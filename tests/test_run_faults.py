@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -77,10 +77,25 @@ def _kernels(pid: int) -> list[psutil.Process]:
     return found
 
 
+def _as_from_a_terminal(then: Callable[[], None] | None = None) -> Callable[[], None]:
+    """A child's set-up: SIGHUP, SIGINT and SIGTERM at their defaults, as for a command typed
+    in a terminal, whatever the test runner inherited (under ``nohup`` or ``cmd &`` they are
+    ignored, and an ignored signal stays ignored in ``synth run`` by design); then ``then``."""
+
+    def prepare() -> None:
+        for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        if then is not None:
+            then()
+
+    return prepare
+
+
 @contextmanager
 def _started(command: list, log: Path, **kw) -> Iterator[subprocess.Popen]:
-    """A process in its own session, killed with its whole group (kernels included) when
-    the test is done with it, whatever happened."""
+    """A process in its own session, started as from a terminal (``_as_from_a_terminal``),
+    killed with its whole group (kernels included) when the test is done with it, whatever
+    happened."""
     with open(log, "wb") as err:
         proc = subprocess.Popen(
             command,
@@ -88,6 +103,7 @@ def _started(command: list, log: Path, **kw) -> Iterator[subprocess.Popen]:
             stderr=err,
             start_new_session=True,
             env=kw.pop("env", _env()),
+            preexec_fn=_as_from_a_terminal(kw.pop("preexec_fn", None)),
             **kw,
         )
     kids: set[int] = set()
