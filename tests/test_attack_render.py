@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook, new_output
+from test_injection import render_markdown
 
 from synth import references, report
 from synth.config import check_question
 from synth.markdown import md_escape, md_text
-from synth.run.render import render_report
 
 HOSTILE_TITLES = [
     r"Robust estimation: a\} case",
@@ -140,22 +138,11 @@ def test_bare_urls_in_untrusted_text_are_no_links_in_report_html_or_md(tmp_path)
             references.references_md(_included([text], [f"Ada{CONTROLS} Lovelace"])),
         ]
     )
-    nb = new_notebook(
-        cells=[
-            new_code_cell(
-                "x",
-                outputs=[new_output("display_data", data={"text/markdown": md, "text/plain": "x"})],
-            )
-        ]
-    )
-    nbformat.write(nb, tmp_path / "60_report.ipynb")
-    render_report(tmp_path / "60_report.ipynb", question, tmp_path)
-    html = (tmp_path / "report.html").read_text()
+    html, md_out = render_markdown(md, question, tmp_path)
     body = html.split("<body", 1)[1]
     hrefs = [h for h in re.findall(r"""href\s*=\s*["']?([^"' >]+)""", body) if h[0] != "#"]
     assert hrefs == ["https://arxiv.org/abs/2501.00000"]  # only the reference's own link
     assert "See &lt;https://evil.example/x&gt; or www.evil.example and HTTP://B.example/!" in body
-    md_out = (tmp_path / "report.md").read_text()
     assert "https\\://evil.example/x" in md_out and "www\\.evil.example" in md_out
     for out in (html, md_out):
         assert not re.search("[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e]", out)

@@ -153,20 +153,21 @@ def test_report_text_from_hostile_rows_renders_inert(tmp_path):
             references.references_md(included),
         ]
     )
-    nb = new_notebook(
-        cells=[
-            new_code_cell(
-                "x",
-                outputs=[new_output("display_data", data={"text/markdown": md, "text/plain": "x"})],
-            )
-        ]
-    )
-    nbformat.write(nb, tmp_path / "60_report.ipynb")
-    render_report(tmp_path / "60_report.ipynb", question, tmp_path)
-    html = (tmp_path / "report.html").read_text()
+    html, md_out = render_markdown(md, question, tmp_path)
     _assert_inert_html(html)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, not dropped
-    _assert_inert_md((tmp_path / "report.md").read_text())
+    _assert_inert_md(md_out)
+
+
+def render_markdown(md: str, question: str, folder: Path) -> tuple[str, str]:
+    """``md`` as the output of a one-cell report notebook in ``folder``, rendered by the
+    runner's own ``render_report``: (report.html, report.md)."""
+    output = new_output("display_data", data={"text/markdown": md, "text/plain": "x"})
+    nbformat.write(
+        new_notebook(cells=[new_code_cell("x", outputs=[output])]), folder / "60_report.ipynb"
+    )
+    render_report(folder / "60_report.ipynb", question, folder)
+    return (folder / "report.html").read_text(), (folder / "report.md").read_text()
 
 
 # ------------------------------------------------------------------ a whole hostile run

@@ -19,11 +19,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -38,7 +37,7 @@ from synth.run.folder import invalidate, lock_run, open_run
 from synth.run.request import make_request
 from synth.sources.arxiv import make_client, search_arxiv
 
-from arxiv_server import FakeArxivServer, make_entry
+from arxiv_server import FakeArxivServer, make_entry, serve
 from corpus import write_corpus
 
 PYTHON = sys.executable
@@ -177,16 +176,8 @@ def _trickling_server(gap: float) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    ).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/api/query"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(Handler) as url:
+        yield url
 
 
 def test_headers_trickling_in_are_cut_at_the_request_deadline(tmp_path):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +29,7 @@ from arxiv_server import (
     arxiv_server_fixture,  # noqa: F401 - registers the arxiv_server fixture
     feed_xml,
     make_entry,
+    serve,
 )
 
 UNRESOLVABLE = "http://arxiv.invalid/api/query"  # .invalid never resolves (RFC 2606)
@@ -340,16 +340,8 @@ def _fixed_answer(body: bytes, gap: float = 0.0, **headers: str) -> Iterator[str
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    ).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/api/query"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(Handler) as url:
+        yield url
 
 
 def test_an_answer_trickling_in_is_cut_at_its_deadline(tmp_path):
