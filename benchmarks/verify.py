@@ -25,8 +25,8 @@ from sklearn.model_selection import GroupKFold
 
 from synth import verify as v
 from synth.verify import model as vm
+from synth.verify import nli_features, train_data
 from synth.verify import train as trainer
-from synth.verify import train_data
 from synth.verify.features import stance_table
 
 
@@ -76,12 +76,25 @@ def scifact_metrics(pred: dict, gold: dict) -> dict[str, float]:
 
 
 def cross_validate(
-    data: Path, folds: int, seed: int = 0, encoder=None, augment: bool = True
+    data: Path,
+    folds: int,
+    seed: int = 0,
+    encoder=None,
+    augment: bool = True,
+    nli_folds: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[dict, pd.DataFrame]:
+    """Outer CV metrics and the reliability table of the emitted verdicts. ``nli_folds``:
+    the per-fold cross-encoders (``foldK/``, trained on the other folds' claims with the same
+    split); each claim's sentences are scored by the one that held it out."""
     papers, claims = train_data.load_scifact(data)
     docs, texts, pairs, sents, pair_y, sent_y, _ = train_data.build_training_set(
         papers, claims, encoder=encoder
     )
+    if nli_folds is not None:
+        cache = cache_dir / "scifact_nli_oof.parquet" if cache_dir else None
+        ids = [str(c["id"]) for c in claims]
+        sents = nli_features.out_of_fold_scores(ids, texts, docs, sents, nli_folds, cache)
     gold = {
         i: {
             str(d): (sets[0]["label"], [e["sentences"] for e in sets])
@@ -107,6 +120,7 @@ def cross_validate(
             seed=seed,
             dense=encoder is not None,
             augment=augment,
+            nli=nli_folds is not None,
         )
         tp, ts, keep_test = subset(pairs, sents, test)
         tclaims = [texts[i] for i in test]
@@ -200,14 +214,32 @@ def main() -> None:
         action="store_true",
         help="train the stance model without the counter-claim copies",
     )
+    parser.add_argument(
+        "--nli-folds",
+        type=Path,
+        default=None,
+        help="score the NLI verifier: the folder of per-fold cross-encoders (foldK/) trained "
+        "with the same 5 folds (see benchmarks/README.md); timing uses the shipped one",
+    )
     args = parser.parse_args()
+    if not (args.data / "claims_train.jsonl").is_file():
+        print(f"skipped: {args.data} has no SciFact claims_train.jsonl")
+        return
     verifier = v.load_verifier(args.dense, args.cache_dir, "--dense")
     start = time.perf_counter()
     metrics, table = cross_validate(
-        args.data, args.folds, args.seed, verifier.encoder, augment=not args.no_augment
+        args.data,
+        args.folds,
+        args.seed,
+        verifier.encoder,
+        augment=not args.no_augment,
+        nli_folds=args.nli_folds,
+        cache_dir=args.cache_dir,
     )
     metrics["cv_wall_s"] = time.perf_counter() - start
     if not args.no_timing:
+        if args.nli_folds is not None:  # the shipped NLI verifier
+            verifier = v.load_verifier(nli=True)
         metrics["time_300_claims_s"] = time_corpus(args.data, verifier=verifier)
     print(json.dumps({k: round(float(x), 4) for k, x in metrics.items()}, indent=1))
     print(table.round(3).to_string(index=False))

@@ -130,7 +130,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     claims = batch_io.check_claims(batch_io.read_jsonl(args.claims, "claims"), args.claims)
     papers = load_corpus(args.corpus).papers
-    verifier = load_verifier(args.dense, args.cache_dir, "--dense")
+    verifier = load_verifier(args.dense, args.cache_dir, "--dense", nli=args.nli)
     batch_io.write_lines(args.out, (json.dumps(r) for r in verify_corpus(papers, claims, verifier)))
     return 0
 
@@ -271,6 +271,11 @@ PARSERS: dict[str, tuple[str, str, list]] = {
             _opt("--out", required=True, help="SciFact-style predictions JSONL to write"),
             _opt(
                 "--dense", action="store_true", help="the MiniLM verifier (needs the 'dense' extra)"
+            ),
+            _opt(
+                "--nli",
+                action="store_true",
+                help="the verifier whose stance also reads the NLI cross-encoder (slower)",
             ),
             _opt("--cache-dir", type=Path, default=None, help=EMBEDDINGS),
         ],

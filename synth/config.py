@@ -59,6 +59,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "verify": {
         "top_k": 5,
         "dense": False,  # MiniLM-reranked retrieval + similarity features (the 'dense' extra)
+        "nli": False,  # stance read by the NLI cross-encoder too (slower; benchmarks/README.md)
     },
     "answer": {
         "n_themes": 0,  # 0: as many as the included papers support (2-6)

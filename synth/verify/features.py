@@ -22,6 +22,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from synth.index import build_bm25
 from synth.text import raw_tokens, tokenize
+from synth.verify.nli_features import NLI_STANCE_FEATURES, pair_features
 from synth.verify.polarity import DOWN, HEDGE, NEG, NULL, POLARITY_FEATURES, UP, polarity_table
 from synth.verify.retrieval import rowdot
 
@@ -242,6 +243,10 @@ def stance_table(
     agg = top2[["e_neg", "e_up", "e_down", "e_hedge", "e_null", "num_agree", "num_conflict"]].max()
     _add_agreement(out, claims, pairs["claim_row"].to_numpy(), agg.reindex(idx).fillna(0))
     keep = s[(s["r"] == 0) | ((s["r"] < 3) & (s["prob"] >= ratio * s["pair"].map(top["prob"])))]
+    if "n_ent" in s:  # NLI scores of the sentences (``synth.verify.nli_features``)
+        nli = pair_features(keep, len(pairs))
+        for col in NLI_STANCE_FEATURES:
+            out[col] = nli[col].to_numpy()
     chosen = keep.groupby("pair")["sentence_index"].agg(lambda v: sorted(int(i) for i in v))
     pol = pd.concat([keep[["pair", "s_cover"]], polarity_table(claims, docs, keep)], axis=1)
     pol = pol.sort_values(["pair", "pred_aligned", "s_cover"], ascending=[True, False, False])

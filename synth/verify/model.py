@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from synth.dense import encoder_for
+from synth.errors import InputError
 from synth.verify.features import (
     DENSE_SENTENCE_FEATURES,
     DENSE_STANCE_FEATURES,
@@ -29,6 +30,7 @@ from synth.verify.features import (
     sentence_table,
     stance_table,
 )
+from synth.verify.nli_features import NLI_STANCE_FEATURES, score_rows, top_rows
 from synth.verify.retrieval import retrieve_candidates
 
 if TYPE_CHECKING:
@@ -61,6 +63,11 @@ class VerifyModel:
     def dense(self) -> bool:
         """True for a model with dense (encoder) features."""
         return is_dense(self.stance)
+
+    @property
+    def nli(self) -> bool:
+        """True for a model whose stance features come from the NLI cross-encoder."""
+        return is_nli(self.stance)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict (lists of floats, no pickle)."""
@@ -100,12 +107,25 @@ class VerifyModel:
         )
 
 
-def load_model(path: Path | None = None, dense: bool = False) -> VerifyModel:
+def model_file(dense: bool = False, nli: bool = False) -> str:
+    """The shipped model's file name under ``synth/data``."""
+    if dense and nli:
+        raise InputError("verify: dense and nli cannot both be on (no model has both); pick one")
+    return (
+        "verify_model_dense.json"
+        if dense
+        else "verify_model_nli.json"
+        if nli
+        else ("verify_model.json")
+    )
+
+
+def load_model(path: Path | None = None, dense: bool = False, nli: bool = False) -> VerifyModel:
     """Load a model from JSON; default: the shipped ``synth/data/verify_model.json``
-    (``verify_model_dense.json`` with ``dense``).  ``load_verifier`` pairs it with its encoder.
-    """
+    (``verify_model_dense.json`` with ``dense``, ``verify_model_nli.json`` with ``nli``).
+    ``load_verifier`` pairs it with what its features need."""
     if path is None:
-        name = "data/verify_model_dense.json" if dense else "data/verify_model.json"
+        name = "data/" + model_file(dense, nli)
         text = resources.files("synth").joinpath(name).read_text("utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
@@ -129,8 +149,14 @@ class Verifier:
 
     model: VerifyModel
     encoder: Encoder | None = None
+    nli: Any = None  # synth.verify.nli.NLIModel, for a model with NLI features
 
     def __post_init__(self) -> None:
+        if self.model.nli and self.nli is None:
+            raise ValueError(
+                "this verify model uses NLI features: it needs the NLI cross-encoder "
+                "(load_verifier(nli=True) builds both)"
+            )
         if self.model.dense and self.encoder is None:
             raise ValueError(
                 "this verify model uses dense features: it needs an encoder "
@@ -145,13 +171,23 @@ class Verifier:
 
 
 def load_verifier(
-    dense: bool = False, cache_dir: Path | None = None, setting: str = "dense"
+    dense: bool = False,
+    cache_dir: Path | None = None,
+    setting: str = "dense",
+    nli: bool = False,
+    threads: int = 2,
 ) -> Verifier:
-    """The shipped verifier: the lexical model, or with ``dense`` the MiniLM model and its
-    encoder (embeddings cached under ``cache_dir``).  ``setting`` names the parameter or
-    option that asked for it, for the one-line error when the ``dense`` extra is missing."""
+    """The shipped verifier: the lexical model; with ``dense`` the MiniLM model and its
+    encoder (embeddings cached under ``cache_dir``); with ``nli`` the model whose stance reads
+    the NLI cross-encoder (``threads`` onnxruntime threads).  ``setting`` names the parameter
+    or option that asked for it, for the one-line error when the ``dense`` extra is missing."""
     encoder = encoder_for(dense, cache_dir, setting)
-    return Verifier(load_model(dense=dense), encoder)
+    cross = None
+    if nli:
+        from synth.verify import nli as nli_model
+
+        cross = nli_model.load_nli(threads=threads)
+    return Verifier(load_model(dense=dense, nli=nli), encoder, cross)
 
 
 # ----------------------------------------------------------------------------- models
@@ -165,13 +201,19 @@ def sentence_features(dense: bool) -> list[str]:
     return [*SENTENCE_FEATURES, *(DENSE_SENTENCE_FEATURES if dense else ())]
 
 
-def stance_features(dense: bool) -> list[str]:
-    """Features of the stance model (the dense model adds ``DENSE_STANCE_FEATURES``)."""
-    return [*STANCE_FEATURES, *(DENSE_STANCE_FEATURES if dense else ())]
+def stance_features(dense: bool, nli: bool = False) -> list[str]:
+    """Features of the stance model (the dense model adds ``DENSE_STANCE_FEATURES``, the NLI
+    model ``NLI_STANCE_FEATURES``)."""
+    extra = (*(DENSE_STANCE_FEATURES if dense else ()), *(NLI_STANCE_FEATURES if nli else ()))
+    return [*STANCE_FEATURES, *extra]
 
 
 def is_dense(params: dict[str, np.ndarray]) -> bool:
     return bool(np.asarray(params.get("dense", 0.0)).item())
+
+
+def is_nli(params: dict[str, np.ndarray]) -> bool:
+    return bool(np.asarray(params.get("nli", 0.0)).item())
 
 
 def rationale_probability(rationale: dict[str, np.ndarray], sents: pd.DataFrame) -> np.ndarray:
@@ -182,7 +224,8 @@ def rationale_probability(rationale: dict[str, np.ndarray], sents: pd.DataFrame)
 
 def stance_probability(stance: dict[str, np.ndarray], table: pd.DataFrame) -> np.ndarray:
     """(pairs x 3) probabilities of SUPPORT, CONTRADICT, NEI (softmax of the stance model)."""
-    z = _logit(stance, table[stance_features(is_dense(stance))].to_numpy(float))
+    features = stance_features(is_dense(stance), is_nli(stance))
+    z = _logit(stance, table[features].to_numpy(float))
     if "hash_coef" in stance:
         z = z + np.asarray(hashed_matrix(table["hashed"]) @ stance["hash_coef"].T)
     z = np.exp(z - z.max(axis=1, keepdims=True))
@@ -258,6 +301,8 @@ def predict_pairs(
     pairs = retrieve_candidates(claims, docs, top_k or model.top_k, own, verifier.encoder)
     sents = sentence_table(claims, docs, pairs, verifier.encoder)
     prob = rationale_probability(model.rationale, sents)
+    if model.nli and len(sents):
+        sents = score_rows(verifier.nli, claims, docs, sents, top_rows(sents, prob))
     table = stance_table(claims, pairs, sents, prob, docs, model.rationale_ratio)
     probs = stance_probability(model.stance, table) if len(table) else np.zeros((0, 3))
     stance, emit, conf = decide(model, probs)

@@ -22,10 +22,12 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from synth.verify import nli_features
 from synth.verify.calibration import expected_calibration_error, reliability_table
 from synth.verify.features import hashed_matrix, sentence_table, stance_table
 from synth.verify.model import (
     VerifyModel,
+    model_file,
     rationale_probability,
     save_model,
     sentence_features,
@@ -130,13 +132,14 @@ def _stance_data(
     dense: bool,
     hash_scale: float,
     counter: pd.DataFrame | None = None,
+    nli: bool = False,
 ) -> StanceData:
     """``table``'s stance features with gold ``y``; with ``counter`` (the pairs' counter-claim
     table) also those of the counter-claims, SUPPORT and CONTRADICT swapped (NEI stays NEI)."""
-    x = table[stance_features(dense)].to_numpy(float)
+    x = table[stance_features(dense, nli)].to_numpy(float)
     hashed = hashed_matrix(table["hashed"]) if hash_scale > 0 else None
     swapped = None if counter is None else np.array([1, 0, 2])[y]
-    cf = None if counter is None else _stance_data(counter, swapped, dense, hash_scale)
+    cf = None if counter is None else _stance_data(counter, swapped, dense, hash_scale, None, nli)
     return StanceData(x, hashed, y, cf)
 
 
@@ -150,15 +153,26 @@ def _fit_rationale(
 
 
 def _counter_table(
-    claims: list[str], docs: pd.DataFrame, pairs: pd.DataFrame, prob: np.ndarray, ratio: float
+    claims: list[str],
+    docs: pd.DataFrame,
+    pairs: pd.DataFrame,
+    sents: pd.DataFrame,
+    prob: np.ndarray,
+    ratio: float,
 ) -> pd.DataFrame:
     """The stance table of every pair with its claim replaced by the counter-claim.
 
     Rationale sentences are the original claim's; their lexical features and the cues are
-    recomputed for the counter-claim (``counter_claim``).
+    recomputed for the counter-claim (``counter_claim``); NLI scores, when ``sents`` has
+    them, are the claim's with entailment and contradiction exchanged.
     """
     counter = [counter_claim(t) for t in claims]
-    return stance_table(counter, pairs, sentence_table(counter, docs, pairs), prob, docs, ratio)
+    counter_sents = sentence_table(counter, docs, pairs)
+    if "n_ent" in sents:
+        flipped = nli_features.swapped(sents)
+        for col in nli_features.NLI_COLUMNS:
+            counter_sents[col] = flipped[col].to_numpy()
+    return stance_table(counter, pairs, counter_sents, prob, docs, ratio)
 
 
 def _out_of_fold(
@@ -180,6 +194,7 @@ def fit_stance(
     hash_scale: float,
     flip_cover: float | None,
     dense: bool,
+    nli: bool = False,
 ) -> dict[str, np.ndarray]:
     """Stance model on the pairs ``rows`` (and their counter-claims when ``data`` has them)."""
     h = data.hashed
@@ -192,6 +207,7 @@ def fit_stance(
     if flip_cover is not None:  # polarity rule after the model, inside every OOF fit
         params["flip_cover"] = np.asarray(flip_cover, dtype=float)
     params["dense"] = np.asarray(float(dense))
+    params["nli"] = np.asarray(float(nli))
     return params
 
 
@@ -273,19 +289,24 @@ def fit_verify_model(
     flip_cover: float | None = 0.2,
     dense: bool = False,
     augment: bool = True,
+    nli: bool = False,
 ) -> VerifyModel:
     """Fit rationale + stance models; threshold, calibration and reliability out-of-fold.
 
     ``pairs``/``sents`` come from ``synth.verify.model.featurize`` (no own documents);
     ``pair_y`` is the gold stance index per pair, ``sent_y`` the gold rationale flag per
     sentence row.  With ``augment`` the stance model also sees every pair for the claim's
-    counter-claim (``counter_claim``) with SUPPORT and CONTRADICT swapped.
+    counter-claim (``counter_claim``) with SUPPORT and CONTRADICT swapped.  With ``nli``,
+    ``sents`` holds the NLI scores (``nli_features.out_of_fold_scores``) and the stance model
+    reads ``NLI_STANCE_FEATURES`` too.
     """
     rationale, prob = _fit_rationale(sents, sent_y, dense)
     table = stance_table(claims, pairs, sents, prob, docs, ratio)
-    counter = _counter_table(claims, docs, pairs, prob, ratio) if augment else None
-    data = _stance_data(table, pair_y, dense, hash_scale, counter)
-    fit = partial(fit_stance, data, c=c, hash_scale=hash_scale, flip_cover=flip_cover, dense=dense)
+    counter = _counter_table(claims, docs, pairs, sents, prob, ratio) if augment else None
+    data = _stance_data(table, pair_y, dense, hash_scale, counter, nli)
+    fit = partial(
+        fit_stance, data, c=c, hash_scale=hash_scale, flip_cover=flip_cover, dense=dense, nli=nli
+    )
     groups = pairs["claim_row"].to_numpy()
     probs, folds = _out_of_fold(fit, data, table, groups, seed)
     cal = calibrate(probs, pair_y, n_gold, groups, folds, len(claims))
@@ -297,9 +318,10 @@ def fit_verify_model(
         "n_pairs": len(data.x),
         "hash_scale": hash_scale,
         "flip_cover": flip_cover,
-        "stance_features": stance_features(dense),
+        "stance_features": stance_features(dense, nli),
         "sentence_features": sentence_features(dense),
         "dense": dense,
+        "nli": nli,
         "augment_counter_claims": augment,
         **_emitted_meta(cal),
     }
@@ -352,10 +374,18 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="train the dense-extra model (MiniLM similarity features)",
     )
-    parser.add_argument("--cache-dir", type=Path, default=None, help="embedding cache")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="embedding / NLI cache")
+    parser.add_argument(
+        "--nli-folds",
+        type=Path,
+        default=None,
+        help="train the NLI model (verify_model_nli.json): a folder of foldK/ cross-encoders "
+        "from `python -m synth.verify.train_nli scifact --fold K`, each claim's sentences "
+        "scored by the one that held it out",
+    )
     args = parser.parse_args(argv)
-    name = "verify_model_dense.json" if args.dense else "verify_model.json"
-    args.out = args.out or DATA_DIR / name
+    nli = args.nli_folds is not None
+    args.out = args.out or DATA_DIR / model_file(args.dense, nli)
     encoder = None
     if args.dense:
         from synth.dense import Encoder
@@ -365,6 +395,10 @@ def main(argv: list[str] | None = None) -> None:
     docs, texts, pairs, sents, pair_y, sent_y, n_gold = build_training_set(
         papers, claims, args.top_k, encoder
     )
+    if nli:
+        cache = args.cache_dir / "scifact_nli_oof.parquet" if args.cache_dir else None
+        ids = [str(c["id"]) for c in claims]
+        sents = nli_features.out_of_fold_scores(ids, texts, docs, sents, args.nli_folds, cache)
     model = fit_verify_model(
         texts,
         docs,
@@ -376,6 +410,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         top_k=args.top_k,
         dense=args.dense,
+        nli=nli,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_model(model, args.out)
