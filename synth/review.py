@@ -67,7 +67,8 @@ def review_answer(run: RunTables) -> tuple[float, str]:
         score = STRENGTH_SCORE[strength] * (0.6 + 0.4 * conf)
     else:
         score = 6.0 if verdict == "mixed" else STRENGTH_SCORE["none"]
-    return score, f"Verdict {verdict} with {strength} evidence (confidence {conf:.2f})."
+    grade = "no direct" if strength == "none" else strength
+    return score, f"Verdict {verdict} with {grade} evidence (confidence {conf:.2f})."
 
 
 # The most the relevance reviewer gives when the screen stage found the corpus covers the
@@ -75,10 +76,25 @@ def review_answer(run: RunTables) -> tuple[float, str]:
 COVERAGE_CAP = {"covered": 10.0, "thin": 6.0, "indirect": 4.0, "none": 0.0}
 
 
+# Share of the idf-weighted units of the question's subject or outcome a paper must name
+# (the screen stage's ``subject_match`` / ``outcome_match``) to count as on topic here.
+ON_TOPIC_MATCH = 0.5
+
+
+def screened_facet_match(included: pd.DataFrame) -> np.ndarray:
+    """Per included paper, the larger of the screen stage's subject and outcome matches
+    (``relevance.facet_coverage``; 0 where the table has no such columns)."""
+    cols = [c for c in ("subject_match", "outcome_match") if c in included]
+    if not cols:
+        return np.zeros(len(included))
+    return included[cols].fillna(0.0).max(axis=1).to_numpy(float)
+
+
 def review_relevance(run: RunTables) -> tuple[float, str]:
     """Share of the included papers on the question's topic: matching its subject or outcome
-    (or, without an answer stage, mentioning its named entities or 30% of its terms); capped
-    by how well the corpus covers the question (``COVERAGE_CAP``)."""
+    (the answer stage's facets, or at least ``ON_TOPIC_MATCH`` of them by the screen stage's
+    idf-weighted match; without an answer stage, mentioning its named entities or 30% of its
+    terms); capped by how well the corpus covers the question (``COVERAGE_CAP``)."""
     inc = run.papers[run.papers["included"]]
     coverage = (run.answer or {}).get("coverage") or {}
     if inc.empty:
@@ -87,7 +103,10 @@ def review_relevance(run: RunTables) -> tuple[float, str]:
         )
     if len(run.evidence) and "facets" in run.evidence:
         facets = run.evidence["facets"].fillna("")
-        on_topic = facets.map(lambda f: any(c in f.split("; ") for c in CORE_FACETS))
+        named = facets.map(lambda f: any(c in f.split("; ") for c in CORE_FACETS)).to_numpy()
+        match = pd.Series(screened_facet_match(inc), index=inc["paper_id"].to_numpy())
+        matched = match.reindex(run.evidence["paper_id"].to_numpy()).fillna(0.0).to_numpy()
+        on_topic = pd.Series(named | (matched >= ON_TOPIC_MATCH))
         what = "match the question's subject or outcome"
     elif int(run.search.get("n_entities", 0)):
         on_topic, what = inc["entity_matches"] > 0, "mention a named entity of the question"

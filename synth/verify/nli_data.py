@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +125,71 @@ def negation_pairs(claims: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+# Same-direction words in the same grammatical form: swapping one for another keeps a
+# sentence's meaning for stance purposes ("reduces" ~ "lowers"). Recipe C's paraphrase pairs
+# teach the model that such an edit is not a contradiction (SciFact's contradicted claims are
+# minimal edits, so recipe B learned "one word changed -> CONTRADICTION").
+SYNONYM_SETS = (
+    "reduces decreases lowers diminishes",
+    "reduced decreased lowered diminished",
+    "reduce decrease diminish",
+    "reducing decreasing lowering diminishing",
+    "increases raises elevates boosts",
+    "increased raised elevated boosted",
+    "increase raise elevate boost",
+    "increasing raising elevating boosting",
+    "improves enhances",
+    "improved enhanced",
+    "improve enhance",
+    "improving enhancing",
+    "inhibits suppresses blocks",
+    "inhibited suppressed blocked",
+    "inhibit suppress block",
+    "promotes stimulates facilitates",
+    "promoted stimulated facilitated",
+    "promote stimulate facilitate",
+    "impairs hinders impedes",
+    "impaired hindered impeded",
+    "outperforms surpasses",
+    "higher greater",
+    "associated linked",
+)
+_SYNONYMS = {w: s.split() for s in SYNONYM_SETS for w in s.split()}
+
+
+def synonym_swap(text: str, k: int = 0) -> str | None:
+    """``text`` with its first word from ``SYNONYM_SETS`` replaced by another of its set (the
+    ``k``-th other, cyclically; capitalisation kept), or None when it has none."""
+    for m in re.finditer(r"[A-Za-z]+", text):
+        group = _SYNONYMS.get(m.group(0).lower())
+        if group:
+            others = [w for w in group if w != m.group(0).lower()]
+            swap = others[k % len(others)]
+            swap = swap.capitalize() if m.group(0)[:1].isupper() else swap
+            return f"{text[: m.start()]}{swap}{text[m.end() :]}"
+    return None
+
+
+def paraphrase_pairs(df: pd.DataFrame, claims: list[dict]) -> pd.DataFrame:
+    """Recipe C's paraphrase pairs. Per claim with a synonym: (paraphrased claim, claim) ->
+    ENTAILMENT and (paraphrased claim, counter-claim) -> CONTRADICTION (counter True). Per
+    ENTAILMENT / CONTRADICTION pair of ``df`` (claims as written) whose premise has a synonym:
+    the same pair with the premise paraphrased, same label. Columns as ``build_scifact_pairs``."""
+    cols = ["claim_row", "claim_id", "doc_id", "premise", "hypothesis", "label", "counter"]
+    rows = []
+    for i, c in enumerate(claims):
+        para = synonym_swap(c["claim"], i)
+        if para:
+            rows.append((i, c["id"], -1, para, c["claim"], 0, False))
+            rows.append((i, c["id"], -1, para, counter_claim(c["claim"]), 2, True))
+    evidence = df[(df["label"] != 1) & ~df["counter"].astype(bool)]
+    for r in evidence.itertuples(index=False):
+        para = synonym_swap(r.premise, r.claim_row)
+        if para:
+            rows.append((r.claim_row, r.claim_id, r.doc_id, para, r.hypothesis, r.label, False))
+    return pd.DataFrame(rows, columns=cols)
+
+
 def scifact_training_pairs(args: argparse.Namespace) -> pd.DataFrame:
     """SciFact pairs with their ``fold`` column (read from ``args.pairs`` if given, else built,
     with ``negation_pairs`` appended if ``args.negation_pairs``, and written to out/pairs.jsonl);
@@ -134,6 +200,8 @@ def scifact_training_pairs(args: argparse.Namespace) -> pd.DataFrame:
     else:
         claims, corpus = load_scifact(args.scifact)
         df = build_scifact_pairs(claims, corpus, args.seed, args.neutral_per_doc)
+        if getattr(args, "paraphrase_pairs", False):
+            df = pd.concat([df, paraphrase_pairs(df, claims)], ignore_index=True)
         if args.negation_pairs:
             df = pd.concat([df, negation_pairs(claims)], ignore_index=True)
         fold = claim_folds(len(claims), args.folds, args.fold_seed)

@@ -308,6 +308,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="pairs: add two negation pairs per claim (counter-claim as premise; recipe B)",
     )
     p.add_argument(
+        "--paraphrase-pairs",
+        action="store_true",
+        help="pairs: add synonym-swap paraphrase pairs (nli_data.paraphrase_pairs; recipe C)",
+    )
+    p.add_argument(
         "--snli-mix", type=int, default=0, help="scifact: SNLI pairs mixed in (needs --snli)"
     )
     p.add_argument(
