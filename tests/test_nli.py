@@ -227,3 +227,35 @@ def test_cue_stance_reads_the_finding_sentence_and_its_polarity():
     assert table["stance"].tolist() == ["CONTRADICT", "SUPPORT", "NEUTRAL"]
     assert table["evidence"].tolist()[:2] == [1, 0]
     assert (table["confidence"].between(0.5, 1.0)).all()
+
+
+def test_synonym_swap_keeps_form_and_case():
+    assert nli_data.synonym_swap("Aspirin reduces pain.", 0) == "Aspirin decreases pain."
+    assert nli_data.synonym_swap("Reduced sleep impairs memory.", 1) == (
+        "Lowered sleep impairs memory."
+    )
+    assert nli_data.synonym_swap("Cats purr.") is None
+
+
+def test_paraphrase_pairs_entail_and_their_counter_claims_contradict():
+    claims = [{"id": 5, "claim": "Exercise increases hippocampal volume."}]
+    pairs = pd.DataFrame(
+        {
+            "claim_row": [0, 0, 0],
+            "claim_id": [5, 5, 5],
+            "doc_id": [9, 9, 9],
+            "premise": ["Exercise raised hippocampal volume.", "Methods.", "X boosts Y."],
+            "hypothesis": [claims[0]["claim"]] * 3,
+            "label": [0, 1, 2],
+            "counter": [False, False, True],
+        }
+    )
+    out = nli_data.paraphrase_pairs(pairs, claims)
+    assert out["premise"].tolist() == [
+        "Exercise raises hippocampal volume.",
+        "Exercise raises hippocampal volume.",
+        "Exercise increased hippocampal volume.",
+    ]
+    assert out["label"].tolist() == [0, 2, 0]
+    assert out["hypothesis"].iloc[1] == "Exercise decreases hippocampal volume."
+    assert out["counter"].tolist() == [False, True, False]
