@@ -18,10 +18,12 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from synth.answer_batch import answer_questions
 from synth.sources.local import load_corpus
+from synth.stance import load_scorer
 
 ROOT = Path(__file__).resolve().parent
 
@@ -75,6 +77,26 @@ def summary(table: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def evidence_direction(dev: list[dict], model_dir: Path | None = None) -> dict[str, float]:
+    """The NLI cross-encoder alone on each keyed question's annotated evidence sentence
+    (premise) against the question's hypothesis: is P(entail) > P(contradict) when the key
+    paper supports it, and the reverse when it contradicts it (negative results apart)?"""
+    from synth.question import analyze_question
+    from synth.verify import nli
+
+    keyed = [q for q in dev if q.get("key_paper") and q.get("evidence")]
+    hyps = [analyze_question(q["question"]).hypothesis or q["question"] for q in keyed]
+    probs = nli.load_nli(model_dir).predict([q["evidence"] for q in keyed], hyps)
+    said = np.where(probs[:, 0] >= probs[:, 2], "SUPPORT", "CONTRADICT")
+    want = np.array([q["expected_stance"] for q in keyed])
+    negative = want == "CONTRADICT"
+    return {
+        "NLI direction on annotated evidence sentences": float((said == want).mean()),
+        "  ... on the negative results": float((said[negative] == "CONTRADICT").mean()),
+        "  ... on the positive results": float((said[~negative] == "SUPPORT").mean()),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent.parent / "shared" / "data")
@@ -86,6 +108,12 @@ def main() -> None:
         choices=["cue", "lexical", "nli"],
         help="the stance scorer (default: cue)",
     )
+    parser.add_argument(
+        "--nli-model",
+        type=Path,
+        default=None,
+        help="with --stance nli: the cross-encoder folder (default: the shipped one)",
+    )
     args = parser.parse_args()
     listings = args.data / "arxiv_daily_listings"
     if not listings.is_dir():
@@ -95,7 +123,8 @@ def main() -> None:
     papers = load_corpus(listings).papers
     loaded = time.perf_counter()
     dev = load_dev(args.split)
-    answers = list(answer_questions(papers, dev, stance=args.stance))
+    scorer = load_scorer(args.stance, args.nli_model)
+    answers = list(answer_questions(papers, dev, scorer=scorer))
     done = time.perf_counter()
     table = score(dev, answers)
     if args.details:
@@ -107,6 +136,9 @@ def main() -> None:
     )
     for name, value in summary(table).items():
         print(f"  {name}: {value:.3f}" if isinstance(value, float) else f"  {name}: {value}")
+    if args.stance == "nli":
+        for name, value in evidence_direction(dev, args.nli_model).items():
+            print(f"  {name}: {value:.3f}")
 
 
 if __name__ == "__main__":

@@ -177,14 +177,14 @@ def lexical_stance(
     return out
 
 
-def load_scorer(kind: str = "cue"):
+def load_scorer(kind: str = "cue", model_dir=None):
     """The stance scorer, ``(hypothesis, docs) -> STANCE_COLUMNS table``: ``cue`` (finding
-    sentence and its polarity, the default: best on the answer dev set), ``nli`` (the NLI
-    cross-encoder, when its files are installed) or ``lexical`` (the SciFact verify model)."""
+    sentence and its polarity, the default: best on the answer dev set), ``nli`` (the shipped
+    NLI cross-encoder, or the one in ``model_dir``) or ``lexical`` (the SciFact verify model)."""
     if kind == "nli":
         from synth.verify import nli
 
-        model = nli.load_nli()
+        model = nli.load_nli(model_dir)
         return lambda hypothesis, docs: nli_stance(hypothesis, docs, model)
     if kind == "lexical":
         from synth.verify import load_verifier

@@ -46,12 +46,16 @@ class NLIModel:
         self,
         premises: list[str],
         hypotheses: list[str],
-        batch_size: int = 64,
+        batch_size: int = 1,
         max_length: int = 128,
     ) -> np.ndarray:
         """Probabilities (len(premises) x 3, float32, rows sum to 1, columns in ``labels``
         order) that each premise entails / is neutral to / contradicts its hypothesis.
-        Pairs are sorted by character length and run ``batch_size`` at a time."""
+        Pairs are sorted by character length and run ``batch_size`` at a time. The default of
+        one pair per call keeps each pair's answer independent of the others: the int8 model's
+        activations are quantised per batch, so in a batch of 64 about 3% of SNLI answers
+        change with the batch's company. It costs nothing: without padding, one at a time ran
+        184 pairs/s on SNLI test against 166 at 64 (one thread)."""
         if len(premises) != len(hypotheses):
             raise ValueError(f"{len(premises)} premises but {len(hypotheses)} hypotheses")
         n = len(premises)
