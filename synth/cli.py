@@ -146,9 +146,9 @@ def cmd_answer(args: argparse.Namespace) -> int:
     if reader is not None:
         from synth.store.batch import answer_index
 
-        answers = answer_index(reader, questions)
+        answers = answer_index(reader, questions, stance=args.stance)
     else:
-        answers = answer_questions(load_corpus(args.corpus).papers, questions)
+        answers = answer_questions(load_corpus(args.corpus).papers, questions, stance=args.stance)
     batch_io.write_lines(args.out, (json.dumps(a, ensure_ascii=False) for a in answers))
     return 0
 
@@ -293,6 +293,13 @@ PARSERS: dict[str, tuple[str, str, list]] = {
             _opt("--questions", required=True, help='JSONL of {"id", "question"}, one per line'),
             _opt(
                 "--out", required=True, help="JSONL out: per question the answer.json object + id"
+            ),
+            _opt(
+                "--stance",
+                choices=["cue", "nli", "lexical"],
+                default="cue",
+                help="stance scorer: finding sentence + polarity (default), the NLI "
+                "cross-encoder, or the lexical verify model",
             ),
         ],
     ),

@@ -63,6 +63,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "answer": {
         "n_themes": 0,  # 0: as many as the included papers support (2-6)
+        "stance": "cue",  # stance scorer: cue (default), nli (cross-encoder) or lexical
     },
     "review": {
         "target_papers": 15,
@@ -156,7 +157,19 @@ def validate_block(block: str, values: Mapping[str, Any], origin: str = "params"
         _check_cache_dir(merged["cache_dir"], origin)
     if block == "search":
         _check_search(merged, origin)
+    for key, allowed in CHOICES.get(block, {}).items():
+        if merged[key] not in allowed:
+            raise InputError(
+                f"{origin}: '{block}.{key}' must be one of {', '.join(allowed)}, "
+                f"got {short_repr(merged[key])}"
+            )
+    if block == "verify" and merged["dense"] and merged["nli"]:
+        raise InputError(f"{origin}: 'verify.dense' and 'verify.nli' cannot both be true")
     return merged
+
+
+# The allowed values of the string keys that name a choice.
+CHOICES = {"answer": {"stance": ("cue", "nli", "lexical")}}
 
 
 def _check_search(values: Mapping[str, Any], origin: str) -> None:

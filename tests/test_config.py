@@ -33,6 +33,8 @@ def test_repo_params_files_are_valid():
         ("shared:\n  question: 'what is the of and'\n", "has only stop words"),
         ("- a\n- b\n", "expected a mapping of blocks"),
         ("screen: [\n", "not valid YAML"),
+        ("answer:\n  stance: nly\n", "'answer.stance' must be one of cue, nli, lexical"),
+        ("verify:\n  dense: true\n  nli: true\n", "cannot both be true"),
     ],
 )
 def test_bad_params_are_one_clear_line(tmp_path, yaml_text, message):
