@@ -10,7 +10,7 @@ from synth.claims import NAME
 
 _METRIC = (
     r"(?<![\w-])(?:R@\d+|Recall@\d+|nDCG@\d+|NDCG@\d+|MRR@\d+|Hit@\d+|HR@\d+|pass@\d+|p-MRR|"
-    r"top-[15] accuracy|top-[15]|mAP(?:50|75|@\d+(?:\.\d+)?)?(?::\d+(?:\.\d+)?)?|AP(?:50|75)?|"
+    r"top-[15] accuracy|top-[15]|mAP(?:50|75|@\d+(?:\.\d+)?)?(?:[:-]\d+(?:\.\d+)?)?|AP(?:50|75)?|"
     r"AUROC|AUC|F1(?:[- ]scores?)?|"
     r"BLEU(?:-4)?|ROUGE(?:-[L12])?|CIDEr|METEOR|SPICE|nDCG|NDCG|MRR|mIoU|IoU|PSNR|SSIM|LPIPS|"
     r"FID|FVD|WER|CER|EM|exact match|accuracy|precision|recall|success rate|win rate|"
@@ -207,7 +207,9 @@ _NOT_OWN_VALUE = tuple(
             (
                 r"(?:\b(?:while|whereas|but)\b|;)(?![^;]*\b(?:while|whereas|but)\b)"
                 r"[^;]*\b(?:existing|previous|prior|baselines?|competing|competitors?|"
-                r"humans?|annotators|counterparts?)\b[^;]*$"
+                r"humans?|annotators|counterparts?|vanilla|naive)\b"
+                # not past ", EAST achieves": the paper's own clause after the contrast
+                rf"(?:(?!,\s+[A-Z][\w-]*\s+{_OWN_VERB})[^;])*$"
             ),
             re.IGNORECASE,
         ),
@@ -253,6 +255,16 @@ _NOT_OWN_VALUE = tuple(
                 r"\b(?:previous|prior|existing|baselines?|competing|other)\b"
                 r"[^;]*,\s*which\s+(?:only\s+)?\w+\s+"
                 r"(?:only\s+|just\s+|merely\s+)?(?:an?\s+)?$"
+            ),
+            re.IGNORECASE,
+        ),
+        # "other industry studies reporting citation accuracy rates of only about 74%"
+        (
+            "others' value",
+            (
+                r"\b(?:other|prior|previous|existing|industry|recent)\s+(?:[\w-]+\s+){0,2}?"
+                r"(?:studies|works|papers|reports|surveys)\s+(?:report|show|find|found|observ|"
+                r"estimat|measur)\w*\b[^;]{0,80}$"
             ),
             re.IGNORECASE,
         ),
@@ -307,3 +319,13 @@ _LIST_ITEM = re.compile(
 )
 # "barely reaches a 60% accuracy threshold": matched against the text after the match
 _THRESHOLD_AFTER = re.compile(r"\s*(?:[\w-]+\s+)?thresholds?\b")
+# metric names beyond the pattern rules' list: "C-index", "R^2", "Dice", "speed-up", "MSE"
+METRIC_WORDS = (
+    rf"(?:{_METRIC}|C-index|R\^2|R\$\^2\$|R\^\{{?2\}}?|mDice|Dice(?: score)?|MSE|RMSE|MAE|MAPE|"
+    r"SRCC|PLCC|Spearman|Pearson|Kendall|correlation|kappa|ASR|attack success rate|"
+    r"speed-?ups?|acceleration|throughput|latency|FLOPs|memory|fidelity|"
+    r"execution accuracy|top-\d accuracy|success|score|gFID|FRAD|DTW distance|"
+    r"mAcc|OA|Acc|MOTA|HOTA|IDF1|NDS|ADE|FDE|EPE|Chamfer distance|CLIP score|pass@\d+|"
+    r"Pass@\d+|Refine@\d+|[A-Z][A-Za-z]*@\d+|TMR|TAR|EER|FAR|FRR|[A-Za-z-]+ [Rr]ates?|"
+    r"sensitivity|specificity|Sharpe ratio|(?:annuali[sz]ed\s+)?returns?)"
+)

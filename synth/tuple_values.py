@@ -14,40 +14,42 @@ from __future__ import annotations
 
 import re
 
-from synth.claims import GENERIC_NAMES, NAME
 from synth.tuple_lexicon import (
     _CHANGE_AFTER,
     _CHANGE_BEFORE,
     _CHANGE_COORDINATED,
     _DATASET,
-    _METRIC,
     _MODEL_FAMILY,
     _NOT_DATASET_AFTER,
     _NOT_DATASETS,
     _OWN_VERB,
+    METRIC_WORDS,
 )
+from synth.tuple_subject import sentence_subject
 
-# metric names beyond the pattern rules' list: "C-index", "R^2", "Dice", "speed-up", "MSE"
-METRIC_WORDS = (
-    rf"(?:{_METRIC}|C-index|R\^2|R\$\^2\$|R\^\{{?2\}}?|mDice|Dice(?: score)?|MSE|RMSE|MAE|MAPE|"
-    r"SRCC|PLCC|Spearman|Pearson|Kendall|correlation|kappa|ASR|attack success rate|"
-    r"speed-?ups?|acceleration|throughput|latency|FLOPs|memory|fidelity|"
-    r"execution accuracy|top-\d accuracy|success|score|gFID|FRAD|DTW distance|"
-    r"mAcc|OA|Acc|MOTA|HOTA|IDF1|NDS|ADE|FDE|EPE|Chamfer distance|CLIP score|pass@\d+|"
-    r"Pass@\d+|Refine@\d+|[A-Z][A-Za-z]*@\d+|TMR|TAR|EER|FAR|FRR|[A-Za-z-]+ [Rr]ates?)"
+_UNIT = (
+    r"(?:%|percentage[- ]points?\b|percent\b|pp\b|points?\b|x(?![A-Za-z])|×(?!\s*10\b)|dB\b|"
+    r"(?i:fps)\b|bits?\b)"
 )
-_UNIT = r"(?:%|percent(?:age points)?\b|pp\b|points?\b|x(?![A-Za-z])|×|dB\b|(?i:fps)\b|bits?\b)"
 _NUMBER = re.compile(
     r"(?<![\w@./:,\-^$\\])(?P<sign>[+])?(?P<lo>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps|FPS)(?![A-Za-z]))[A-Za-z]|-[A-Za-z])"
     rf"(?:\s?(?P<lo_unit>{_UNIT})?\s*(?P<range>-{{1,2}}|–|~|\bto\b)\s*\+?"
     r"(?P<hi>\d+(?:\.\d+)?)(?![.,]?\d|_|(?!(?:x|pp|dB|fps|FPS)(?![A-Za-z]))[A-Za-z]|-[A-Za-z]))?"
-    rf"(?:\s?(?P<unit>{_UNIT}))?"
+    rf"(?:\s{{0,2}}\+?(?P<unit>{_UNIT}))?"
     r"(?![\w-]*\d|-[A-Za-z])"
 )
 _RATIO = re.compile(r"(?<![\w.:])(?P<lo>\d+:1)(?![\w:])")
+# "72,64%": a decimal comma (one or two digits after it, a percent after that)
+_DECIMAL_COMMA = re.compile(r"(?<![\w.,])(?P<lo>\d{1,3},\d{1,2})(?:\s?(?P<unit>%))(?![\w,]|\.\d)")
+# "92.05/87.04/86.51 AP", "2.4%/4.2%": values joined by slashes, each a decimal or a percent
+_SLASH_LIST = re.compile(r"(?<![\w./:-])\d+(?:\.\d+)?%?(?:\s?/\s?\d+(?:\.\d+)?%?)+(?![\w/]|\.\d)")
+_SLASH_ITEM = re.compile(r"(?P<sign>\+)?(?P<lo>\d+(?:\.\d+)?)(?P<unit>%)?")
 _UNIT_NAMES = {
     "percent": "%",
     "percentage points": "pp",
+    "percentage point": "pp",
+    "percentage-point": "pp",
+    "percentage-points": "pp",
     "point": "points",
     "FPS": "fps",
     "×": "x",
@@ -55,7 +57,7 @@ _UNIT_NAMES = {
 }
 # the number is a size, a count, a setting or a statistic, not a result (text after it)
 _NOT_RESULT_AFTER = re.compile(
-    r"(?i)^\s?(?:of\s+(?:the\s+|all\s+|its\s+)?(?:[\w-]+\s+)?(?:data|tokens|parameters|samples|"
+    r"(?i)^\s*(?:of\s+(?:the\s+|all\s+|its\s+)?(?:[\w-]+\s+)?(?:data|tokens|parameters|samples|"
     r"labels|images?|training|examples|cases|pairs|users|participants|respondents|attacks|"
     r"reviews|posts|instances|questions|models|papers|queries|patients|sequences|datasets?|"
     r"classes|categories|tasks|problems|items|prompts|responses|documents|errors|sentences|"
@@ -69,12 +71,19 @@ _NOT_RESULT_AFTER = re.compile(
     r"(?:labeled|labelled|unlabeled|training)\s+data|data|"
     r"(?:sampling|noise|masking|mask|mixing|label|missing|pruning|dropout|sparsity)\s+"
     r"(?:ratio|rate)s?)\b|"
-    r"\s*(?:\\times|×)\s*10\b|\s*across\s+\d+\s+(?:systems|models|methods))"
+    r"\s*(?:\\times|×)\s*10\b|\s*across\s+\d+\s+(?:systems|models|methods)|"
+    # "39.8% reduction in parameters", "(1-2% backbone size)", "a 50% mapping ratio"
+    r"\s*(?:(?:reduction|decrease|cut)\s+(?:in|of)\s+(?:the\s+)?(?:number of\s+)?"
+    r"(?:trainable\s+)?(?:parameters|params|model size)|"
+    r"(?:backbone|model|network|parameter)\s+(?:size|count)|"
+    r"(?!compression\b)[a-z]+\s+ratio)\b)"
 )
 # the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
 _NOT_RESULT_BEFORE = re.compile(
     r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
-    r"\b(?:sparsity|ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
+    r"\b(?:sparsity|(?<!Sharpe )ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
+    # a requirement: "requires error rates near 0%"
+    r"\b(?:requir|demand|need)\w*\s+(?:[\w-]+\s+){0,3}(?:near|below|under|of|at most)\s+$|"
     # "at 72.3% coverage" (an operating point), not "the highest accuracy at 84.3%"
     r"(?<!\bhighest )(?<!\bbest )(?<!\bpeak )(?<!\btop )(?<!highest accuracy )(?<!peaking )"
     r"(?<!best accuracy )\bat\s+$|"
@@ -119,32 +128,13 @@ _DATASET_AFTER = re.compile(
     rf"^(?:(?!\d)[^;:]){{0,40}}?\b(?:on|across)\s+{_DATASET}(?:\s+(?:benchmark|dataset))?"
 )
 _DATASET_LEAD = re.compile(rf"^(?:On|Across|In)\s+{_DATASET}")
-# "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
-_OWN_NAME = re.compile(
-    rf"(?:({NAME})|\(([\w.-]+)\))(?:,\s*which)?(?:\s+(?:\w+ly|can|could|also|further|even|still))*"
-    rf"\s+{_OWN_VERB}\b(?!\s*(?:of|=|:)\s)"
-)  # "SINA achieves", "X, which improves", "model (o3) achieves"; not "an R2 score of"
-# the sentence's grammatical subject: "In contrast, MaintainCoder improves", "STBP provides"
-_LEAD_CLAUSE_NAME = re.compile(
-    rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+ly\s+)?"
-    r"(?!(?:increase|decrease|drop|rise|improve|grow|fall|goe)s\s+from\b)[a-z]+s\b"
-)  # not a metric that "increases from 82.48% to 89.74%"
-# with no name at all, a generic class the sentence reports on: "current LLMs achieve",
-# "all architectures perform", "The recipe reaches"
-_GENERIC_SUBJECT = re.compile(
-    r"(?:^|,\s+|that\s+|while\s+)(?:(?:the|The)\s+)?((?:(?i:all|current|most|leading|best|"
-    r"strongest|proposed|final)\s+)?(?:[A-Z]{2,}s|architectures|models|recipe|framework|method|"
-    r"approach|system|pipeline|agents?))\s+(?:\w+ly\s+)?(?:achiev|reach|obtain|perform|attain|"
-    r"improv|outperform|score|yield|deliver)\w*"
-)
-# a clause about another subject; not "while having 4x faster training", "but also"
-_CONTRAST = re.compile(r"\b(?:while|whereas|but)\b(?!\s+(?:also\b|\w+ing\b))|;")
 
 
 def _normalised(sentence: str) -> str:
     """The sentence with LaTeX money signs and escaped percents blanked, same length."""
-    text = sentence.replace("\\%", " %").replace("{\\sim}", "  ~    ")
-    return text.replace("$\\sim$", "  ~   ").replace("\\sim", "  ~ ").replace("$", " ")
+    text = sentence.replace("\\%", " %").replace("{\\sim}", "  ~    ").replace("\\times", "×     ")
+    text = text.replace("$\\sim$", "  ~   ").replace("\\sim", "  ~ ").replace("$", " ")
+    return re.sub(r"(?<=\d)~(?=[A-Za-z%])", " ", text)  # "40.32~dB": a LaTeX space
 
 
 def _unit(m: re.Match) -> str:
@@ -261,43 +251,6 @@ def sentence_dataset(text: str, end: int) -> str:
     return name
 
 
-def _is_system_name(name: str, before: str) -> bool:
-    """Whether ``name`` (a subject candidate) names one system: not a family, benchmark or
-    metric, not "ACP-powered", not the object of a preposition ("X with SSL achieved") nor
-    the last of a coordination ("SANT and MANTa achieve")."""
-    return not (
-        name in GENERIC_NAMES
-        or re.search(r"(?i)bench|dataset", name)
-        or re.fullmatch(METRIC_WORDS, name)
-        or re.search(r"-(?:powered|based|driven|guided|enhanced|augmented|style|like|aware)$", name)
-        or re.search(r"(?i)\b(?:with|using|of|for|by|on|in|from|to|and|or)\s+$|,\s*$", before)
-    )
-
-
-def sentence_subject(text: str, start: int, default: str) -> str:
-    """The system named before the value with an own verb, else ``default`` (the paper's),
-    else a generic class ("current LLMs"); ``""`` when a contrast ("while", ";", an unsplit
-    sentence end) separates the name from the value."""
-    full = text[:start]
-    before = full[max((m.end() - 1 for m in re.finditer(r"\.[A-Z]", full)), default=0) :]
-    names = [
-        n
-        for m in [*_LEAD_CLAUSE_NAME.finditer(before), *_OWN_NAME.finditer(before)]
-        for n in m.groups()
-        if n and _is_system_name(n, before[: m.start()])
-    ]
-    generic = _GENERIC_SUBJECT.search(before)
-    if names:
-        name, seen = names[-1], before
-        after_name = seen[seen.rfind(name) + len(name) :]
-    else:
-        name = default or (generic.group(1) if generic else "")
-        after_name = full[full.find(name) + len(name) :] if name and name in full else ""
-    if _CONTRAST.search(after_name) or re.search(r"\.[A-Z]", after_name):
-        return ""  # "SPENT reduces RMSE, while others achieve 95%": not its value
-    return name
-
-
 _LIST_BEFORE = re.compile(
     r"\d+(?:\.\d+)?\s?(?:%|percent|pp|points?|x)?\s*(?:,\s*(?:and|or)?|and|or)\s+$"
 )
@@ -328,10 +281,37 @@ _RESULT_CONTEXT = re.compile(
 )
 
 
-def _candidates(text: str) -> list[tuple[re.Match, str]]:
-    """(match, unit) of each number that may be a result: with a unit, or beside a metric."""
+def _slash_items(text: str) -> list[tuple[re.Match, str, str]]:
+    """(match, unit, metric) of each value of a slash list ("$92.05$/$87.04$/$86.51$ AP",
+    "improves mDice/mIoU by 2.4%/4.2%"): the metric after the list, or the i-th of a slashed
+    metric pair before it."""
+    out = []
+    for lst in _SLASH_LIST.finditer(text):
+        items = list(_SLASH_ITEM.finditer(text, lst.start(), lst.end()))
+        if not all("." in m.group("lo") or m.group("unit") for m in items):
+            continue  # "3/4", "24/7": a fraction or a count
+        after = _METRIC_AFTER.match(text[lst.end() : lst.end() + 60])
+        pair = re.search(r"([\w@-]+(?:/[\w@-]+)+)\s+(?:by|of|=|:)\s+$", text[: lst.start()])
+        names = pair.group(1).split("/") if pair else []
+        if not after and len(names) != len(items) and not items[0].group("unit"):
+            continue
+        for i, m in enumerate(items):
+            metric = (
+                names[i] if len(names) == len(items) else after.group("metric") if after else ""
+            )
+            out.append((m, "%" if any(x.group("unit") for x in items) else "", metric))
+    return out
+
+
+def _candidates(text: str) -> list[tuple[re.Match, str, str | None]]:
+    """(match, unit, metric or None) of each number that may be a result: with a unit, or
+    beside a metric; the values of a slash list come with their metric."""
+    slashed = _slash_items(text)
+    taken = {m.start() for m, _, _ in slashed}
     out, prev = [], None
     for m in _NUMBER.finditer(text):
+        if m.start() in taken:
+            continue
         unit = _unit(m)
         before = text[: m.start()]
         beside = _METRIC_BEFORE.search(before[-60:]) or (
@@ -345,11 +325,12 @@ def _candidates(text: str) -> list[tuple[re.Match, str]]:
             r"[^;()]{0,50}(?:,|\band\b)\s*", text[prev.end() : m.start()]
         )  # "an accuracy of 0.78 on A and 0.75 on B"
         if unit or beside or before_after or signed or listed:
-            out.append((m, unit))
+            out.append((m, unit, None))
         if unit or beside or before_after or signed or listed:
             prev = m if (beside or listed) and not unit else None
+    out += [(m, "%", None) for m in _DECIMAL_COMMA.finditer(text)] + slashed
     out += [  # "18:1 reduction"; not a setting such as "a 4:1 head ratio", "1:1 matching"
-        (m, "")
+        (m, "", None)
         for m in _RATIO.finditer(text)
         if re.match(r"\s+(?:[\w-]+\s+)?(?:reduction|compression|savings?)\b", text[m.end() :])
     ]
@@ -362,7 +343,7 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
     Each dict has the ``tuples_from_sentence`` fields plus ``_start`` (the value's offset)."""
     text = _normalised(sentence)
     found = []
-    for m, unit in _candidates(text):
+    for m, unit, metric in _candidates(text):
         start, before, after = m.start("lo"), text[: m.start()], text[m.end() :]
         g = m.groupdict()  # a ratio ("18:1") has no sign, range or unit and is a level
         if _NOT_RESULT_AFTER.match(after) or _not_result_before(before):
@@ -381,7 +362,7 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
             continue  # a year
         t = {
             "subject": sentence_subject(sentence, start, subject),
-            "metric": _metric(text, m.start(), m.end()),
+            "metric": _metric(text, m.start(), m.end()) if metric is None else metric,
             "dataset": sentence_dataset(text, m.end()),
             "value": _value(m, before),
             "unit": unit,

@@ -17,7 +17,6 @@ from collections import Counter
 
 import pandas as pd
 
-from synth.claims import find_method_name
 from synth.text import split_sentences
 from synth.tuple_lexicon import (
     _CHANGE_AFTER,
@@ -40,7 +39,8 @@ from synth.tuple_lexicon import (
     _TUPLE_PATTERNS,
     _UNITS,
 )
-from synth.tuple_values import sentence_dataset, sentence_subject, value_tuples
+from synth.tuple_subject import paper_method_name, sentence_subject
+from synth.tuple_values import sentence_dataset, value_tuples
 
 TUPLE_COLUMNS = ["claim_id", "subject", "metric", "dataset", "value", "unit", "kind", "comparison"]
 
@@ -115,7 +115,10 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
     default = subject or _lead_subject(sentence)
     found = _pattern_tuples(sentence, subject)
     for t in found:
-        t["subject"] = t["subject"] or sentence_subject(sentence, t["_start"], default)
+        own = sentence_subject(sentence, t["_start"], default)
+        # the system the sentence itself names ("The best model, Seed-2.0-Pro, achieves")
+        # outranks the paper's name; a compared system's value keeps its owner
+        t["subject"] = own if own and t["subject"] == subject else t["subject"] or own
         t["dataset"] = t["dataset"] or sentence_dataset(sentence, t["_end"])
     taken = {t["_start"] for t in found}
     found += [
@@ -268,7 +271,7 @@ def abstract_tuples(record: dict) -> dict:
     if not isinstance(sentences, list):
         sentences = split_sentences(str(record.get("abstract") or ""))
     sentences = [str(s) for s in sentences]
-    name = find_method_name(str(record.get("title") or ""), sentences)
+    name = paper_method_name(str(record.get("title") or ""), sentences)
     per_sentence = [tuples_from_sentence(s, name) for s in sentences]
     if not name:  # the system the abstract's own sentences name most often stands in for it
         named = Counter(

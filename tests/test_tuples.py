@@ -719,3 +719,108 @@ def test_synth_extract_tuples_writes_one_line_per_abstract(tmp_path) -> None:
         "kind": "value",
     }
     assert lines[1]["tuples"] == []
+
+
+# patterns generalised from the tune + tune2 errors (2026-11-29, branch tuples2)
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # slash lists: each value, with the metric after the list or the i-th of a slashed pair
+        (
+            "The full variant reaches $71.30$/$65.12$/$60.08$ AP on the three splits.",
+            [("71.30", "", "AP"), ("65.12", "", "AP"), ("60.08", "", "AP")],
+        ),
+        (
+            "HeadNet improves mDice/mIoU by 1.8%/3.1% on KiTS19.",
+            [("1.8", "%", "mDice"), ("3.1", "%", "mIoU")],
+        ),
+        ("About 3/4 of the runs converge within a day.", []),
+        # a decimal comma, LaTeX spaces and units
+        ("It obtains a BLEU-4 of 61,25% on the first split.", [("61,25", "%", "BLEU-4")]),
+        ("NeRX achieves 38.10~dB average PSNR on UVG.", [("38.10", "dB", "PSNR")]),
+        (
+            "Pruning gives a $2.5\\times$ reduction in synaptic energy.",
+            [("2.5", "x", "")],
+        ),
+        (
+            "Tuned models reach a WER of $31.0\\%$, a $12.4$ percentage-point reduction.",
+            [("31.0", "%", "WER"), ("12.4", "pp", "WER")],
+        ),
+        ("It yields 95+% accuracy on the held-out set.", [("95", "%", "accuracy")]),
+        # clinical and financial metrics
+        (
+            "The system maintains a comparable specificity of 93.1% on the held-out cohort.",
+            [("93.1", "%", "specificity")],
+        ),
+        (
+            "The portfolio achieves a 31% annualized return and a Sharpe ratio of 1.4.",
+            [("31", "%", "annualized return"), ("1.4", "", "Sharpe ratio")],
+        ),
+        # not results: sizes, settings, requirements, other studies, a vanilla baseline
+        (
+            "FooDet improves mAP by +3.2% with a 27.5% reduction in parameters.",
+            [("+3.2", "%", "mAP")],
+        ),
+        ("It adds a lightweight side network (2-3% backbone size).", []),
+        ("Entropy peaks at a balanced 40% routing ratio.", []),
+        ("Safety-critical uses often require error rates near 0%.", []),
+        ("Other studies report citation accuracy rates of only about 70% for search engines.", []),
+        (
+            "While the vanilla method yields no gain (0%) on MATH, FooNet achieves a 2% gain.",
+            [("2", "%", "")],
+        ),
+    ],
+)
+def test_generalised_value_patterns(sentence: str, expected: list) -> None:
+    got = [(t["value"], t["unit"], t["metric"]) for t in tuples_from_sentence(sentence, "")]
+    assert got == expected
+
+
+def test_the_sentences_own_system_outranks_the_papers_name() -> None:
+    sentence = "The strongest system, Nova-3-Max, achieves only 41.2% accuracy on the benchmark."
+    assert [t["subject"] for t in tuples_from_sentence(sentence, "MomentBench")] == ["Nova-3-Max"]
+    sentence = "We find that ResNet50 and ViT-B models achieved accuracies of ~88%."
+    assert [t["subject"] for t in tuples_from_sentence(sentence, "")] == ["ResNet50 and ViT-B"]
+    sentence = "CannyX outperforms methods like KV-Edit, achieving a 3.1% gain in fidelity."
+    assert [t["subject"] for t in tuples_from_sentence(sentence, "CannyX")] == ["CannyX"]
+
+
+@pytest.mark.parametrize(
+    ("title", "sentences", "expected"),
+    [
+        (  # a name given explicitly, not a disease the patient "developed"
+            "Early Detection of Liver Cancer from Ultrasound",
+            [
+                "Reviews of scans from patients who later developed HCC reveal missed lesions.",
+                "We developed an automated system named eLAI (early Liver AI).",
+            ],
+            "eLAI",
+        ),
+        (  # the acronym in parentheses, not the hyphenated word before it
+            "Prompt-Guided Reasoning for Group Activities",
+            ["We introduce Prompt-driven Group Detection (ProGD) -- a method for groups."],
+            "ProGD",
+        ),
+        ("Ask Early, or Defer: Cheaper Reasoning with Humans", [], "Ask Early, or Defer"),
+        (  # an own method with no name: the title's head
+            "Frequency-Guided Fusion For RGB-Thermal Segmentation",
+            ["In this paper, we propose a multi-modal fusion architecture."],
+            "Frequency-Guided Fusion",
+        ),
+        (  # no own method, or a title that opens with a verb: no name
+            "Classifying Galaxies with Residual Networks",
+            ["We analyze two CNNs on a public dataset."],
+            "",
+        ),
+        (
+            "Unlocking the Power of SAM 2 for Few-Shot Segmentation",
+            ["Therefore, we design a pseudo prompt generator."],
+            "",
+        ),
+        ("When Scripts Matter: Evaluating ASR", ["We introduce a benchmark."], ""),
+    ],
+)
+def test_paper_method_name(title: str, sentences: list[str], expected: str) -> None:
+    from synth.tuple_subject import paper_method_name
+
+    assert paper_method_name(title, sentences) == expected

@@ -1,0 +1,163 @@
+"""Whose result a tuple is: the sentence's own system (``sentence_subject``), else the paper's
+method name (``paper_method_name``), the default subject of its tuples (``synth.tuples``).
+
+``find_method_name`` (``synth.claims``) reads a "Name: ..." title and the first name after a
+verb of proposing anywhere in the abstract, which also takes "the patient later developed
+PDAC".  Here a name must be given explicitly ("a system named ePAI", "termed X"), or follow a
+proposing verb whose subject is the paper ("we develop X", "this paper introduces X"), where
+an acronym in parentheses wins over the words it abbreviates ("Prompt-driven Group Activity
+Detection (ProGraD)").  With no name at all, a paper that proposes a method of its own is
+named by its title's head ("Frequency-Guided Fusion For RGB-Thermal ..." -> "Frequency-Guided
+Fusion"), as a reader would call it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from synth.claims import GENERIC_NAMES, NAME, find_method_name
+from synth.tuple_lexicon import _OWN_VERB, METRIC_WORDS
+
+_NAMED = re.compile(rf"\b(?:named|called|dubbed|termed|coined)\s+(?:it\s+|as\s+)?({NAME})\b")
+_PROPOSER = (
+    r"\b(?:[Ww]e|(?:[Tt]his|[Oo]ur)\s+(?:paper|work|study|article|letter))\s+(?:\w+ly\s+)?"
+    r"(?:propose|introduce|present|develop|design|build|devise|construct)[sd]?\b"
+)
+# "we introduce Prompt-driven Group Activity Detection (ProGraD)"
+_PROPOSED_ACRONYM = re.compile(rf"{_PROPOSER}[^.;]{{0,120}}?\(\s*({NAME})\s*[,;)]")
+# "we develop UAV-DETR, a ...": the first name after the verb, not after a preposition
+_PROPOSED = re.compile(rf"{_PROPOSER}\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){{0,3}}?({NAME})\b")
+_OWN_METHOD = re.compile(
+    rf"{_PROPOSER}|\b(?:[Oo]ur|[Tt]he proposed)\s+(?:\w+\s+)?(?:method|approach|framework|"
+    r"model|system|pipeline|architecture|algorithm|strategy|technique|network)\b"
+)
+# the title's head: the words before its first preposition or colon ("Brightness Perceiving
+# for ...", "A multitask transformer to sign language ...")
+_TITLE_HEAD = re.compile(
+    r"^(?:An?\s+|The\s+)?(?P<head>[A-Za-z][\w'-]*(?:\s+[A-Za-z0-9][\w'-]*){1,5}?)"
+    r"\s+(?i:for|to|via|with|using|through|in|on|from|towards?|under|across|against|by)\b"
+)
+
+
+# a title opening with a short phrase before its colon: "Fail Fast, or Ask: ...", "Thaka at
+# KSAA-2026 Task 2: ..."; not "Towards ...:", "When Multiple Scripts Matter: ..."
+_TITLE_PHRASE = re.compile(r"^\s*(?P<name>[A-Z][\w'-]*(?:,?\s+[\w'-]+){1,4})\s*:")
+_NOT_TITLE_PHRASE = re.compile(
+    r"(?:Towards?|Understanding|Benchmarking|Rethinking|Revisiting|Beyond|When|What|How|Why|"
+    r"Can|Do|Does|Is|Are|The|A|An|On|To|From|Position|Survey|Review of|\w+ing)\b"
+)
+
+
+def _is_name(name: str) -> bool:
+    return name not in GENERIC_NAMES and not re.fullmatch(
+        r"[A-Z][a-z]+-[A-Za-z][a-z]+|[A-Z][A-Za-z]*[A-Z]s|[A-Z][a-z]+", name
+    )  # not "Prompt-driven", "ViTs", "Transformer"
+
+
+def proposed_name(sentences: list[str]) -> str:
+    """The name the abstract gives its method explicitly, or ``""``."""
+    for pattern in (_NAMED, _PROPOSED_ACRONYM, _PROPOSED):
+        for sentence in sentences:
+            for m in pattern.finditer(sentence):
+                if _is_name(m.group(1)):
+                    return m.group(1)
+    return ""
+
+
+def title_phrase(title: str) -> str:
+    """The short phrase a title opens with before its colon, or ``""``."""
+    m = _TITLE_PHRASE.match(title)
+    return "" if not m or _NOT_TITLE_PHRASE.match(m.group("name")) else m.group("name")
+
+
+def title_head(title: str, sentences: list[str]) -> str:
+    """The head of the title when the abstract proposes a method of its own but names none;
+    ``""`` for a title that opens with a verb ("Unlocking ...", "Classifying ...")."""
+    if not any(_OWN_METHOD.search(s) for s in sentences):
+        return ""
+    m = _TITLE_HEAD.match(title.strip())
+    head = m.group("head") if m else ""
+    if not head or re.match(r"\w+ing\b|(?:How|What|When|Why|Can|Do|Does|Is|Are)\b", head):
+        return ""
+    return head
+
+
+def paper_method_name(title: str, sentences: list[str]) -> str:
+    """The paper's method: a "Name: ..." title, else a name the abstract gives its method,
+    else the phrase before the title's colon, else the title's head (``title_head``), else
+    ``""``."""
+    return (
+        find_method_name(title, [])
+        or proposed_name(sentences)
+        or title_phrase(title)
+        or title_head(title, sentences)
+    )
+
+
+# "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
+_OWN_NAME = re.compile(
+    rf"(?:({NAME})|\(([\w.-]+)\))(?:,\s*which)?(?:\s+(?:\w+ly|can|could|also|further|even|still))*"
+    rf"\s+{_OWN_VERB}\b(?!\s*(?:of|=|:)\s)"
+)  # "SINA achieves", "X, which improves", "model (o3) achieves"; not "an R2 score of"
+# a name in apposition: "The best-performing model, Seed-2.0-Pro, achieves"
+_APPOSITIVE_NAME = re.compile(
+    rf"\b(?:model|method|system|variant|approach|agent)\s*,\s*({NAME}),\s+(?:\w+ly\s+)?"
+    rf"(?!\w+ing\b){_OWN_VERB}"
+)
+# systems reported together: "ResNet101 and InceptionV4 models achieved accuracies of ~90%"
+_COORDINATED_NAMES = re.compile(
+    rf"(?:^|(?:that|,)\s+)((?:{NAME},\s*)*{NAME},?\s+and\s+{NAME})"
+    rf"(?:\s+(?:models?|systems?|variants?))?\s+(?:\w+ly\s+)?(?!\w+ing\b){_OWN_VERB}"
+)
+# the sentence's grammatical subject: "In contrast, MaintainCoder improves", "STBP provides"
+_LEAD_CLAUSE_NAME = re.compile(
+    rf"(?:^|,\s+)(?:the\s+|The\s+)?({NAME})\s+(?:\w+ly\s+)?"
+    r"(?!(?:increase|decrease|drop|rise|improve|grow|fall|goe)s\s+from\b)[a-z]+s\b"
+)  # not a metric that "increases from 82.48% to 89.74%"
+# with no name at all, a generic class the sentence reports on: "current LLMs achieve",
+# "all architectures perform", "The recipe reaches"
+_GENERIC_SUBJECT = re.compile(
+    r"(?:^|,\s+|that\s+|while\s+)(?:(?:the|The)\s+)?((?:(?i:all|current|most|leading|best|"
+    r"strongest|proposed|final)\s+)?(?:[A-Z]{2,}s|architectures|models|recipe|framework|method|"
+    r"approach|system|pipeline|agents?))\s+(?:\w+ly\s+)?(?:achiev|reach|obtain|perform|attain|"
+    r"improv|outperform|score|yield|deliver)\w*"
+)
+# a clause about another subject; not "while having 4x faster training", "but also"
+_CONTRAST = re.compile(r"\b(?:while|whereas|but)\b(?!\s+(?:also\b|\w+ing\b))|;")
+
+
+def _is_system_name(name: str, before: str) -> bool:
+    """Whether ``name`` (a subject candidate) names one system: not a family, benchmark or
+    metric, not "ACP-powered", not the object of a preposition ("X with SSL achieved") nor
+    the last of a coordination ("SANT and MANTa achieve")."""
+    return not (
+        name in GENERIC_NAMES
+        or re.search(r"(?i)bench|dataset", name)
+        or re.fullmatch(METRIC_WORDS, name)
+        or re.search(r"-(?:powered|based|driven|guided|enhanced|augmented|style|like|aware)$", name)
+        or re.search(r"(?i)\b(?:with|using|of|for|by|on|in|from|to|and|or)\s+$|,\s*$", before)
+    )
+
+
+def sentence_subject(text: str, start: int, default: str) -> str:
+    """The system named before the value with an own verb, else ``default`` (the paper's),
+    else a generic class ("current LLMs"); ``""`` when a contrast ("while", ";", an unsplit
+    sentence end) separates the name from the value."""
+    full = text[:start]
+    before = full[max((m.end() - 1 for m in re.finditer(r"\.[A-Z]", full)), default=0) :]
+    names = [
+        n
+        for m in [*_LEAD_CLAUSE_NAME.finditer(before), *_OWN_NAME.finditer(before)]
+        for n in m.groups()
+        if n and _is_system_name(n, before[: m.start()])
+    ] + [m.group(1) for r in (_COORDINATED_NAMES, _APPOSITIVE_NAME) for m in r.finditer(before)]
+    generic = _GENERIC_SUBJECT.search(before)
+    if names:
+        name, seen = names[-1], before
+        after_name = seen[seen.rfind(name) + len(name) :]
+    else:
+        name = default or (generic.group(1) if generic else "")
+        after_name = full[full.find(name) + len(name) :] if name and name in full else ""
+    if _CONTRAST.search(after_name) or re.search(r"\.[A-Z]", after_name):
+        return ""  # "SPENT reduces RMSE, while others achieve 95%": not its value
+    return name
