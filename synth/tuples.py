@@ -234,13 +234,27 @@ def _pattern_tuples(sentence: str, subject: str = "") -> list[dict]:
     return found
 
 
-def extract_tuples(claims: pd.DataFrame) -> pd.DataFrame:
+def method_names(papers: pd.DataFrame, sentences: pd.DataFrame) -> dict[str, str]:
+    """Each paper's method name (``paper_method_name`` of its title and its sentences, in
+    order), by ``paper_id``; papers: ``paper_id, title``; sentences: ``paper_id,
+    sentence_index, text``."""
+    ordered = sentences.sort_values(["paper_id", "sentence_index"], kind="stable")
+    texts = ordered.groupby("paper_id")["text"].agg(list)
+    return {
+        str(pid): paper_method_name(str(title or ""), texts.get(pid, []))
+        for pid, title in zip(papers["paper_id"], papers["title"], strict=True)
+    }
+
+
+def extract_tuples(claims: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
     """Quantitative tuples of a claims table (``claim_id``, ``text``, optional
-    ``resolved_subject``).  Columns: ``TUPLE_COLUMNS``; ``value`` is the number exactly as
-    written in the claim text."""
+    ``resolved_subject`` and ``paper_id``).  A tuple whose sentence names no system gets the
+    claim's resolved subject, else its paper's method name from ``names`` (``method_names``).
+    Columns: ``TUPLE_COLUMNS``; ``value`` is the number exactly as written in the claim text."""
     rows = []
+    names = names or {}
     for rec in claims.to_dict("records"):
-        subject = str(rec.get("resolved_subject") or "")
+        subject = str(rec.get("resolved_subject") or names.get(str(rec.get("paper_id")), ""))
         for t in tuples_from_sentence(str(rec["text"]), subject):
             rows.append({"claim_id": rec["claim_id"], **t})
     return pd.DataFrame(rows, columns=TUPLE_COLUMNS)

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 import pytest
 
+from synth import tuples
 from synth.tuples import TUPLE_COLUMNS, extract_tuples, not_own_value, tuples_from_sentence
 
 
@@ -824,3 +825,24 @@ def test_paper_method_name(title: str, sentences: list[str], expected: str) -> N
     from synth.tuple_subject import paper_method_name
 
     assert paper_method_name(title, sentences) == expected
+
+
+def test_claims_tuples_fall_back_to_their_papers_method_name():
+    papers = pd.DataFrame(
+        {"paper_id": ["p1"], "title": ["FastVid: Efficient Text-Video Retrieval on Phones"]}
+    )
+    sentences = pd.DataFrame(
+        {
+            "paper_id": ["p1", "p1"],
+            "sentence_index": [0, 1],
+            "text": ["We study retrieval.", "It reaches 45.1% R@1 on MSR-VTT."],
+        }
+    )
+    names = tuples.method_names(papers, sentences)
+    assert names == {"p1": "FastVid"}
+    found = pd.DataFrame(
+        {"claim_id": ["p1#1"], "paper_id": ["p1"], "text": ["It reaches 45.1% R@1 on MSR-VTT."]}
+    )
+    with_name = tuples.extract_tuples(found, names)
+    assert with_name["subject"].tolist() == ["FastVid"] and with_name["value"].tolist() == ["45.1"]
+    assert tuples.extract_tuples(found)["subject"].tolist() == [""]
