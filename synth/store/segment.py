@@ -49,8 +49,8 @@ def field_texts(papers: pd.DataFrame) -> dict[str, list[str]]:
     return {"text": document_texts(titles, papers["abstract"].fillna("")), "title": titles}
 
 
-def _save_terms(folder: Path, field: str, terms: list[str]) -> None:
-    encoded = [t.encode("utf-8") for t in terms]
+def save_terms(folder: Path, field: str, encoded: list[bytes]) -> None:
+    """Write a field's sorted terms (UTF-8) as one blob and its offsets."""
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(e) for e in encoded])
     (folder / f"{field}.terms.bin").write_bytes(b"".join(encoded))
@@ -60,13 +60,22 @@ def _save_terms(folder: Path, field: str, terms: list[str]) -> None:
 def impact_bounds(csc, length: np.ndarray) -> np.ndarray:
     """Per term, the largest ``tf / (tf + k1 * (1 - b + b * dl / avg))`` over its postings,
     ``avg`` being this segment's mean length (``query`` rescales it to the index's)."""
-    if not csc.nnz:
-        return np.zeros(csc.shape[1], dtype=np.float32)
+    return impact_bounds_of(csc.indices, csc.data, csc.indptr, length)
+
+
+def impact_bounds_of(
+    docs: np.ndarray, tf: np.ndarray, indptr: np.ndarray, length: np.ndarray
+) -> np.ndarray:
+    """``impact_bounds`` of the terms whose postings are ``docs``, ``tf`` (``indptr``:
+    their bounds, from ``indptr[0]``; no term without postings) among papers of ``length``."""
+    indptr = np.asarray(indptr, dtype=np.int64)
+    if len(indptr) < 2 or indptr[-1] == indptr[0]:
+        return np.zeros(max(len(indptr) - 1, 0), dtype=np.float32)
     avg = average_length(length)
     norm = K1 * (1 - B + B * length.astype(np.float64) / avg)
-    tf = csc.data.astype(np.float64)
-    ratio = tf / (tf + norm[csc.indices])
-    return np.maximum.reduceat(ratio, csc.indptr[:-1]).astype(np.float32)
+    tf = np.asarray(tf).astype(np.float64)
+    ratio = tf / (tf + norm[np.asarray(docs)])
+    return np.maximum.reduceat(ratio, indptr[:-1] - indptr[0]).astype(np.float32)
 
 
 def _save_field(folder: Path, field: str, texts: list[str]) -> None:
@@ -79,7 +88,7 @@ def _save_field(folder: Path, field: str, texts: list[str]) -> None:
     if most > np.iinfo(np.uint16).max:
         raise ValueError(f"{folder}: a term occurs more than 65535 times in one paper")
     terms = sorted(vocabulary, key=vocabulary.__getitem__)
-    _save_terms(folder, field, terms)
+    save_terms(folder, field, [t.encode("utf-8") for t in terms])
     indptr = csc.indptr.astype(np.int64) if terms else np.zeros(1, dtype=np.int64)
     np.save(folder / f"{field}.indptr.npy", indptr)
     np.save(folder / f"{field}.docs.npy", csc.indices.astype(np.int32))
