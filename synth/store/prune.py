@@ -7,8 +7,10 @@ weight x idf) to the coverage's numerator. So a paper holding the terms ``T`` sc
 ``sum(B_t, t in T) x (1 - c + c x sum(q_t, t in T) / sum(q))``, a bound that only needs to
 know which query terms the paper holds: one bit per term.
 
-``select`` finds a threshold ``theta`` that the ``top``-th best score reaches (the exact
-scores of the papers of the rarest terms), then:
+``IndexReader._pruned`` (``synth.store.query``) first finds a threshold ``theta`` that the
+``top``-th best score reaches: the ``top``-th best exact score of the ``SEED x top`` papers
+of highest bound among those holding the rarest terms (``seed_rows``). Then, per segment
+(``segment_candidates``), with ``theta`` shared by all segments:
 
 1. the essential terms: all but the longest run of lowest-bound terms that together cannot
    reach ``theta``; a paper holding no essential term is never scored. The papers holding an
@@ -16,11 +18,13 @@ scores of the papers of the rarest terms), then:
 2. the other terms, highest bound first: the candidates whose bound, with every term not
    looked at yet counted as held, falls below ``theta`` are dropped, and the survivors are
    looked up in the term's postings (binary search, from the shorter side);
-3. the candidates whose bound (now of the terms they hold) reaches ``theta`` are returned.
+3. the candidates whose bound (now of the terms they hold) reaches ``theta`` remain.
 
-Bounds are upper bounds (``B_t`` carries a margin for float32 rounding) and ``theta`` is a
-score some ``top`` papers reach, so no paper of the top is dropped: pruning is exact. The
-threshold is shared by all segments.
+When many remain, the best-bounded of them are scored exactly first, which raises ``theta``
+to their ``top``-th best score, and only the candidates whose bound reaches that are scored.
+Bounds are upper bounds (``B_t`` and the coverage factor carry a margin for float32
+rounding) and ``theta`` is a score that ``top`` papers reach, so no paper of the top is
+dropped: the pruning is exact.
 """
 
 from __future__ import annotations
