@@ -47,9 +47,15 @@ def test_essential_terms_are_those_the_rest_cannot_replace():
 def test_rows_holding_terms_are_found_from_either_side():
     docs = np.array([1, 4, 5, 9, 12], dtype=np.int32)
     for candidates in ([0, 4, 9, 13], [4], list(range(20))):
-        got = prune.holding(docs, np.array(candidates))
+        got = prune.holding(docs, np.array(candidates), 20)
         assert got.tolist() == [c in docs for c in candidates]
-    assert prune.holding(docs[:0], np.array([1, 2])).tolist() == [False, False]
+    assert prune.holding(docs[:0], np.array([1, 2]), 20).tolist() == [False, False]
+    rng = np.random.default_rng(1)
+    docs = np.sort(rng.choice(100_000, 30_000, replace=False)).astype(np.int32)
+    for count in (100, 20_000, 90_000):  # binary search, then one pass over the postings
+        candidates = np.sort(rng.choice(100_000, count, replace=False))
+        got = prune.holding(docs, candidates, 100_000)
+        assert np.array_equal(got, np.isin(candidates, docs))
     postings = [np.array([3, 7]), np.array([1, 3]), np.array([], dtype=np.int64)]
     for size in (10, 1000):  # a scan of every row, or a sort of the postings
         rows, bits = prune.held_bits(postings, size)

@@ -36,7 +36,8 @@ from synth.index import bm25_idf
 MAX_TERMS = 32  # bits per paper; a longer query falls back to term-level pruning
 MARGIN = 1.001  # on the coverage factor (float32 rounding of the exact scores)
 SEED_POSTINGS = 1 << 16  # postings of the rarest terms looked at for a first threshold
-SEED = 4  # x top: papers scored exactly for a first threshold
+SEED = 16  # x top: papers scored exactly for a first threshold
+DENSE = 4096  # fewer candidates than this are always looked up by binary search
 
 
 def subset_sums(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,20 +89,21 @@ def essential_count(bounds: Bounds, n_terms: int, theta: float) -> int:
     return n_terms
 
 
-def holding(docs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Which of the sorted ``candidates`` occur in the sorted postings ``docs`` (a boolean
-    per candidate), by binary search from the shorter side."""
+def holding(docs: np.ndarray, candidates: np.ndarray, size: int) -> np.ndarray:
+    """Which of the sorted ``candidates`` (rows among ``size``) occur in the sorted postings
+    ``docs`` (a boolean per candidate): by binary search of the candidates in the postings,
+    or, for many candidates, by one pass over the postings and a search of the hits."""
     found = np.zeros(len(candidates), dtype=bool)
     if not len(docs) or not len(candidates):
         return found
-    if len(candidates) <= len(docs):
+    docs = np.asarray(docs)
+    if len(candidates) * 32 <= len(docs) or len(candidates) < DENSE:
         at = np.searchsorted(docs, candidates)
         at[at == len(docs)] = 0
-        return np.asarray(docs[at]) == candidates
-    at = np.searchsorted(candidates, docs)
-    at[at == len(candidates)] = 0
-    hit = candidates[at] == np.asarray(docs)
-    found[at[hit]] = True
+        return docs[at] == candidates
+    marked = np.zeros(size, dtype=bool)
+    marked[candidates] = True
+    found[np.searchsorted(candidates, docs[marked[docs]])] = True
     return found
 
 
@@ -127,7 +129,7 @@ def held_bits(postings: list[np.ndarray], size: int) -> tuple[np.ndarray, np.nda
     return rows, bits[rows]
 
 
-def seed_rows(postings: list[list], masks: list[np.ndarray], bounds: Bounds, top: int):
+def seed_rows(postings: list[list], masks: list, bounds: Bounds, top: int, lengths: list):
     """Per segment, rows (sorted) of about ``SEED x top`` papers likely to score high: of the
     papers holding the rarest terms (``postings``: per term, per segment; at least ``top``
     papers, else all that match), those of highest bound by the rare terms they hold."""
@@ -142,7 +144,7 @@ def seed_rows(postings: list[list], masks: list[np.ndarray], bounds: Bounds, top
             keep = mask[rows]
             found.append((rows[keep], bounds.of(held[keep])))
         if sum(len(rows) for rows, _ in found) >= top or n == len(postings):
-            return best_rows(found, SEED * top)
+            return best_rows(found, SEED * top, lengths)
         n += 1
 
 
@@ -168,20 +170,29 @@ def segment_candidates(
         unseen = np.uint32(((1 << n) - 1) & ~((1 << i) - 1))
         keep = bounds.of(held | unseen) >= theta
         rows, held = rows[keep], held[keep]
-        held[holding(postings[i][0], rows)] |= np.uint32(1 << i)
+        held[holding(postings[i][0], rows, len(mask))] |= np.uint32(1 << i)
     limit = bounds.of(held)
     keep = limit >= theta
     return rows[keep], limit[keep]
 
 
-def best_rows(found: list[tuple[np.ndarray, np.ndarray]], count: int) -> list[np.ndarray]:
-    """Per segment, the rows among the ``count`` highest bounds of ``found`` (per segment:
-    rows and bounds)."""
+def best_rows(found: list[tuple[np.ndarray, np.ndarray]], count: int, lengths: list) -> list:
+    """Per segment, the rows (sorted) of the ``count`` highest bounds in ``found`` (per
+    segment: rows and bounds); among equal bounds the shortest papers (``lengths``: per
+    segment, per row), which BM25 favours."""
     limits = np.concatenate([limit for _, limit in found])
     if len(limits) <= count:
         return [rows for rows, _ in found]
     cut = np.partition(limits, len(limits) - count)[len(limits) - count]
-    return [rows[limit >= cut] for rows, limit in found]
+    best = limits > cut
+    tied = np.flatnonzero(limits == cut)
+    rest = count - int(best.sum())
+    if rest < len(tied):
+        size = np.concatenate([np.asarray(n)[r] for (r, _), n in zip(found, lengths, strict=True)])
+        tied = tied[np.argpartition(size[tied], rest - 1)[:rest]]
+    best[tied] = True
+    starts = np.cumsum([0] + [len(rows) for rows, _ in found])
+    return [rows[best[a:b]] for (rows, _), a, b in zip(found, starts[:-1], starts[1:], strict=True)]
 
 
 def coverage_terms(reader, text: dict, ranked: list[str], query_weights: dict) -> list[float]:

@@ -24,7 +24,7 @@ from synth.store.build import read_manifest
 from synth.store.filters import Filters
 from synth.store.segment import FIELDS, Segment
 
-REFINE = 4  # with more candidates than REFINE x top, the REFINE / 2 x top of highest bound
+REFINE = 16  # with more candidates than REFINE x top, the REFINE / 2 x top of highest bound
 # are scored first for a higher threshold
 TITLE_WEIGHT = 1.25  # synth.screen.TITLE_WEIGHT (not imported: screen pulls in matplotlib)
 
@@ -131,12 +131,12 @@ class IndexReader:
         avg = self.avg_length[field]
         rows, tfs, lengths, counts = [], [], [], np.zeros(len(found), dtype=np.int64)
         lengths_of = [seg.field(field).length for seg in self.segments]
-        dense: dict[int, np.ndarray] = {}
+        marks: dict[int, np.ndarray] = {}
         for j, per_segment in enumerate(found.values()):
             for s, (docs, tf) in enumerate(per_segment):
                 if not len(picked[s]) or not len(docs):
                     continue
-                at, tf = _restrict(docs, tf, picked[s], dense, s, self.segments[s].size)
+                at, tf = _restrict(docs, tf, picked[s], marks, s, self.segments[s].size)
                 rows.append(starts[s] + at)
                 tfs.append(tf)
                 lengths.append(lengths_of[s][picked[s][at]])
@@ -209,7 +209,8 @@ class IndexReader:
         """A score the ``top``-th best paper reaches: the ``top``-th best exact score of
         papers holding the highest-bound terms (``prune.seed_rows``); None when fewer
         papers match."""
-        seed = prune.seed_rows([text[t] for t in ranked], masks, limits, top)
+        lengths = [seg.field("text").length for seg in self.segments]
+        seed = prune.seed_rows([text[t] for t in ranked], masks, limits, top, lengths)
         scores = self._score(query, text, title, seed, weights)[2]
         if len(scores) < top:
             return None
@@ -244,7 +245,8 @@ class IndexReader:
             for s, mask in enumerate(masks)
         ]
         if sum(len(rows) for rows, _ in found) > REFINE * top:
-            best = prune.best_rows(found, REFINE // 2 * top)
+            lengths = [seg.field("text").length for seg in self.segments]
+            best = prune.best_rows(found, REFINE // 2 * top, lengths)
             scores = self._score(query, text, title, best, weights)[2]
             if len(scores) >= top:  # a higher threshold: the top-th best exact score
                 kth = float(np.partition(scores, len(scores) - top)[len(scores) - top])
@@ -295,26 +297,22 @@ class IndexReader:
         return table.iloc[order].reset_index(drop=True)
 
 
-def _restrict(docs, tf, chosen: np.ndarray, dense: dict, s: int, size: int):
+def _restrict(docs, tf, chosen: np.ndarray, marks: dict, s: int, size: int):
     """Where the sorted ``chosen`` rows occur in the postings (``docs``, ``tf``): their
-    positions in ``chosen`` and their counts as float32. By binary search from the shorter
-    side, or, for many chosen rows, through a map row -> position (kept in ``dense``)."""
-    if len(chosen) > size // 32:
-        if s not in dense:
-            dense[s] = np.full(size, -1, dtype=np.int64)
-            dense[s][chosen] = np.arange(len(chosen))
-        at = dense[s][docs]
-        hit = at >= 0
-        return at[hit], np.asarray(tf[hit], dtype=np.float32)
-    if len(docs) > len(chosen):
+    positions in ``chosen`` and their counts as float32. By binary search of the chosen rows
+    in the postings, or, for many chosen rows, by one pass over the postings through a mask
+    of the chosen rows (kept in ``marks``) and a search of the hits."""
+    docs = np.asarray(docs)
+    if len(chosen) * 32 <= len(docs) or len(chosen) < prune.DENSE:
         at = np.searchsorted(docs, chosen)
         at[at == len(docs)] = 0
-        hit = np.asarray(docs[at]) == chosen
+        hit = docs[at] == chosen
         return np.flatnonzero(hit), np.asarray(tf[at[hit]], dtype=np.float32)
-    at = np.searchsorted(chosen, docs)
-    at[at == len(chosen)] = 0
-    hit = chosen[at] == np.asarray(docs)
-    return at[hit], np.asarray(tf[hit], dtype=np.float32)
+    if s not in marks:
+        marks[s] = np.zeros(size, dtype=bool)
+        marks[s][chosen] = True
+    hit = marks[s][docs]
+    return np.searchsorted(chosen, docs[hit]), np.asarray(tf[hit], dtype=np.float32)
 
 
 def _top(scores: np.ndarray, top: int) -> np.ndarray:
