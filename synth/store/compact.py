@@ -31,7 +31,7 @@ from numpy.lib.format import open_memmap
 from synth.errors import InputError
 from synth.io import write_json
 from synth.store.build import MANIFEST, clear_partials, next_segment_number, read_manifest
-from synth.store.segment import FIELDS, ROW_GROUP, Segment, impact_bounds_of, save_terms
+from synth.store.segment import FIELDS, PARQUET, ROW_GROUP, Segment, impact_bounds_of, save_terms
 
 COMPACT_DOCS = 4_000_000  # all of arXiv (2.7M papers) in one segment
 CHUNK = 1 << 24  # postings (or rows) handled at a time: bounds the memory of a merge
@@ -201,9 +201,7 @@ def _merge_parquet(segments: list[Segment], lives, folder: Path) -> None:
     schema = pa.unify_schemas([f.schema_arrow for f in files], promote_options="permissive")
     schema = schema.with_metadata(files[0].schema_arrow.metadata)
     pending: list[pa.Table] = []
-    with pq.ParquetWriter(
-        folder / "docs.parquet", schema, compression="zstd", compression_level=6
-    ) as writer:
+    with pq.ParquetWriter(folder / "docs.parquet", schema, **PARQUET) as writer:
         for file, live in zip(files, lives, strict=True):
             start = 0
             for batch in file.iter_batches(batch_size=ROW_GROUP * 64):
