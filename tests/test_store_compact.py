@@ -127,6 +127,18 @@ def test_embeddings_follow_the_live_rows(tmp_path):
     )
 
 
+def test_a_segment_alone_is_rewritten_only_with_deleted_papers(tmp_path):
+    root = _index_with_updates(tmp_path)
+    before = read_manifest(root)["segments"]
+    results = _results(root)
+    manifest = compact_index(root, segment_docs=1)  # every segment stays alone
+    rewritten = [s["name"] for s in before if s["live"] < s["docs"]]
+    kept = [s["name"] for s in manifest["segments"] if s["name"] in {e["name"] for e in before}]
+    assert len(manifest["segments"]) == 5 and rewritten and kept
+    assert sorted(kept) == sorted(s["name"] for s in before if s["live"] == s["docs"])
+    assert _results(root) == results
+
+
 def test_groups_are_consecutive_and_fit_the_size():
     entries = [{"live": n, "docs": n} for n in (5, 3, 9, 2, 2, 20, 1)]
     assert plan_groups(entries, 10) == [[0, 1], [2], [3, 4], [5], [6]]
