@@ -305,19 +305,22 @@ PARSERS: dict[str, tuple[str, str, list]] = {
     ),
 }
 PARSERS["index"] = (
-    "build a persistent index of a corpus or arXiv's snapshot, or add records to one",
+    "build a persistent index of a corpus or arXiv's snapshot, add records to one, compact it",
     "synth index build arxiv-metadata-oai-snapshot.json --out arxiv-index; "
-    "synth index update arxiv-index 2026-07-01.jsonl; synth index embed arxiv-index --workers 2",
+    "synth index update arxiv-index 2026-07-01.jsonl; synth index compact arxiv-index; "
+    "synth index embed arxiv-index --workers 2",
     [
         _opt(
             "action",
-            choices=("build", "update", "embed"),
-            help="build a new index, update one, or embed its papers (MiniLM, with Dask)",
+            choices=("build", "update", "compact", "embed"),
+            help="build a new index, update one, merge its segments (compact: fewer, larger "
+            "segments without deleted papers, the same rankings), or embed its papers "
+            "(MiniLM, with Dask)",
         ),
         _opt(
             "target",
             help="build: the SOURCE to index (" + CORPUS + ", or arXiv's metadata snapshot "
-            "arxiv-metadata-oai-snapshot.json, streamed); update, embed: the index folder",
+            "arxiv-metadata-oai-snapshot.json, streamed); update, compact, embed: the index folder",
         ),
         _opt("source", nargs="?", help="update only: the SOURCE whose new or newer records to add"),
         _opt("--out", help="build only: the new index folder (must not exist or be empty)"),
@@ -325,7 +328,15 @@ PARSERS["index"] = (
             "--segment-docs",
             type=int,
             default=200_000,
-            help="papers per segment (memory of a build grows with it; default: 200000)",
+            help="build, update: papers per segment (memory of a build grows with it; "
+            "default: 200000)",
+        ),
+        _opt(
+            "--segment-size",
+            type=int,
+            default=4_000_000,
+            help="compact only: the most papers per merged segment (default: 4000000, all "
+            "of arXiv in one segment)",
         ),
         _opt(
             "--scheduler",

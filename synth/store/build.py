@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -49,6 +50,48 @@ def read_manifest(root: str | Path) -> dict:
     if manifest.get("version") != FORMAT_VERSION:
         raise InputError(f"{path}: index format version {manifest.get('version')} unsupported")
     return manifest
+
+
+_PARTIAL = re.compile(r"^\.(.+)\.partial-(\d+)$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clear_partials(folder: Path, name: str | None = None) -> list[Path]:
+    """Remove the hidden ``.NAME.partial-PID`` folders in ``folder`` (only those of ``name``
+    when given) left by a build, update or compaction killed outright (PID no longer
+    running), saying so on stderr in one line; returns them."""
+    stale = []
+    for path in sorted(folder.glob(".*.partial-*")) if folder.is_dir() else []:
+        match = _PARTIAL.match(path.name)
+        if not match or (name is not None and match.group(1) != name) or not path.is_dir():
+            continue
+        if not _alive(int(match.group(2))):
+            shutil.rmtree(path, ignore_errors=True)
+            stale.append(path)
+    if stale:
+        names = ", ".join(p.name for p in stale)
+        print(
+            f"synth: removed {len(stale)} folder(s) left by stopped runs in {folder}: {names}",
+            file=sys.stderr,
+        )
+    return stale
+
+
+def next_segment_number(root: Path, entries: list[dict]) -> int:
+    """The number of the next new segment: above the manifest's and any folder's (one left
+    by a run killed between writing a segment and swapping the manifest)."""
+    names = [e["name"] for e in entries] + [p.name for p in root.glob("seg-*")]
+    numbers = [int(n.split("-")[1]) for n in names if re.fullmatch(r"seg-\d+", n)]
+    return 1 + max(numbers, default=-1)
 
 
 def _progress(progress: bool, what: str):
@@ -158,7 +201,9 @@ def _add_segments(
             continue
         name = f"seg-{number:05d}"
         counts["segments"].append({"name": name, "docs": len(kept)})
-        write_segment(kept, root / name)
+        partial = root / f".{name}.partial-{os.getpid()}"
+        write_segment(kept, partial)
+        partial.rename(root / name)
         counts["added"] += len(kept)
         log(f"{name}: {len(kept)} papers")
         number += 1
@@ -197,6 +242,7 @@ def build_index(
         )
     source = Path(source).expanduser().resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    clear_partials(out.parent, out.name)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -238,6 +284,7 @@ def update_index(
     root = Path(root).expanduser().resolve()
     manifest = read_manifest(root)
     source = Path(source).expanduser().resolve()
+    clear_partials(root)
     segments = [dict(s) for s in manifest["segments"]]
     opened = [Segment(root / s["name"], s["docs"]) for s in segments]
     masks = [
@@ -247,7 +294,7 @@ def update_index(
     registry = Registry()
     registry.load(opened, masks)
     generation = int(manifest["generation"]) + 1
-    first = 1 + max((int(s["name"].split("-")[1]) for s in segments), default=-1)
+    first = next_segment_number(root, segments)
     counts = _new_counts()
     try:
         batches = source_batches(source, segment_docs, progress)
@@ -266,6 +313,7 @@ def update_index(
     except BaseException:
         for s in counts["segments"]:
             shutil.rmtree(root / s["name"], ignore_errors=True)
+            shutil.rmtree(root / f".{s['name']}.partial-{os.getpid()}", ignore_errors=True)
         for s in segments:
             leftover = root / s["name"] / f"deleted-{generation}.npy"
             leftover.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""``synth index build | update | embed``: the command-line side of ``synth.store`` (the
+"""``synth index build | update | compact | embed``: the command-line side of ``synth.store`` (the
 parser's options are in ``synth.cli.PARSERS["index"]``)."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ def index_command(args: argparse.Namespace, log: Callable[[str], None]) -> str:
 
     if args.action == "embed":
         return _embed(args, log)
+    if args.action == "compact":
+        return _compact(args, log)
     if args.action == "build" and not args.out:
         raise InputError("index build: give --out DIR (the new index folder)")
     if args.action == "update" and args.source is None:
@@ -48,4 +50,15 @@ def _embed(args: argparse.Namespace, log: Callable[[str], None]) -> str:
     finally:
         client.close()
     log(f"{args.target}: {len(done)} segments encoded")
+    return args.target
+
+
+def _compact(args: argparse.Namespace, log: Callable[[str], None]) -> str:
+    from synth.store.compact import compact_index
+
+    if args.source is not None:
+        raise InputError(f"index compact: takes the index folder only (got also {args.source!r})")
+    with sigterm_as_interrupt():  # a stopped compaction removes what it wrote
+        manifest = compact_index(args.target, args.segment_size, log)
+    log(f"{args.target}: {manifest['papers']} papers in {len(manifest['segments'])} segments")
     return args.target

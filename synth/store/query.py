@@ -19,10 +19,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from synth.index import BM25Index, average_length, bm25_idf, bm25_weight, query_terms
+from synth.store import prune
 from synth.store.build import read_manifest
 from synth.store.filters import Filters
 from synth.store.segment import FIELDS, Segment
 
+REFINE = 16  # with more candidates than REFINE x top, the REFINE / 2 x top of highest bound
+# are scored first for a higher threshold
 TITLE_WEIGHT = 1.25  # synth.screen.TITLE_WEIGHT (not imported: screen pulls in matplotlib)
 
 
@@ -115,29 +118,29 @@ class IndexReader:
         self,
         field: str,
         found: dict[str, list[tuple[np.ndarray, np.ndarray]]],
-        masks: list[np.ndarray],
-        place: list[np.ndarray],
+        picked: list[np.ndarray],
+        starts: list[int],
         n_rows: int,
     ) -> BM25Index:
-        """BM25 weights of ``field`` for the query's slice: rows = matched papers (``place``
-        maps a segment row to its slice row), columns = the query terms occurring, with their
-        live ``found`` postings."""
+        """BM25 weights of ``field`` for the query's slice: rows = the ``picked`` papers
+        (per segment, sorted rows; segment ``s`` from slice row ``starts[s]``), columns = the
+        query terms occurring, with their live ``found`` postings."""
         found = {t: p for t, p in found.items() if sum(len(d) for d, _ in p)}
         df = np.array([sum(len(d) for d, _ in p) for p in found.values()], np.float32)
         idf = bm25_idf(df, self.n_docs)
         avg = self.avg_length[field]
         rows, tfs, lengths, counts = [], [], [], np.zeros(len(found), dtype=np.int64)
-        chosen = [np.flatnonzero(m) for m in masks]
         lengths_of = [seg.field(field).length for seg in self.segments]
+        marks: dict[int, np.ndarray] = {}
         for j, per_segment in enumerate(found.values()):
             for s, (docs, tf) in enumerate(per_segment):
-                if not len(chosen[s]) or not len(docs):
+                if not len(picked[s]) or not len(docs):
                     continue
-                docs, tf = _restrict(docs, tf, chosen[s], masks[s])
-                rows.append(place[s][docs])
+                at, tf = _restrict(docs, tf, picked[s], marks, s, self.segments[s].size)
+                rows.append(starts[s] + at)
                 tfs.append(tf)
-                lengths.append(lengths_of[s][docs])
-                counts[j] += len(docs)
+                lengths.append(lengths_of[s][picked[s][at]])
+                counts[j] += len(at)
         joined = [
             np.concatenate(x) if x else np.zeros(0, dtype)
             for x, dtype in ((rows, np.int64), (tfs, np.float32), (lengths, np.float32))
@@ -148,39 +151,28 @@ class IndexReader:
         weights = sp.csr_matrix((data, (joined[0], cols)), shape=(n_rows, max(len(found), 1)))
         return BM25Index({t: j for j, t in enumerate(found)}, weights, idf)
 
-    def _slice(self, selected: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-        """The ``selected`` papers (a boolean array per segment): each one's segment and row,
-        and per segment the map row -> position in the slice (-1: not in it)."""
-        segment_of, row_of, place, start = [], [], [], 0
-        for s, (seg, chosen) in enumerate(zip(self.segments, selected, strict=True)):
-            docs = np.flatnonzero(chosen)
-            where = np.full(seg.size, -1, dtype=np.int64)
-            where[docs] = np.arange(start, start + len(docs))
-            place.append(where)
-            segment_of.append(np.full(len(docs), s, dtype=np.int64))
-            row_of.append(docs)
-            start += len(docs)
-        joined = [np.concatenate(x) if x else np.zeros(0, np.int64) for x in (segment_of, row_of)]
-        return joined[0], joined[1], place
-
     def _union(self, postings: dict, terms: Iterable[str], masks: list[np.ndarray]):
-        """Per segment, the papers passing ``masks`` that hold one of ``terms``."""
+        """Per segment, the rows (sorted) passing ``masks`` that hold one of ``terms``."""
         chosen = [np.zeros(seg.size, dtype=bool) for seg in self.segments]
         for term in terms:
             for s, (docs, _) in enumerate(postings[term]):
                 chosen[s][docs] = True
-        return [c & m for c, m in zip(chosen, masks, strict=True)]
+        return [np.flatnonzero(c & m) for c, m in zip(chosen, masks, strict=True)]
 
-    def _score(self, query, text: dict, title: dict, selected: list[np.ndarray], weights):
-        """Exact scores of the ``selected`` papers: (segments, rows, float32 scores)."""
+    def _score(self, query, text: dict, title: dict, picked: list[np.ndarray], weights):
+        """Exact scores of the ``picked`` papers (per segment, sorted rows): (segments,
+        rows, float32 scores)."""
         from synth.screen import lexical_scores
 
-        segment_of, row_of, place = self._slice(selected)
-        n = len(row_of)
+        sizes = [len(rows) for rows in picked]
+        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        segment_of = np.repeat(np.arange(len(picked), dtype=np.int64), sizes)
+        row_of = np.concatenate(picked) if picked else np.zeros(0, np.int64)
+        n = int(starts[-1])
         if not n:
-            return segment_of, row_of, np.zeros(0, np.float32)
+            return segment_of, row_of.astype(np.int64), np.zeros(0, np.float32)
         indexes = [
-            self._field_index(f, p, selected, place, n)
+            self._field_index(f, p, picked, starts.tolist(), n)
             for f, p in (("text", text), ("title", title))
         ]
         return segment_of, row_of, lexical_scores(*indexes, [query], **weights)[0]
@@ -213,31 +205,53 @@ class IndexReader:
                 out[term] = weight * (self.k1 + 1) * parts * 1.001 + 1e-6
         return out
 
-    def _pruned(self, query, text, title, masks, top: int, weights) -> list[np.ndarray]:
-        """The papers that can reach the ``top`` (MaxScore): a threshold from exactly scoring
-        the papers of the highest-bound terms, then only papers holding a term that the
-        lower-bound terms together cannot make up for."""
-        title_weight = weights.get("title_weight", TITLE_WEIGHT)
-        bounds = self._bounds(query, text, title, title_weight)
-        if title_weight < 1 or not bounds:
-            return self._union(text, bounds, masks)
-        ranked = sorted(bounds, key=lambda t: (-bounds[t], t))
-        seed = [np.zeros(seg.size, dtype=bool) for seg in self.segments]
-        for term in ranked:
-            seed = [a | b for a, b in zip(seed, self._union(text, [term], masks), strict=True)]
-            if sum(int(a.sum()) for a in seed) >= top:
-                break
+    def _threshold(self, query, text, title, masks, ranked, limits, top: int, weights):
+        """A score the ``top``-th best paper reaches: the ``top``-th best exact score of
+        papers holding the highest-bound terms (``prune.seed_rows``); None when fewer
+        papers match."""
+        lengths = [seg.field("text").length for seg in self.segments]
+        seed = prune.seed_rows([text[t] for t in ranked], masks, limits, top, lengths)
         scores = self._score(query, text, title, seed, weights)[2]
         if len(scores) < top:
+            return None
+        return float(np.partition(scores, len(scores) - top)[len(scores) - top])
+
+    def _pruned(self, query, text, title, masks, top: int, weights) -> list[np.ndarray]:
+        """The papers that can reach the ``top`` (``synth.store.prune``): a threshold from
+        exactly scoring the papers of the highest-bound terms, then only papers whose
+        bound, by the query terms they hold, reaches it."""
+        from synth.screen import COVERAGE_WEIGHT
+
+        title_weight = weights.get("title_weight", TITLE_WEIGHT)
+        coverage = weights.get("coverage_weight", COVERAGE_WEIGHT)
+        bounds = self._bounds(query, text, title, title_weight)
+        if title_weight < 1 or not 0 <= coverage <= 1 or not bounds:
+            return self._union(text, bounds, masks)  # bounds assume a factor of at most 1
+        ranked = sorted(bounds, key=lambda t: (-bounds[t], t))
+        rest = sum(bounds[t] for t in ranked[prune.MAX_TERMS :])
+        if rest:  # more terms than bits: the first ones, looser bounds (no coverage)
+            coverage, ranked = 0.0, ranked[: prune.MAX_TERMS]
+        q = prune.coverage_terms(self, text, ranked, query_terms(query))
+        limits = prune.Bounds([bounds[t] for t in ranked], q, coverage)
+        threshold = self._threshold(query, text, title, masks, ranked, limits, top, weights)
+        if threshold is None or rest >= threshold:
             return self._union(text, bounds, masks)
-        threshold = float(np.partition(scores, len(scores) - top)[len(scores) - top])
-        skipped, total = set(), 0.0
-        for term in reversed(ranked):
-            if total + bounds[term] >= threshold:
-                break
-            total += bounds[term]
-            skipped.add(term)
-        return self._union(text, [t for t in ranked if t not in skipped], masks)
+        threshold -= rest  # what the first terms must reach
+        essential = prune.essential_count(limits, len(ranked), threshold)
+        found = [
+            prune.segment_candidates(
+                [text[t][s] for t in ranked], mask, essential, limits, threshold
+            )
+            for s, mask in enumerate(masks)
+        ]
+        if sum(len(rows) for rows, _ in found) > REFINE * top:
+            lengths = [seg.field("text").length for seg in self.segments]
+            best = prune.best_rows(found, REFINE // 2 * top, lengths)
+            scores = self._score(query, text, title, best, weights)[2]
+            if len(scores) >= top:  # a higher threshold: the top-th best exact score
+                kth = float(np.partition(scores, len(scores) - top)[len(scores) - top])
+                threshold = max(threshold, kth)
+        return [rows[limit >= threshold] for rows, limit in found]
 
     def search(
         self,
@@ -283,16 +297,22 @@ class IndexReader:
         return table.iloc[order].reset_index(drop=True)
 
 
-def _restrict(docs, tf, chosen: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The postings (sorted rows, counts) of the ``chosen`` rows (``mask``), counts as
-    float32: by binary search when the postings are much longer than the chosen rows."""
-    if len(docs) > 8 * len(chosen):
+def _restrict(docs, tf, chosen: np.ndarray, marks: dict, s: int, size: int):
+    """Where the sorted ``chosen`` rows occur in the postings (``docs``, ``tf``): their
+    positions in ``chosen`` and their counts as float32. By binary search of the chosen rows
+    in the postings, or, for many chosen rows, by one pass over the postings through a mask
+    of the chosen rows (kept in ``marks``) and a search of the hits."""
+    docs = np.asarray(docs)
+    if len(chosen) * 32 <= len(docs) or len(chosen) < prune.DENSE:
         at = np.searchsorted(docs, chosen)
         at[at == len(docs)] = 0
-        hit = np.asarray(docs[at]) == chosen if len(docs) else np.zeros(0, dtype=bool)
-        return chosen[hit], np.asarray(tf[at[hit]], dtype=np.float32)
-    keep = mask[docs]
-    return np.asarray(docs[keep]), np.asarray(tf[keep], dtype=np.float32)
+        hit = docs[at] == chosen
+        return np.flatnonzero(hit), np.asarray(tf[at[hit]], dtype=np.float32)
+    if s not in marks:
+        marks[s] = np.zeros(size, dtype=bool)
+        marks[s][chosen] = True
+    hit = marks[s][docs]
+    return np.searchsorted(chosen, docs[hit]), np.asarray(tf[hit], dtype=np.float32)
 
 
 def _top(scores: np.ndarray, top: int) -> np.ndarray:
