@@ -31,13 +31,17 @@ def compute_results(tuples: pd.DataFrame, claims: pd.DataFrame, refs: pd.DataFra
     """Every tuple with its paper and sentence (``RESULT_COLUMNS``), groups of the same metric
     and dataset reported by more papers first.
 
-    tuples: ``claim_id, subject, metric, dataset, value, unit, kind``; claims: ``claim_id,
+    tuples: ``claim_id, subject, metric, dataset, value, unit, kind``, with ``paper_id`` and
+    ``sentence`` (``tuples.paper_tuples``) or else found through claims: ``claim_id,
     paper_id, text``; refs: ``paper_id, ref`` (reference numbers of the included papers).
     ``method`` is the tuple's subject ("(unnamed)" when the sentence names none).
     """
     if tuples.empty:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    merged = tuples.merge(claims[["claim_id", "paper_id", "text"]], on="claim_id", how="left")
+    if {"paper_id", "sentence"} <= set(tuples):  # tuples of whole papers (tuples.paper_tuples)
+        merged = tuples.rename(columns={"sentence": "text"})
+    else:
+        merged = tuples.merge(claims[["claim_id", "paper_id", "text"]], on="claim_id", how="left")
     merged = merged.merge(refs[["paper_id", "ref"]], on="paper_id", how="left")
     out = pd.DataFrame(
         {

@@ -234,27 +234,13 @@ def _pattern_tuples(sentence: str, subject: str = "") -> list[dict]:
     return found
 
 
-def method_names(papers: pd.DataFrame, sentences: pd.DataFrame) -> dict[str, str]:
-    """Each paper's method name (``paper_method_name`` of its title and its sentences, in
-    order), by ``paper_id``; papers: ``paper_id, title``; sentences: ``paper_id,
-    sentence_index, text``."""
-    ordered = sentences.sort_values(["paper_id", "sentence_index"], kind="stable")
-    texts = ordered.groupby("paper_id")["text"].agg(list)
-    return {
-        str(pid): paper_method_name(str(title or ""), texts.get(pid, []))
-        for pid, title in zip(papers["paper_id"], papers["title"], strict=True)
-    }
-
-
-def extract_tuples(claims: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+def extract_tuples(claims: pd.DataFrame) -> pd.DataFrame:
     """Quantitative tuples of a claims table (``claim_id``, ``text``, optional
-    ``resolved_subject`` and ``paper_id``).  A tuple whose sentence names no system gets the
-    claim's resolved subject, else its paper's method name from ``names`` (``method_names``).
-    Columns: ``TUPLE_COLUMNS``; ``value`` is the number exactly as written in the claim text."""
+    ``resolved_subject``).  Columns: ``TUPLE_COLUMNS``; ``value`` is the number exactly as
+    written in the claim text."""
     rows = []
-    names = names or {}
     for rec in claims.to_dict("records"):
-        subject = str(rec.get("resolved_subject") or names.get(str(rec.get("paper_id")), ""))
+        subject = str(rec.get("resolved_subject") or "")
         for t in tuples_from_sentence(str(rec["text"]), subject):
             rows.append({"claim_id": rec["claim_id"], **t})
     return pd.DataFrame(rows, columns=TUPLE_COLUMNS)
@@ -272,6 +258,51 @@ ABSTRACT_TUPLE_FIELDS = [
 ]
 
 
+def paper_sentence_tuples(title: str, sentences: list[str]) -> list[dict]:
+    """The tuples of one paper's sentences, each with ``sentence_index`` (its position in
+    ``sentences``) and ``sentence``: the paper's method name (title or "we propose X") is the
+    subject when a sentence names none, or, when the paper names no method, the system its
+    sentences name most often."""
+    name = paper_method_name(title, sentences)
+    per_sentence = [tuples_from_sentence(s, name) for s in sentences]
+    if not name:  # the system the abstract's own sentences name most often stands in for it
+        named = Counter(
+            t["subject"] for ts in per_sentence for t in ts if re.search(r"[A-Z]", t["subject"])
+        )
+        fallback = named.most_common(1)[0][0] if named else ""
+        per_sentence = [
+            tuples_from_sentence(s, fallback) if any(not t["subject"] for t in ts) else ts
+            for s, ts in zip(sentences, per_sentence, strict=True)
+        ]
+    return [
+        {"sentence_index": i, "sentence": s, **t}
+        for i, (s, ts) in enumerate(zip(sentences, per_sentence, strict=True))
+        for t in ts
+    ]
+
+
+def paper_tuples(papers: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
+    """The tuples of every sentence of ``papers`` (``paper_id, title``; sentences: ``paper_id,
+    sentence_index, text``), as ``synth extract --tuples`` finds them: ``TUPLE_COLUMNS`` with
+    ``claim_id`` = ``"<paper_id>#<sentence_index>"`` (the id a whole-sentence claim has), plus
+    ``paper_id``, ``sentence_index`` and ``sentence``."""
+    ordered = sentences.sort_values(["paper_id", "sentence_index"], kind="stable")
+    grouped = ordered.groupby("paper_id", sort=False)
+    rows = []
+    for pid, title in zip(papers["paper_id"], papers["title"], strict=True):
+        if pid not in grouped.groups:
+            continue
+        mine = grouped.get_group(pid)
+        positions = mine["sentence_index"].astype(int).tolist()
+        for t in paper_sentence_tuples(str(title or ""), mine["text"].astype(str).tolist()):
+            index = positions[t["sentence_index"]]
+            rows.append(
+                {**t, "claim_id": f"{pid}#{index}", "paper_id": pid, "sentence_index": index}
+            )
+    columns = [*TUPLE_COLUMNS, "paper_id", "sentence_index", "sentence"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def abstract_tuples(record: dict) -> dict:
     """The tuples of one abstract, the interface of ``synth extract --tuples``.
 
@@ -284,22 +315,6 @@ def abstract_tuples(record: dict) -> dict:
     sentences = record.get("sentences")
     if not isinstance(sentences, list):
         sentences = split_sentences(str(record.get("abstract") or ""))
-    sentences = [str(s) for s in sentences]
-    name = paper_method_name(str(record.get("title") or ""), sentences)
-    per_sentence = [tuples_from_sentence(s, name) for s in sentences]
-    if not name:  # the system the abstract's own sentences name most often stands in for it
-        named = Counter(
-            t["subject"] for ts in per_sentence for t in ts if re.search(r"[A-Z]", t["subject"])
-        )
-        fallback = named.most_common(1)[0][0] if named else ""
-        per_sentence = [
-            tuples_from_sentence(s, fallback) if any(not t["subject"] for t in ts) else ts
-            for s, ts in zip(sentences, per_sentence, strict=True)
-        ]
-    tuples = [
-        {"sentence_index": i, "sentence": s, **t}
-        for i, (s, ts) in enumerate(zip(sentences, per_sentence, strict=True))
-        for t in ts
-    ]
+    tuples = paper_sentence_tuples(str(record.get("title") or ""), [str(x) for x in sentences])
     rid = record["id"] if record.get("id") is not None else record.get("paper_id")
     return {"id": rid, "tuples": [{k: t[k] for k in ABSTRACT_TUPLE_FIELDS} for t in tuples]}

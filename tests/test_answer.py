@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from synth import answer, results, themes
+from synth import answer, results, themes, tuples
 from synth.claims import sentence_table
 from synth.markdown import plain_text
 from synth.question import analyze_question
@@ -167,6 +167,31 @@ def test_results_line_up_by_metric_and_dataset():
     shared = results.shared_results(found)
     assert list(shared.columns) == ["R@1 on MSR-VTT"] and len(shared) == 2
     assert shared.loc["TempMerge [1]", "R@1 on MSR-VTT"] == "49.8"
+
+
+def test_results_from_every_sentence_of_the_papers():
+    papers = pd.DataFrame({"paper_id": ["a", "b"], "title": ["TempMerge: Merging Frames", "B"]})
+    sentences = pd.DataFrame(
+        {
+            "paper_id": ["a", "a", "b"],
+            "sentence_index": [0, 1, 0],
+            "text": [
+                "We merge frames.",
+                "It reaches 49.8% R@1 on MSR-VTT.",
+                "BaseNet obtains 46.1% R@1 on MSR-VTT.",
+            ],
+        }
+    )
+    found = results.compute_results(
+        tuples.paper_tuples(papers, sentences),
+        pd.DataFrame(columns=["claim_id", "paper_id", "text"]),  # no claim needed
+        pd.DataFrame({"paper_id": ["a", "b"], "ref": [1, 2]}),
+    )
+    assert found[["method", "value", "ref", "claim_id"]].values.tolist() == [
+        ["TempMerge", "49.8", 1, "a#1"],
+        ["BaseNet", "46.1", 2, "b#0"],
+    ]
+    assert found.loc[0, "sentence"] == "It reaches 49.8% R@1 on MSR-VTT."
 
 
 @pytest.mark.parametrize(

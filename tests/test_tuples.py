@@ -827,22 +827,19 @@ def test_paper_method_name(title: str, sentences: list[str], expected: str) -> N
     assert paper_method_name(title, sentences) == expected
 
 
-def test_claims_tuples_fall_back_to_their_papers_method_name():
+def test_paper_tuples_read_every_sentence_and_name_the_papers_method():
     papers = pd.DataFrame(
         {"paper_id": ["p1"], "title": ["FastVid: Efficient Text-Video Retrieval on Phones"]}
     )
     sentences = pd.DataFrame(
         {
             "paper_id": ["p1", "p1"],
-            "sentence_index": [0, 1],
+            "sentence_index": [3, 5],
             "text": ["We study retrieval.", "It reaches 45.1% R@1 on MSR-VTT."],
         }
     )
-    names = tuples.method_names(papers, sentences)
-    assert names == {"p1": "FastVid"}
-    found = pd.DataFrame(
-        {"claim_id": ["p1#1"], "paper_id": ["p1"], "text": ["It reaches 45.1% R@1 on MSR-VTT."]}
-    )
-    with_name = tuples.extract_tuples(found, names)
-    assert with_name["subject"].tolist() == ["FastVid"] and with_name["value"].tolist() == ["45.1"]
-    assert tuples.extract_tuples(found)["subject"].tolist() == [""]
+    found = tuples.paper_tuples(papers, sentences)
+    assert found[["claim_id", "subject", "value", "sentence_index"]].values.tolist() == [
+        ["p1#5", "FastVid", "45.1", 5]
+    ]
+    assert found.loc[0, "sentence"] == "It reaches 45.1% R@1 on MSR-VTT."
