@@ -76,7 +76,10 @@ def test_top_rows_and_unread_rows_are_neutral():
 
 def _sents_and_docs():
     docs = pd.DataFrame(
-        {"sentences": [["Aspirin lowers blood pressure.", "We enrolled 40 adults."]]}
+        {
+            "paper_id": ["d1"],
+            "sentences": [["Aspirin lowers blood pressure.", "We enrolled 40 adults."]],
+        }
     )
     sents = pd.DataFrame(
         {"pair": [0, 0], "claim_row": [0, 0], "doc_row": [0, 0], "sentence_index": [0, 1]}

@@ -106,19 +106,21 @@ def out_of_fold_scores(
 ) -> pd.DataFrame:
     """``sents`` with NLI_COLUMNS on every row, each claim scored by the fold model that held
     it out (a claim in no fold's held-out list is an error). ``cache``: a parquet file of the
-    scores keyed by claim id, doc row and sentence index, reused when it covers every row."""
+    scores keyed by claim id, paper id and sentence index, reused when it covers every row."""
     from synth.verify import nli
 
     key = pd.DataFrame(
         {
             "claim_id": [claim_ids[c] for c in sents["claim_row"]],
-            "doc_row": sents["doc_row"].to_numpy(),
+            "paper_id": docs["paper_id"].astype(str).to_numpy()[sents["doc_row"].to_numpy()],
             "sentence_index": sents["sentence_index"].to_numpy(),
         }
     )
     if cache is not None and Path(cache).is_file():
-        stored = key.merge(pd.read_parquet(cache), how="left", on=list(key.columns))
-        if not stored[list(NLI_COLUMNS)].isna().any().any():
+        table = pd.read_parquet(cache)
+        usable = set(key.columns) | set(NLI_COLUMNS) <= set(table.columns)
+        stored = key.merge(table, how="left", on=list(key.columns)) if usable else None
+        if stored is not None and not stored[list(NLI_COLUMNS)].isna().any().any():
             return with_scores(sents, stored[list(NLI_COLUMNS)].to_numpy())
     probs = np.full((len(sents), 3), np.nan)
     for held_out, folder in fold_models(folds_dir):
