@@ -8,16 +8,21 @@ weight x idf) to the coverage's numerator. So a paper holding the terms ``T`` sc
 know which query terms the paper holds: one bit per term.
 
 ``IndexReader._pruned`` (``synth.store.query``) first finds a threshold ``theta`` that the
-``top``-th best score reaches: the ``top``-th best exact score of the ``SEED x top`` papers
-of highest bound among those holding the rarest terms (``seed_rows``). Then, per segment
-(``segment_candidates``), with ``theta`` shared by all segments:
+``top``-th best score reaches: the ``top``-th best exact score of ``SEED x top`` papers
+(``seed_rows``): of the papers holding the rarest terms, the ``POOL x top`` of highest bound
+by those terms have their bits completed with every other query term (binary search), and
+the ``SEED x top`` of highest full bound are scored. (Bounds by the rarest terms alone
+cannot tell apart a crowd of papers holding them; the completed bits find the papers
+holding most of the query.) Then, per segment (``segment_candidates``), with ``theta``
+shared by all segments:
 
 1. the essential terms: all but the longest run of lowest-bound terms that together cannot
    reach ``theta``; a paper holding no essential term is never scored. The papers holding an
    essential term get its bit (one pass over those postings);
 2. the other terms, highest bound first: the candidates whose bound, with every term not
    looked at yet counted as held, falls below ``theta`` are dropped, and the survivors are
-   looked up in the term's postings (binary search, from the shorter side);
+   looked up in the term's postings (binary search, from the shorter side; for many
+   survivors, the term's bit set in a full-size array of bits in one pass);
 3. the candidates whose bound (now of the terms they hold) reaches ``theta`` remain.
 
 When many remain, the best-bounded of them are scored exactly first, which raises ``theta``
@@ -36,7 +41,7 @@ from synth.index import bm25_idf
 MAX_TERMS = 32  # bits per paper; a longer query falls back to term-level pruning
 MARGIN = 1.001  # on the coverage factor (float32 rounding of the exact scores)
 SEED_POSTINGS = 1 << 16  # postings of the rarest terms looked at for a first threshold
-SEED = 16  # x top: papers scored exactly for a first threshold
+SEED = 8  # x top: papers scored exactly for a first threshold
 POOL = 64  # x top: papers whose bits are completed to choose those SEED x top
 DENSE = 4096  # fewer candidates than this are always looked up by binary search
 
@@ -172,17 +177,23 @@ def seed_rows(postings: list[list], masks: list, bounds: Bounds, top: int, lengt
 def _completed(found: list, postings: list[list], n: int, bounds: Bounds, top: int, lengths):
     """``seed_rows``' choice: the ``POOL x top`` papers of highest bound by the first ``n``
     terms (``found``: per segment, rows and their bits), their bits completed with the
-    other terms (binary search), and of them the ``SEED x top`` of highest full bound."""
+    other terms (binary search; highest bound first, dropping the papers that can no
+    longer be among the best), and of them the ``SEED x top`` of highest full bound."""
     pool = best_rows([(rows, bounds.of(held)) for rows, held in found], POOL * top, lengths)
-    out = []
-    for s, rows in enumerate(pool):
-        held = found[s][1][np.searchsorted(found[s][0], rows)]
-        for i in range(n, len(postings)):
+    pool = [(rows, f[1][np.searchsorted(f[0], rows)]) for rows, f in zip(pool, found, strict=True)]
+    everything = (1 << len(postings)) - 1
+    for i in range(n, len(postings)):
+        low = np.concatenate([bounds.of(held) for _, held in pool])
+        if len(low) > SEED * top:  # the SEED x top-th best bound reached: a floor
+            floor = np.partition(low, len(low) - SEED * top)[len(low) - SEED * top]
+            unseen = np.uint32(everything & ~((1 << i) - 1))
+            keep = [bounds.of(held | unseen) >= floor for _, held in pool]
+            pool = [(rows[k], held[k]) for (rows, held), k in zip(pool, keep, strict=True)]
+        for s, (rows, held) in enumerate(pool):
             docs = np.asarray(postings[i][s][0])
             if len(docs) and len(rows):
                 held[find(docs, rows)[1]] |= np.uint32(1 << i)
-        out.append((rows, bounds.of(held)))
-    return best_rows(out, SEED * top, lengths)
+    return best_rows([(rows, bounds.of(held)) for rows, held in pool], SEED * top, lengths)
 
 
 def _count(per_segment: list) -> int:
