@@ -148,3 +148,23 @@ def test_a_seed_from_few_postings_grows_until_it_has_enough_papers(sample_indexe
         for reader in (split, whole):
             hits = reader.search(query, 50)
             assert hits.ids == ids and np.array_equal(hits.scores, scores)
+
+
+def test_rows_are_found_in_postings_of_a_narrower_type():
+    docs = np.array([2, 5, 9], dtype=np.int32)
+    at, hit = prune.find(docs, np.array([0, 5, 9, 11], dtype=np.int64))
+    assert hit.tolist() == [False, True, True, False] and at[hit].tolist() == [1, 2]
+
+
+def test_searches_stay_exact_on_the_paths_taken_for_many_candidates(sample_indexes, monkeypatch):
+    papers, split, whole = sample_indexes
+    monkeypatch.setattr(prune, "DENSE", 1)  # full-size bit arrays, one pass per term
+    monkeypatch.setattr(prune, "POOL", 1)  # a seed of few completed papers: a low threshold
+    indexes = screen.build_indexes(papers)
+    for question in [*papers["title"].iloc[7:400:50], "the neural network model method results"]:
+        query = search.weighted_query(search.extract_key_terms(question))
+        every = screen.score_queries(papers, [query], index=indexes[0], title_index=indexes[1])[0]
+        for top, reader in itertools.product((1, 30), (split, whole)):
+            ids, scores = _expected(papers, query, top, scores=every)
+            hits = reader.search(query, top)
+            assert hits.ids == ids and np.array_equal(hits.scores, scores), (question, top)

@@ -8,16 +8,21 @@ weight x idf) to the coverage's numerator. So a paper holding the terms ``T`` sc
 know which query terms the paper holds: one bit per term.
 
 ``IndexReader._pruned`` (``synth.store.query``) first finds a threshold ``theta`` that the
-``top``-th best score reaches: the ``top``-th best exact score of the ``SEED x top`` papers
-of highest bound among those holding the rarest terms (``seed_rows``). Then, per segment
-(``segment_candidates``), with ``theta`` shared by all segments:
+``top``-th best score reaches: the ``top``-th best exact score of ``SEED x top`` papers
+(``seed_rows``): of the papers holding the rarest terms, the ``POOL x top`` of highest bound
+by those terms have their bits completed with every other query term (binary search), and
+the ``SEED x top`` of highest full bound are scored. (Bounds by the rarest terms alone
+cannot tell apart a crowd of papers holding them; the completed bits find the papers
+holding most of the query.) Then, per segment (``segment_candidates``), with ``theta``
+shared by all segments:
 
 1. the essential terms: all but the longest run of lowest-bound terms that together cannot
    reach ``theta``; a paper holding no essential term is never scored. The papers holding an
    essential term get its bit (one pass over those postings);
 2. the other terms, highest bound first: the candidates whose bound, with every term not
    looked at yet counted as held, falls below ``theta`` are dropped, and the survivors are
-   looked up in the term's postings (binary search, from the shorter side);
+   looked up in the term's postings (binary search, from the shorter side; for many
+   survivors, the term's bit set in a full-size array of bits in one pass);
 3. the candidates whose bound (now of the terms they hold) reaches ``theta`` remain.
 
 When many remain, the best-bounded of them are scored exactly first, which raises ``theta``
@@ -36,7 +41,8 @@ from synth.index import bm25_idf
 MAX_TERMS = 32  # bits per paper; a longer query falls back to term-level pruning
 MARGIN = 1.001  # on the coverage factor (float32 rounding of the exact scores)
 SEED_POSTINGS = 1 << 16  # postings of the rarest terms looked at for a first threshold
-SEED = 16  # x top: papers scored exactly for a first threshold
+SEED = 8  # x top: papers scored exactly for a first threshold
+POOL = 64  # x top: papers whose bits are completed to choose those SEED x top
 DENSE = 4096  # fewer candidates than this are always looked up by binary search
 
 
@@ -89,6 +95,15 @@ def essential_count(bounds: Bounds, n_terms: int, theta: float) -> int:
     return n_terms
 
 
+def find(docs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Binary search of the sorted ``rows`` in the sorted postings ``docs``: each row's
+    position there (0 where absent) and whether it occurs. The rows are cast to the
+    postings' type first (numpy would otherwise cast the whole postings to theirs)."""
+    at = np.searchsorted(docs, rows.astype(docs.dtype, copy=False))
+    at[at == len(docs)] = 0
+    return at, docs[at] == rows
+
+
 def holding(docs: np.ndarray, candidates: np.ndarray, size: int) -> np.ndarray:
     """Which of the sorted ``candidates`` (rows among ``size``) occur in the sorted postings
     ``docs`` (a boolean per candidate): by binary search of the candidates in the postings,
@@ -98,9 +113,7 @@ def holding(docs: np.ndarray, candidates: np.ndarray, size: int) -> np.ndarray:
         return found
     docs = np.asarray(docs)
     if len(candidates) * 32 <= len(docs) or len(candidates) < DENSE:
-        at = np.searchsorted(docs, candidates)
-        at[at == len(docs)] = 0
-        return docs[at] == candidates
+        return find(docs, candidates)[1]
     marked = np.zeros(size, dtype=bool)
     marked[candidates] = True
     found[np.searchsorted(candidates, docs[marked[docs]])] = True
@@ -110,9 +123,14 @@ def holding(docs: np.ndarray, candidates: np.ndarray, size: int) -> np.ndarray:
 def held_bits(postings: list[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
     """The rows (sorted) holding one of the terms of ``postings`` (sorted rows, term ``i``
     giving bit ``i``) among ``size`` rows, and their bits."""
+    return _bits(postings, size)[:2]
+
+
+def _bits(postings: list[np.ndarray], size: int):
+    """``held_bits``, and the full-size bits array where one was filled (else None)."""
     total = sum(len(docs) for docs in postings)
     if not total:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32), None
     if total * 16 < size:  # few postings: sort them rather than scan every row
         rows = np.concatenate([np.asarray(d, dtype=np.int64) for d in postings])
         bits = np.repeat(
@@ -121,12 +139,20 @@ def held_bits(postings: list[np.ndarray], size: int) -> tuple[np.ndarray, np.nda
         order = np.argsort(rows, kind="stable")
         rows, bits = rows[order], bits[order]
         first = np.flatnonzero(np.diff(rows, prepend=-1))
-        return rows[first], np.bitwise_or.reduceat(bits, first)
+        return rows[first], np.bitwise_or.reduceat(bits, first), None
     bits = np.zeros(size, dtype=np.uint32)
     for i, docs in enumerate(postings):
         bits[docs] |= np.uint32(1 << i)
-    rows = np.flatnonzero(bits)
-    return rows, bits[rows]
+    rows = np.flatnonzero(bits != 0)  # (numpy finds the nonzero of a bool array faster)
+    return rows, bits[rows], bits
+
+
+def _marked(bits: np.ndarray | None, rows: np.ndarray, held: np.ndarray, size: int):
+    """A full-size bits array holding ``held`` at ``rows`` (``bits`` if there is one)."""
+    if bits is None:
+        bits = np.zeros(size, dtype=np.uint32)
+        bits[rows] = held
+    return bits
 
 
 def seed_rows(postings: list[list], masks: list, bounds: Bounds, top: int, lengths: list):
@@ -142,10 +168,32 @@ def seed_rows(postings: list[list], masks: list, bounds: Bounds, top: int, lengt
         for s, mask in enumerate(masks):
             rows, held = held_bits([p[s][0] for p in postings[:n]], len(mask))
             keep = mask[rows]
-            found.append((rows[keep], bounds.of(held[keep])))
+            found.append((rows[keep], held[keep]))
         if sum(len(rows) for rows, _ in found) >= top or n == len(postings):
-            return best_rows(found, SEED * top, lengths)
+            return _completed(found, postings, n, bounds, top, lengths)
         n += 1
+
+
+def _completed(found: list, postings: list[list], n: int, bounds: Bounds, top: int, lengths):
+    """``seed_rows``' choice: the ``POOL x top`` papers of highest bound by the first ``n``
+    terms (``found``: per segment, rows and their bits), their bits completed with the
+    other terms (binary search; highest bound first, dropping the papers that can no
+    longer be among the best), and of them the ``SEED x top`` of highest full bound."""
+    pool = best_rows([(rows, bounds.of(held)) for rows, held in found], POOL * top, lengths)
+    pool = [(rows, f[1][np.searchsorted(f[0], rows)]) for rows, f in zip(pool, found, strict=True)]
+    everything = (1 << len(postings)) - 1
+    for i in range(n, len(postings)):
+        low = np.concatenate([bounds.of(held) for _, held in pool])
+        if len(low) > SEED * top:  # the SEED x top-th best bound reached: a floor
+            floor = np.partition(low, len(low) - SEED * top)[len(low) - SEED * top]
+            unseen = np.uint32(everything & ~((1 << i) - 1))
+            keep = [bounds.of(held | unseen) >= floor for _, held in pool]
+            pool = [(rows[k], held[k]) for (rows, held), k in zip(pool, keep, strict=True)]
+        for s, (rows, held) in enumerate(pool):
+            docs = np.asarray(postings[i][s][0])
+            if len(docs) and len(rows):
+                held[find(docs, rows)[1]] |= np.uint32(1 << i)
+    return best_rows([(rows, bounds.of(held)) for rows, held in pool], SEED * top, lengths)
 
 
 def _count(per_segment: list) -> int:
@@ -162,7 +210,7 @@ def segment_candidates(
     """One segment's papers that can reach ``theta`` (rows, sorted) and their bounds:
     ``postings`` per term (in bit order: live rows, sorted), ``mask`` the papers the
     filters let through."""
-    rows, held = held_bits([docs for docs, _ in postings[:essential]], len(mask))
+    rows, held, bits = _bits([docs for docs, _ in postings[:essential]], len(mask))
     keep = mask[rows]
     rows, held = rows[keep], held[keep]
     n = len(postings)
@@ -170,7 +218,15 @@ def segment_candidates(
         unseen = np.uint32(((1 << n) - 1) & ~((1 << i) - 1))
         keep = bounds.of(held | unseen) >= theta
         rows, held = rows[keep], held[keep]
-        held[holding(postings[i][0], rows, len(mask))] |= np.uint32(1 << i)
+        docs = postings[i][0]
+        if len(rows) >= DENSE and len(rows) * 32 > len(docs):
+            # many candidates: set the term's bit in a full-size array, one pass
+            bits = _marked(bits, rows, held, len(mask))
+            bits[docs] |= np.uint32(1 << i)
+            held = bits[rows]
+        else:
+            held[holding(docs, rows, len(mask))] |= np.uint32(1 << i)
+            bits = None  # held has moved on from it
     limit = bounds.of(held)
     keep = limit >= theta
     return rows[keep], limit[keep]

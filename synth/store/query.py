@@ -121,17 +121,18 @@ class IndexReader:
         picked: list[np.ndarray],
         starts: list[int],
         n_rows: int,
+        marks: dict[int, np.ndarray],
     ) -> BM25Index:
         """BM25 weights of ``field`` for the query's slice: rows = the ``picked`` papers
         (per segment, sorted rows; segment ``s`` from slice row ``starts[s]``), columns = the
-        query terms occurring, with their live ``found`` postings."""
+        query terms occurring, with their live ``found`` postings; ``marks``: per segment, a
+        mask of the picked rows, made when first needed (``_restrict``)."""
         found = {t: p for t, p in found.items() if sum(len(d) for d, _ in p)}
         df = np.array([sum(len(d) for d, _ in p) for p in found.values()], np.float32)
         idf = bm25_idf(df, self.n_docs)
         avg = self.avg_length[field]
         rows, tfs, lengths, counts = [], [], [], np.zeros(len(found), dtype=np.int64)
         lengths_of = [seg.field(field).length for seg in self.segments]
-        marks: dict[int, np.ndarray] = {}
         for j, per_segment in enumerate(found.values()):
             for s, (docs, tf) in enumerate(per_segment):
                 if not len(picked[s]) or not len(docs):
@@ -171,8 +172,9 @@ class IndexReader:
         n = int(starts[-1])
         if not n:
             return segment_of, row_of.astype(np.int64), np.zeros(0, np.float32)
+        marks: dict[int, np.ndarray] = {}  # shared by the two fields
         indexes = [
-            self._field_index(f, p, picked, starts.tolist(), n)
+            self._field_index(f, p, picked, starts.tolist(), n, marks)
             for f, p in (("text", text), ("title", title))
         ]
         return segment_of, row_of, lexical_scores(*indexes, [query], **weights)[0]
@@ -304,9 +306,7 @@ def _restrict(docs, tf, chosen: np.ndarray, marks: dict, s: int, size: int):
     of the chosen rows (kept in ``marks``) and a search of the hits."""
     docs = np.asarray(docs)
     if len(chosen) * 32 <= len(docs) or len(chosen) < prune.DENSE:
-        at = np.searchsorted(docs, chosen)
-        at[at == len(docs)] = 0
-        hit = docs[at] == chosen
+        at, hit = prune.find(docs, chosen)
         return np.flatnonzero(hit), np.asarray(tf[at[hit]], dtype=np.float32)
     if s not in marks:
         marks[s] = np.zeros(size, dtype=bool)
