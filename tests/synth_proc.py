@@ -39,3 +39,22 @@ def one_error_line(done: subprocess.CompletedProcess, code: int = 2) -> str:
     assert len(lines) == 1, done.stderr[-2000:]
     assert len(lines[0]) < 400, lines[0][:400]
     return lines[0]
+
+
+def sigterm_when_logged(args: list[str], marker: str, cwd: Path) -> tuple[int, str]:
+    """Start ``python -m synth.cli *args``, send it SIGTERM once a stderr line holds
+    ``marker``, and return its exit code and the rest of its stderr (killed after 60 s)."""
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "synth.cli", *args], stderr=subprocess.PIPE, text=True, cwd=cwd
+    )
+    try:
+        for line in proc.stderr:  # segments are logged as they are written
+            if marker in line:
+                proc.send_signal(signal.SIGTERM)
+                break
+        rest = proc.communicate(timeout=60)[1]
+    finally:
+        proc.kill()
+    return proc.returncode, rest

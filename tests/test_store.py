@@ -22,6 +22,7 @@ from synth.store.query import open_index
 from synth.store.snapshot import is_snapshot, read_snapshot
 
 from corpus import ON_TOPIC, write_corpus
+from synth_proc import sigterm_when_logged
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "tests" / "fixtures" / "arxiv_snapshot.json"
@@ -375,25 +376,10 @@ def test_answer_with_index_equals_answer_with_corpus(tmp_path):
 
 @pytest.mark.slow
 def test_sigterm_during_a_build_exits_130_and_leaves_nothing(tmp_path):
-    import signal
-
     out = tmp_path / "idx"
-    cmd = [sys.executable, "-m", "synth.cli", "index", "build", str(SAMPLE_FILE)]
-    proc = subprocess.Popen(
-        [*cmd, "--out", str(out), "--segment-docs", "20"],
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        for line in proc.stderr:  # segments are logged as they are written
-            if "seg-00002" in line:
-                proc.send_signal(signal.SIGTERM)
-                break
-        rest = proc.communicate(timeout=60)[1]
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, rest
+    args = ["index", "build", str(SAMPLE_FILE), "--out", str(out), "--segment-docs", "20"]
+    code, rest = sigterm_when_logged(args, "seg-00002", ROOT)
+    assert code == 130, rest
     assert "interrupted" in rest
     assert list(tmp_path.iterdir()) == []
 

@@ -26,6 +26,8 @@ from synth.store.filters import Filters
 from synth.store.query import open_index
 from synth.store.segment import ROW_GROUP, write_segment
 
+from synth_proc import sigterm_when_logged
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
     "Does temporal modelling improve text-video retrieval on MSR-VTT and DiDeMo?",
@@ -222,19 +224,9 @@ def test_sigterm_during_a_compaction_exits_130_and_leaves_the_old_index(tmp_path
     root = tmp_path / "idx"
     build_index(SAMPLE_FILE, root, segment_docs=20, progress=False)  # 100 segments
     manifest, listing = (root / "manifest.json").read_bytes(), sorted(root.rglob("*"))
-    cmd = [sys.executable, "-m", "synth.cli", "index", "compact", str(root)]
-    proc = subprocess.Popen(
-        [*cmd, "--segment-size", "40"], stderr=subprocess.PIPE, text=True, cwd=ROOT
-    )
-    try:
-        for line in proc.stderr:  # merged segments are logged as they are written
-            if "seg-00102" in line:
-                proc.send_signal(signal.SIGTERM)
-                break
-        rest = proc.communicate(timeout=60)[1]
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, rest
+    args = ["index", "compact", str(root), "--segment-size", "40"]
+    code, rest = sigterm_when_logged(args, "seg-00102", ROOT)  # merged segments are logged
+    assert code == 130, rest
     assert (root / "manifest.json").read_bytes() == manifest
     assert sorted(root.rglob("*")) == listing
 
