@@ -1,15 +1,15 @@
 """Training the shipped claim verifier (``synth/data/verify_model*.json``) on SciFact.
 
-``python -m synth.verify.train [--data DIR] [--out FILE] [--seed 0] [--dense --cache-dir D]``
-writes the model.  ``fit_verify_model`` (on ``synth.verify.train_data``'s training set) is
-what ``benchmarks/verify.py`` cross-validates.  Deterministic: grouped folds with a fixed seed,
+``python -m synth.verify.train [--data DIR] [--out FILE] [--seed 0] [--dense --cache-dir D]
+[--nli-folds DIR]`` writes the model (its command line: ``synth.verify.train_main``).
+``fit_verify_model`` (on ``synth.verify.train_data``'s training set) is what
+``benchmarks/verify.py`` cross-validates.  Deterministic: grouped folds with a fixed seed,
 lbfgs logistic regressions, calibration on out-of-fold predictions with the polarity rule
 applied inside every fold.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -27,15 +27,12 @@ from synth.verify.calibration import expected_calibration_error, reliability_tab
 from synth.verify.features import hashed_matrix, sentence_table, stance_table
 from synth.verify.model import (
     VerifyModel,
-    model_file,
     rationale_probability,
-    save_model,
     sentence_features,
     stance_features,
     stance_probability,
 )
 from synth.verify.polarity import counter_claim
-from synth.verify.train_data import build_training_set, load_scifact
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CREDIT = (
@@ -273,6 +270,19 @@ def _emitted_meta(cal: Calibration) -> dict:
     }
 
 
+def _settings_meta(settings: dict, dense: bool, nli: bool, augment: bool) -> dict:
+    """The model's ``meta`` entries that record how it was fitted."""
+    return {
+        "credit": CREDIT,
+        **settings,
+        "stance_features": stance_features(dense, nli),
+        "sentence_features": sentence_features(dense),
+        "dense": dense,
+        "nli": nli,
+        "augment_counter_claims": augment,
+    }
+
+
 def fit_verify_model(
     claims: list[str],
     docs: pd.DataFrame,
@@ -310,19 +320,11 @@ def fit_verify_model(
     groups = pairs["claim_row"].to_numpy()
     probs, folds = _out_of_fold(fit, data, table, groups, seed)
     cal = calibrate(probs, pair_y, n_gold, groups, folds, len(claims))
+    settings = {"seed": seed, "C": c, "hash_scale": hash_scale, "flip_cover": flip_cover}
     meta = {
-        "credit": CREDIT,
-        "seed": seed,
-        "C": c,
+        **_settings_meta(settings, dense, nli, augment),
         "n_claims": len(claims),
         "n_pairs": len(data.x),
-        "hash_scale": hash_scale,
-        "flip_cover": flip_cover,
-        "stance_features": stance_features(dense, nli),
-        "sentence_features": sentence_features(dense),
-        "dense": dense,
-        "nli": nli,
-        "augment_counter_claims": augment,
         **_emitted_meta(cal),
     }
     return VerifyModel(
@@ -358,67 +360,7 @@ def _crossfit_confidence(emit, sc, pair_y, groups, claims_out, folds):
     return conf_claim, conf_emit
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Train the shipped claim verifier.")
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data/scifact"))
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="default: synth/data/verify_model.json (_dense with --dense)",
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--top-k", type=int, default=5)
-    parser.add_argument(
-        "--dense",
-        action="store_true",
-        help="train the dense-extra model (MiniLM similarity features)",
-    )
-    parser.add_argument("--cache-dir", type=Path, default=None, help="embedding / NLI cache")
-    parser.add_argument(
-        "--nli-folds",
-        type=Path,
-        default=None,
-        help="train the NLI model (verify_model_nli.json): a folder of foldK/ cross-encoders "
-        "from `python -m synth.verify.train_nli scifact --fold K`, each claim's sentences "
-        "scored by the one that held it out",
-    )
-    args = parser.parse_args(argv)
-    nli = args.nli_folds is not None
-    args.out = args.out or DATA_DIR / model_file(args.dense, nli)
-    encoder = None
-    if args.dense:
-        from synth.dense import Encoder
-
-        encoder = Encoder(cache_dir=args.cache_dir)
-    papers, claims = load_scifact(args.data)
-    docs, texts, pairs, sents, pair_y, sent_y, n_gold = build_training_set(
-        papers, claims, args.top_k, encoder
-    )
-    if nli:
-        cache = args.cache_dir / "scifact_nli_oof.parquet" if args.cache_dir else None
-        ids = [str(c["id"]) for c in claims]
-        sents = nli_features.out_of_fold_scores(ids, texts, docs, sents, args.nli_folds, cache)
-    model = fit_verify_model(
-        texts,
-        docs,
-        pairs,
-        sents,
-        pair_y,
-        sent_y,
-        n_gold,
-        seed=args.seed,
-        top_k=args.top_k,
-        dense=args.dense,
-        nli=nli,
-    )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    save_model(model, args.out)
-    print(
-        f"wrote {args.out}: threshold={model.threshold:.2f} ece={model.ece:.3f} "
-        f"ece_emitted={model.meta['ece_emitted']:.3f} cv_f1={model.meta['cv_label_f1']:.3f}"
-    )
-
-
 if __name__ == "__main__":
+    from synth.verify.train_main import main
+
     main()
