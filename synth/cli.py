@@ -23,6 +23,7 @@ from pathlib import Path
 
 from synth import batch_io
 from synth.errors import InputError, SearchError
+from synth.store.commands import index_parser
 
 
 def _logger(quiet: bool):
@@ -304,55 +305,7 @@ PARSERS: dict[str, tuple[str, str, list]] = {
         ],
     ),
 }
-PARSERS["index"] = (
-    "build a persistent index of a corpus or arXiv's snapshot, add records to one, compact it",
-    "synth index build arxiv-metadata-oai-snapshot.json --out arxiv-index; "
-    "synth index update arxiv-index 2026-07-01.jsonl; synth index compact arxiv-index; "
-    "synth index embed arxiv-index --workers 2",
-    [
-        _opt(
-            "action",
-            choices=("build", "update", "compact", "embed"),
-            help="build a new index, update one, merge its segments (compact: fewer, larger "
-            "segments without deleted papers, the same rankings), or embed its papers "
-            "(MiniLM, with Dask)",
-        ),
-        _opt(
-            "target",
-            help="build: the SOURCE to index (" + CORPUS + ", or arXiv's metadata snapshot "
-            "arxiv-metadata-oai-snapshot.json, streamed); update, compact, embed: the index folder",
-        ),
-        _opt("source", nargs="?", help="update only: the SOURCE whose new or newer records to add"),
-        _opt("--out", help="build only: the new index folder (must not exist or be empty)"),
-        _opt(
-            "--segment-docs",
-            type=int,
-            default=200_000,
-            help="build, update: papers per segment (memory of a build grows with it; "
-            "default: 200000)",
-        ),
-        _opt(
-            "--segment-size",
-            type=int,
-            default=4_000_000,
-            help="compact only: the most papers per merged segment (default: 4000000, all "
-            "of arXiv in one segment)",
-        ),
-        _opt(
-            "--scheduler",
-            help="embed only: a Dask scheduler address (e.g. tcp://10.0.0.5:8786); "
-            "default: a local cluster of --workers processes",
-        ),
-        _opt("--workers", type=int, default=2, help="embed only: local workers (default: 2)"),
-        _opt(
-            "--partition",
-            type=int,
-            default=1000,
-            help="embed only: papers per Dask task (default: 1000)",
-        ),
-        _opt("--quiet", action="store_true", help="no progress bar"),
-    ],
-)
+PARSERS["index"] = index_parser(CORPUS)
 COMMANDS = {
     "run": cmd_run,
     "compare": cmd_compare,
