@@ -1,10 +1,11 @@
 """Screening quality on the issue-17 dev set (``benchmarks/screen_dev.jsonl``).
 
-For each of the 20 questions, screen the arXiv listings corpus with the code the pipeline
+For each question (s01-s20: ``tune`` / ``test``, both tuned on by now; s21-s32: ``test2``,
+fresh held-out questions), screen the arXiv listings corpus with the code the pipeline
 and ``synth answer`` use (``answer_batch.screen_for``) and score the included list against
 the hand judgements: precision@10 of the included papers (in rank order), off-topic papers
-included, recall of the judged-relevant papers, per split (``tune`` / ``test``) and for the
-questions the corpus does not cover.  Included papers in the first 10 that were never judged
+included, recall of the judged-relevant papers, per split (``tune`` / ``test`` / ``test2``),
+for s01-s20 together (``dev``) and for the questions the corpus does not cover.  Included papers in the first 10 that were never judged
 are counted and listed (``--unjudged FILE``): judge them under the question's written rule
 and add them to the dev set (``"source": "pool2"``) before trusting a figure.
 
@@ -27,6 +28,7 @@ from synth.screen import build_indexes
 from synth.sources.local import load_corpus
 
 DEV = Path(__file__).with_name("screen_dev.jsonl")
+SPLITS = ("tune", "test", "test2")  # test2: s21-s32, written and judged after s01-s20 were tuned on
 
 
 def score_question(record: dict, screened: pd.DataFrame) -> dict:
@@ -102,11 +104,11 @@ def main() -> None:
         screened = screen_for(record["question"], papers, indexes, settings, encoder)
         rows.append(score_question(record, screened))
         missing.extend(unjudged(record, screened))
-    print(f"20 questions screened in {time.perf_counter() - t1:.1f} s")
+    print(f"{len(records)} questions screened in {time.perf_counter() - t1:.1f} s")
     print(pd.DataFrame(rows).drop(columns="coverage_note").to_string(index=False))
-    sets = [
-        summarise([r for r in rows if r["split"] == "tune"], "tune"),
-        summarise([r for r in rows if r["split"] == "test"], "test"),
+    sets = [summarise([r for r in rows if r["split"] == s], s) for s in SPLITS]
+    sets += [
+        summarise([r for r in rows if r["split"] in ("tune", "test")], "dev (s01-s20)"),
         summarise([r for r in rows if r["covered"]], "covered"),
         summarise([r for r in rows if not r["covered"]], "not covered"),
     ]
