@@ -323,7 +323,7 @@ _THRESHOLD_AFTER = re.compile(r"\s*(?:[\w-]+\s+)?thresholds?\b")
 METRIC_WORDS = (
     rf"(?:{_METRIC}|C-index|R\^2|R\$\^2\$|R\^\{{?2\}}?|mDice|Dice(?: score)?|MSE|RMSE|MAE|MAPE|"
     r"SRCC|PLCC|Spearman|Pearson|Kendall|correlation|kappa|ASR|attack success rate|"
-    r"speed-?ups?|acceleration|throughput|latency|FLOPs|memory|fidelity|"
+    r"speed-?ups?|speeds?|acceleration|throughput|latency|FLOPs|memory|fidelity|"
     r"execution accuracy|top-\d accuracy|success|score|gFID|FRAD|DTW distance|"
     r"mAcc|OA|Acc|MOTA|HOTA|IDF1|NDS|ADE|FDE|EPE|Chamfer distance|CLIP score|pass@\d+|"
     r"Pass@\d+|Refine@\d+|[A-Z][A-Za-z]*@\d+|TMR|TAR|EER|FAR|FRR|[A-Za-z-]+ [Rr]ates?|"

@@ -161,3 +161,28 @@ def sentence_subject(text: str, start: int, default: str) -> str:
     if _CONTRAST.search(after_name) or re.search(r"\.[A-Z]", after_name):
         return ""  # "SPENT reduces RMSE, while others achieve 95%": not its value
     return name
+
+
+# names coordinated before the values "respectively" pairs them with: "the strongest models,
+# Claude-Opus-4.7 and GPT-5.5, violate 30.7% and 27.2% of checks, respectively"
+_RESPECTIVE_NAMES = re.compile(rf"((?:{NAME},\s*)*{NAME},?\s+and\s+{NAME})\b[^.;\d]{{0,60}}$")
+
+
+def respective_subjects(sentence: str, starts: list[int]) -> list[str]:
+    """The subject of each value at ``starts`` (offsets, in order) of one "respectively"
+    list: the i-th of the names coordinated before the first value, when there are as many
+    names as values; else ``[]``."""
+    if not starts or "respectively" not in sentence[starts[-1] :]:
+        return []
+    m = _RESPECTIVE_NAMES.search(sentence[: starts[0]])
+    names = re.split(r",?\s+and\s+|,\s*", m.group(1)) if m else []
+    clause_start = m and re.search(
+        r"(?:^|[,:;]|\bthat)\s*(?:(?:the|both)\s+)?$", sentence[: m.start()]
+    )
+    if (
+        len(names) != len(starts)
+        or not clause_start
+        or not all(_is_system_name(n, "") for n in names)
+    ):
+        return []  # not "Experiments on MFNet and PST900", "outperforms strong GCD, FG-GCD"
+    return names

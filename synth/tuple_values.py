@@ -29,6 +29,8 @@ from synth.tuple_subject import sentence_subject
 
 _UNIT = (
     r"(?:%|percentage[- ]points?\b|percent\b|pp\b|points?\b|x(?![A-Za-z])|×(?!\s*10\b)|dB\b|"
+    # "a 5-8 percentage increase": "percentage" before a change noun is a percent
+    r"percentage(?=\s+(?:increase|improvement|gain|decrease|reduction|drop|boost)s?\b)|"
     r"(?i:fps)\b|bits?\b)"
 )
 _NUMBER = re.compile(
@@ -50,6 +52,7 @@ _UNIT_NAMES = {
     "percentage point": "pp",
     "percentage-point": "pp",
     "percentage-points": "pp",
+    "percentage": "%",
     "point": "points",
     "FPS": "fps",
     "×": "x",
@@ -134,7 +137,8 @@ def _normalised(sentence: str) -> str:
     """The sentence with LaTeX money signs and escaped percents blanked, same length."""
     text = sentence.replace("\\%", " %").replace("{\\sim}", "  ~    ").replace("\\times", "×     ")
     text = text.replace("$\\sim$", "  ~   ").replace("\\sim", "  ~ ").replace("$", " ")
-    return re.sub(r"(?<=\d)~(?=[A-Za-z%])", " ", text)  # "40.32~dB": a LaTeX space
+    text = re.sub(r"(?<=\d)~(?=[A-Za-z%])", " ", text)  # "40.32~dB": a LaTeX space
+    return re.sub(r"(?<=\d)-(?=points?\b|percent\b)", " ", text)  # "a 2.65-point gain"
 
 
 def _unit(m: re.Match) -> str:
@@ -281,25 +285,32 @@ _RESULT_CONTEXT = re.compile(
 )
 
 
-def _slash_items(text: str) -> list[tuple[re.Match, str, str]]:
+def _slash_items(text: str) -> list[tuple[re.Match, str, str | None]]:
     """(match, unit, metric) of each value of a slash list ("$92.05$/$87.04$/$86.51$ AP",
     "improves mDice/mIoU by 2.4%/4.2%"): the metric after the list, or the i-th of a slashed
     metric pair before it."""
     out = []
     for lst in _SLASH_LIST.finditer(text):
         items = list(_SLASH_ITEM.finditer(text, lst.start(), lst.end()))
-        if not all("." in m.group("lo") or m.group("unit") for m in items):
-            continue  # "3/4", "24/7": a fraction or a count
+        unit_after = re.match(rf"\s?(?P<unit>{_UNIT})", text[lst.end() :])
+        if not unit_after and not all("." in m.group("lo") or m.group("unit") for m in items):
+            continue  # "3/4", "24/7": a fraction or a count; not "206 / 30 fps"
         after = _METRIC_AFTER.match(text[lst.end() : lst.end() + 60])
         pair = re.search(r"([\w@-]+(?:/[\w@-]+)+)\s+(?:by|of|=|:)\s+$", text[: lst.start()])
         names = pair.group(1).split("/") if pair else []
-        if not after and len(names) != len(items) and not items[0].group("unit"):
+        if not (after or unit_after) and len(names) != len(items) and not items[0].group("unit"):
             continue
         for i, m in enumerate(items):
             metric = (
-                names[i] if len(names) == len(items) else after.group("metric") if after else ""
+                names[i] if len(names) == len(items) else after.group("metric") if after else None
             )
-            out.append((m, "%" if any(x.group("unit") for x in items) else "", metric))
+            unit = "%" if any(x.group("unit") for x in items) else ""
+            unit = (
+                _UNIT_NAMES.get(unit_after.group("unit"), unit_after.group("unit"))
+                if (unit_after and not unit)
+                else unit
+            )
+            out.append((m, unit, metric))
     return out
 
 
@@ -321,6 +332,13 @@ def _candidates(text: str) -> list[tuple[re.Match, str, str | None]]:
             m.group("range") == "to" and _BEFORE_AFTER.search(before) and "." in m.group(0)
         )  # "from 0.658 to 0.623"; not the counts of "from 5 to 100 actions"
         signed = m.group("sign")  # "delta-c = +0.029", "by +20"
+        if not unit:  # "4-9 F1 points": a metric between the value and its unit
+            worded = re.match(rf"\s+(?:{METRIC_WORDS})\s+(?P<unit>points?|pp)\b", text[m.end() :])
+            unit = _UNIT_NAMES.get(worded.group("unit"), worded.group("unit")) if worded else ""
+        by = _VERB_METRIC_BY.search(before[-80:])  # "improves average perplexity by 0.2"
+        beside = beside or (
+            by and re.search(rf"(?<![\w-])(?:{METRIC_WORDS})(?![\w@])", by.group("metric"))
+        )
         listed = prev is not None and re.fullmatch(
             r"[^;()]{0,50}(?:,|\band\b)\s*", text[prev.end() : m.start()]
         )  # "an accuracy of 0.78 on A and 0.75 on B"
@@ -335,6 +353,13 @@ def _candidates(text: str) -> list[tuple[re.Match, str, str | None]]:
         if re.match(r"\s+(?:[\w-]+\s+)?(?:reduction|compression|savings?)\b", text[m.end() :])
     ]
     return out
+
+
+# a value of a list that "respectively" distributes over named systems or settings: "Claude and
+# GPT-5.5 violate 30.7% and 27.2% of checks, respectively"
+_RESPECTIVE_LIST = re.compile(
+    r"(?:\s*(?:,|and|,\s*and)\s*\+?\d+(?:\.\d+)?\s?(?:%|x|pp|points?)?)*[^.;\d]{0,60}?\brespectively\b"
+)
 
 
 def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
@@ -371,6 +396,11 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
             "_start": start,
             "_end": m.end(),
         }
-        if t["kind"] == "change" or t["metric"] or _RESULT_CONTEXT.search(before[-120:]):
-            found.append(t)  # a bare level needs a verb of result before it
+        if (
+            t["kind"] == "change"
+            or t["metric"]
+            or _RESULT_CONTEXT.search(before[-120:])
+            or _RESPECTIVE_LIST.match(text, m.end())
+        ):
+            found.append(t)  # a bare level needs a verb of result before it, or "respectively"
     return found

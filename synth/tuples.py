@@ -39,7 +39,7 @@ from synth.tuple_lexicon import (
     _TUPLE_PATTERNS,
     _UNITS,
 )
-from synth.tuple_subject import paper_method_name, sentence_subject
+from synth.tuple_subject import paper_method_name, respective_subjects, sentence_subject
 from synth.tuple_values import sentence_dataset, value_tuples
 
 TUPLE_COLUMNS = ["claim_id", "subject", "metric", "dataset", "value", "unit", "kind", "comparison"]
@@ -127,6 +127,9 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
         if not any(t["_start"] <= s < t["_end"] for s in taken)
     ]
     found.sort(key=lambda t: t["_start"])
+    names = respective_subjects(sentence, [t["_start"] for t in found])
+    for t, name in zip(found, names or [t["subject"] for t in found], strict=True):
+        t["subject"] = name  # "A and B reach 30.7% and 27.2%, respectively"
     for prev, cur in itertools.pairwise(found):
         between = sentence[prev["_end"] : cur["_start"]]
         level_vs = re.match(r"\s*(?:vs\.?|versus)\s", sentence[cur["_end"] :])  # "(33.9 vs. 30.5)"

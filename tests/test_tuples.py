@@ -843,3 +843,50 @@ def test_paper_tuples_read_every_sentence_and_name_the_papers_method():
         ["p1#5", "FastVid", "45.1", 5]
     ]
     assert found.loc[0, "sentence"] == "It reaches 45.1% R@1 on MSR-VTT."
+
+
+# tuples3: general mechanisms from the dev errors (tune, tune2 and test; test3 held out)
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a hyphenated unit, "percentage" before a change noun, a metric before "points"
+        (
+            "X achieves a 2.65-point improvement in F1 on HotPotQA.",
+            [("2.65", "points", "change")],
+        ),
+        (
+            "X produced consistent gains, with approximately 5-8 percentage increase.",
+            [("5-8", "%", "change")],
+        ),
+        ("X improves downstream quality by 4-9 F1 points.", [("4-9", "points", "change")]),
+        # a unitless change after "verb metric by"
+        ("X improves average perplexity by 0.2 across 10 benchmarks.", [("0.2", "", "change")]),
+        # integers of a slash list with a unit after it
+        (
+            "X reaches encoding and decoding speeds of 206 / 30 fps on a GPU.",
+            [("206", "fps", "value"), ("30", "fps", "value")],
+        ),
+    ],
+)
+def test_tuples3_units_and_changes(sentence: str, expected: list) -> None:
+    got = [(t["value"], t["unit"], t["kind"]) for t in tuples_from_sentence(sentence, "X")]
+    assert got == expected
+
+
+def test_respectively_pairs_values_with_the_names_that_open_the_clause() -> None:
+    sentence = (
+        "Evaluating 22 recent LLMs, we find that even the strongest models, Claude-Opus-4.7 and "
+        "GPT-5.5, violate 30.7% and 27.2% of checks, respectively."
+    )
+    got = [(t["subject"], t["value"]) for t in tuples_from_sentence(sentence, "EUDAIMONIA")]
+    assert got == [("Claude-Opus-4.7", "30.7"), ("GPT-5.5", "27.2")]
+    # datasets after "on" and baselines after "outperforms" are not the values' owners
+    on_datasets = (
+        "Experiments on MFNet and PST900 demonstrate that our lightest variant achieves 61.73% "
+        "and 86.24% mIoU, respectively."
+    )
+    assert {t["subject"] for t in tuples_from_sentence(on_datasets, "FGF")} == {"FGF"}
+    baselines = (
+        "FoCUS outperforms strong GCD and FG-GCD baselines by 3.28% and 9.68%, respectively."
+    )
+    assert {t["subject"] for t in tuples_from_sentence(baselines, "FoCUS")} == {"FoCUS"}
