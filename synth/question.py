@@ -44,7 +44,8 @@ ARTICLES = frozenset({"a", "an", "the"})  # open the predicate after a copula: "
 COPULAS = frozenset({"is", "are", "was", "were"})
 
 COMPARATOR = re.compile(
-    r"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to|instead of|over)\s+"
+    r"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to|instead of|over|"
+    r"outperform(?:s|ed)?|beat(?:s)?|surpass(?:es|ed)?)\s+"
     r"(?P<comparator>.+?)(?=\s+(?:on|in|for|at|when|across|under|by|using|as)\b|[,?;]|$)",
     re.IGNORECASE,
 )
@@ -243,6 +244,7 @@ def analyze_question(question: str) -> QuestionAnalysis:
     )
     while dangling.search(outcome):
         outcome = dangling.sub("", outcome).strip(" ,;")
+    outcome = re.sub(r"^(?:for|in|on|at|by|across|when)\s+", "", outcome)  # "X beats Y in Z"
     return QuestionAnalysis(
         question=question,
         kind=kind,

@@ -86,3 +86,33 @@ def test_comparator_dataset_list_and_no_dataset_from_a_modifier():
 def test_open_question_has_no_hypothesis():
     a = analyze_question("What methods improve video retrieval?")
     assert a.kind == "open" and a.hypothesis == "" and a.subject == ""
+
+
+@pytest.mark.parametrize(
+    "question, comparator, outcome",
+    [
+        (
+            "Do neural network decoders outperform minimum-weight perfect matching for "
+            "surface-code quantum error correction?",
+            "minimum-weight perfect matching",
+            "surface-code quantum error correction",
+        ),
+        (
+            "Do machine-learning weather models beat numerical weather prediction in "
+            "medium-range forecast skill?",
+            "numerical weather prediction",
+            "medium-range forecast skill",
+        ),
+        (
+            "Does retrieval augmentation surpass fine-tuning on long documents?",
+            "fine-tuning",
+            "long documents",
+        ),
+    ],
+)
+def test_outperform_beat_and_surpass_name_the_comparator_not_the_outcome(
+    question, comparator, outcome
+):
+    a = analyze_question(question)
+    assert a.comparator == comparator and a.outcome == outcome
+    assert comparator in a.hypothesis and outcome in a.hypothesis  # the hypothesis keeps both
