@@ -329,3 +329,9 @@ METRIC_WORDS = (
     r"Pass@\d+|Refine@\d+|[A-Z][A-Za-z]*@\d+|TMR|TAR|EER|FAR|FRR|[A-Za-z-]+ [Rr]ates?|"
     r"sensitivity|specificity|Sharpe ratio|(?:annuali[sz]ed\s+)?returns?)"
 )
+
+# a value of a list that "respectively" distributes over named systems or settings: "Claude and
+# GPT-5.5 violate 30.7% and 27.2% of checks, respectively"
+RESPECTIVE_LIST = re.compile(
+    r"(?:\s*(?:,|and|,\s*and)\s*\+?\d+(?:\.\d+)?\s?(?:%|x|pp|points?)?)*[^.;\d]{0,60}?\brespectively\b"
+)

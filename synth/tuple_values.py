@@ -24,6 +24,7 @@ from synth.tuple_lexicon import (
     _NOT_DATASETS,
     _OWN_VERB,
     METRIC_WORDS,
+    RESPECTIVE_LIST,
 )
 from synth.tuple_subject import sentence_subject
 
@@ -305,11 +306,8 @@ def _slash_items(text: str) -> list[tuple[re.Match, str, str | None]]:
                 names[i] if len(names) == len(items) else after.group("metric") if after else None
             )
             unit = "%" if any(x.group("unit") for x in items) else ""
-            unit = (
-                _UNIT_NAMES.get(unit_after.group("unit"), unit_after.group("unit"))
-                if (unit_after and not unit)
-                else unit
-            )
+            if unit_after and not unit:
+                unit = _UNIT_NAMES.get(unit_after.group("unit"), unit_after.group("unit"))
             out.append((m, unit, metric))
     return out
 
@@ -344,7 +342,6 @@ def _candidates(text: str) -> list[tuple[re.Match, str, str | None]]:
         )  # "an accuracy of 0.78 on A and 0.75 on B"
         if unit or beside or before_after or signed or listed:
             out.append((m, unit, None))
-        if unit or beside or before_after or signed or listed:
             prev = m if (beside or listed) and not unit else None
     out += [(m, "%", None) for m in _DECIMAL_COMMA.finditer(text)] + slashed
     out += [  # "18:1 reduction"; not a setting such as "a 4:1 head ratio", "1:1 matching"
@@ -353,13 +350,6 @@ def _candidates(text: str) -> list[tuple[re.Match, str, str | None]]:
         if re.match(r"\s+(?:[\w-]+\s+)?(?:reduction|compression|savings?)\b", text[m.end() :])
     ]
     return out
-
-
-# a value of a list that "respectively" distributes over named systems or settings: "Claude and
-# GPT-5.5 violate 30.7% and 27.2% of checks, respectively"
-_RESPECTIVE_LIST = re.compile(
-    r"(?:\s*(?:,|and|,\s*and)\s*\+?\d+(?:\.\d+)?\s?(?:%|x|pp|points?)?)*[^.;\d]{0,60}?\brespectively\b"
-)
 
 
 def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
@@ -400,7 +390,7 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
             t["kind"] == "change"
             or t["metric"]
             or _RESULT_CONTEXT.search(before[-120:])
-            or _RESPECTIVE_LIST.match(text, m.end())
+            or RESPECTIVE_LIST.match(text, m.end())
         ):
             found.append(t)  # a bare level needs a verb of result before it, or "respectively"
     return found
