@@ -48,7 +48,7 @@ clean-notebooks: install ## clear outputs and execution counts of the committed 
 
 bench: install ## every benchmark on DATA (default ../shared/data); figures in benchmarks/README.md
 	$(PY) -m pip install --quiet -e '.[bench]'
-	$(PY) benchmarks/retrieval.py --data $(DATA) --dense --cache-dir $(BENCH_OUT)/minilm
+	$(PY) benchmarks/retrieval.py --data $(DATA) --dense --rerank --cache-dir $(BENCH_OUT)/minilm
 	$(PY) benchmarks/retrieval_ablations.py --data $(DATA) --cache-dir $(BENCH_OUT)/minilm
 	$(PY) benchmarks/claims.py --data $(DATA) --sample-out $(BENCH_OUT)/tuples.jsonl \
 		--api-sample-out $(BENCH_OUT)/tuples_api.jsonl

@@ -77,9 +77,14 @@ def _top(scores: np.ndarray, ids: np.ndarray, k: int = 100) -> list[list[str]]:
     return [list(ids[row]) for row in order]
 
 
-def synth_system(encoder=None):
+def synth_system(encoder=None, rerank: bool = False):
     def rank(papers, queries):
-        lines = screen.rank_queries(papers, queries, top=100, encoder=encoder)
+        reranker = None
+        if rerank:
+            from synth.rerank import load_reranker
+
+            reranker = load_reranker()
+        lines = screen.rank_queries(papers, queries, top=100, encoder=encoder, reranker=reranker)
         out: dict[str, list[str]] = {qid: [] for qid, _ in queries}
         for line in lines:
             qid, _, doc, *_ = line.split()
@@ -117,7 +122,9 @@ def evaluate(ranked: list[list[str]], relevant: list[set[str]]) -> tuple[np.ndar
     return np.array(ndcg), np.array(recall)
 
 
-def bench_scifact(data: Path, dense: bool, cache_dir: Path | None = None) -> pd.DataFrame:
+def bench_scifact(
+    data: Path, dense: bool, cache_dir: Path | None = None, rerank: bool = False
+) -> pd.DataFrame:
     papers = load_corpus(data / "scifact" / "corpus.jsonl").papers
     lines = (data / "scifact" / "claims_train.jsonl").read_text(encoding="utf-8").splitlines()
     claims = [json.loads(line) for line in lines if line.strip()]
@@ -132,6 +139,11 @@ def bench_scifact(data: Path, dense: bool, cache_dir: Path | None = None) -> pd.
         from synth.dense import Encoder
 
         systems["synth + MiniLM fusion (dense extra)"] = synth_system(Encoder(cache_dir=cache_dir))
+    if rerank:
+        systems["synth + relevance re-ranker (trained on tune)"] = synth_system(rerank=True)
+    if rerank and dense:
+        encoder = Encoder(cache_dir=cache_dir)
+        systems["synth + MiniLM + re-ranker (trained on tune)"] = synth_system(encoder, rerank=True)
     rows = []
     tune = np.arange(len(claims)) % 2 == 0
     for name, system in systems.items():
@@ -211,11 +223,14 @@ def main() -> None:
         default=None,
         help="embedding cache for --dense (encode the corpus once, reuse it)",
     )
+    parser.add_argument(
+        "--rerank", action="store_true", help="add synth + the relevance cross-encoder (top 20)"
+    )
     parser.add_argument("--skip-arxiv", action="store_true")
     parser.add_argument("--skip-scifact", action="store_true")
     args = parser.parse_args()
     if not args.skip_scifact:
-        table = bench_scifact(args.data, args.dense, args.cache_dir)
+        table = bench_scifact(args.data, args.dense, args.cache_dir, args.rerank)
         print("\n" + table.to_string(index=False))
     if not args.skip_arxiv:
         bench_arxiv(args.data, dense_encoder(args) if args.dense else None)

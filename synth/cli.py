@@ -79,6 +79,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
     top, tag = batch_io.check_top(args.top), batch_io.check_tag(args.tag)
     queries = batch_io.check_queries(batch_io.read_jsonl(args.queries, "queries"), args.queries)
+    if args.rerank and args.index:
+        raise InputError("--rerank works with --corpus, not with --index")
     reader = _corpus_or_index(args)
     encoder = encoder_for(args.dense, args.cache_dir, "--dense")
     if reader is not None:
@@ -91,7 +93,12 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
         papers = load_corpus(args.corpus).papers
         _paper_ids_without_spaces(papers, args.corpus)
-        lines = rank_queries(papers, queries, top, tag, encoder=encoder)
+        reranker = None
+        if args.rerank:
+            from synth.rerank import load_reranker
+
+            reranker = load_reranker()
+        lines = rank_queries(papers, queries, top, tag, encoder=encoder, reranker=reranker)
     batch_io.write_lines(args.out, lines)
     return 0
 
@@ -233,6 +240,11 @@ PARSERS: dict[str, tuple[str, str, list]] = {
                 "--dense",
                 action="store_true",
                 help="fuse MiniLM similarity over the lexical top 200 (needs the 'dense' extra)",
+            ),
+            _opt(
+                "--rerank",
+                action="store_true",
+                help="re-score each query's top 20 with the relevance cross-encoder",
             ),
             _opt("--cache-dir", type=Path, default=None, help=EMBEDDINGS),
             _opt("--out", required=True, help="TREC run file to write ('-': standard output)"),

@@ -369,10 +369,12 @@ def rank_queries(
     tag: str = "synth",
     title_weight: float = TITLE_WEIGHT,
     encoder: object | None = None,
+    reranker: object | None = None,
 ) -> list[str]:
     """TREC run lines (``qid Q0 docid rank score tag``) for ``(qid, text)`` queries, ranked with
     the pipeline's own scoring: each text becomes ``weighted_query(extract_key_terms(text))``
-    and goes through ``score_queries``, exactly as ``rank_papers`` does for the question."""
+    and goes through ``score_queries``, exactly as ``rank_papers`` does for the question; with
+    a ``reranker`` (``rerank.load_reranker()``) each query's top 20 are re-scored by it."""
     from synth.search import extract_key_terms, weighted_query
 
     weighted = [
@@ -381,6 +383,12 @@ def rank_queries(
     scores = score_queries(
         papers, weighted, title_weight, encoder=encoder, dense_texts=[text for _, text in queries]
     )
+    if reranker is not None:
+        from synth import rerank
+
+        weight = rerank.WEIGHT if encoder is None else rerank.WEIGHT_DENSE
+        texts = rerank.paper_texts(papers)
+        scores = rerank.rerank_scores(scores, [q for _, q in queries], texts, reranker, weight)
     ids = papers["paper_id"].to_numpy()
     lines = []
     for (qid, _), row in zip(queries, scores, strict=True):

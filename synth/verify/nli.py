@@ -74,11 +74,14 @@ class NLIModel:
 
 
 def load_nli(
-    model_dir: Path | None = None, threads: int = 1, file_name: str = "model_int8.onnx"
+    model_dir: Path | None = None,
+    threads: int = 1,
+    file_name: str = "model_int8.onnx",
+    labels: tuple[str, ...] = LABELS,
 ) -> NLIModel:
-    """The NLI model in ``model_dir`` (default: model/ beside this file), holding
-    ``file_name``, tokenizer.json and labels.json; onnxruntime with ``threads`` intra-op
-    threads (one inter-op thread, sequential execution)."""
+    """The cross-encoder in ``model_dir`` (default: the NLI model, ``data/nli``), holding
+    ``file_name``, tokenizer.json and labels.json (which must list ``labels``); onnxruntime
+    with ``threads`` intra-op threads (one inter-op thread, sequential execution)."""
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
@@ -93,10 +96,10 @@ def load_nli(
     )
     tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tok.enable_padding(pad_id=0, pad_type_id=0, pad_token="[PAD]")  # file pads to a fixed 128
-    labels = tuple(json.loads((folder / "labels.json").read_text())["labels"])
-    if labels != LABELS:
-        raise ValueError(f"{folder / 'labels.json'} has labels {labels}, expected {LABELS}")
-    return NLIModel(session, tok, labels)
+    found = tuple(json.loads((folder / "labels.json").read_text())["labels"])
+    if found != tuple(labels):
+        raise ValueError(f"{folder / 'labels.json'} has labels {found}, expected {labels}")
+    return NLIModel(session, tok, found)
 
 
 def available(model_dir: Path | None = None) -> bool:
