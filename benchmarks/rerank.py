@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from retrieval import evaluate
 
 from synth import screen
 from synth.sources.local import load_corpus
@@ -107,14 +108,11 @@ def scored(cand: pd.DataFrame, papers, claims, model_dirs: list[Path], k: int) -
 
 
 def ndcg(cand: pd.DataFrame, column: str, relevant: dict[str, set[str]]) -> pd.Series:
-    """nDCG@10 (binary gains) per query of ``cand`` ranked by ``column`` (ties: rank)."""
+    """nDCG@10 per query of ``cand`` ranked by ``column`` (ties: first-stage rank)."""
     ranked = cand.sort_values(["qid", column, "rank"], ascending=[True, False, True])
-    out = {}
-    for qid, docs in ranked.groupby("qid", sort=False)["doc"]:
-        rel = relevant[qid]
-        gains = [1 / np.log2(i + 2) for i, d in enumerate(docs.head(10)) if d in rel]
-        out[qid] = sum(gains) / sum(1 / np.log2(i + 2) for i in range(min(10, len(rel))))
-    return pd.Series(out)
+    docs = ranked.groupby("qid", sort=False)["doc"].agg(list)
+    scores, _ = evaluate(docs.tolist(), [relevant[q] for q in docs.index])
+    return pd.Series(scores, index=docs.index)
 
 
 def sweep(cand: pd.DataFrame, rel_scores: pd.DataFrame, claims: list[dict]) -> pd.DataFrame:
