@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from retrieval import evaluate
 
-from synth import screen
+from synth import rerank, screen
 from synth.sources.local import load_corpus
 
 WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -60,13 +60,8 @@ def candidates(papers: pd.DataFrame, claims: list[dict], k: int, encoder=None) -
 
 
 def doc_texts(papers: pd.DataFrame) -> dict[str, str]:
-    return dict(
-        zip(
-            papers["paper_id"].astype(str),
-            papers["title"].fillna("") + ". " + papers["abstract"].fillna(""),
-            strict=True,
-        )
-    )
+    """paper id -> the re-ranker's premise ("title. abstract", ``rerank.paper_texts``)."""
+    return dict(zip(papers["paper_id"].astype(str), rerank.paper_texts(papers), strict=True))
 
 
 def relevance_pairs(papers: pd.DataFrame, claims: list[dict], seed: int = 0) -> pd.DataFrame:
@@ -99,11 +94,10 @@ def scored(cand: pd.DataFrame, papers, claims, model_dirs: list[Path], k: int) -
     for folder in model_dirs:
         held = {str(i) for i in json.loads((folder / "held_out_claim_ids.json").read_text())}
         part = cand[cand["qid"].isin(held) & (cand["rank"] <= k)].copy()
-        model = nli.load_nli(folder / "export", threads=2)
-        probs = model.predict(
-            [text[d] for d in part["doc"]], [claim[q] for q in part["qid"]], max_length=256
-        )
-        out.append(part.assign(p_rel=1.0 - probs[:, 1]))
+        model = nli.load_nli(folder / "export", threads=2)  # NLI labels: NEUTRAL = not relevant
+        for q, group in part.groupby("qid", sort=False):
+            texts = [text[d] for d in group["doc"]]
+            out.append(group.assign(p_rel=rerank.relevance(model, claim[q], texts)))
     return pd.concat(out, ignore_index=True)
 
 

@@ -49,6 +49,13 @@ def relevance(model, query: str, texts: Sequence[str]) -> np.ndarray:
     return 1.0 - probs[:, LABELS.index("NOT_RELEVANT")]
 
 
+def relative_scores(scores: np.ndarray) -> np.ndarray:
+    """(queries x papers) float32 scores divided by each row's best (rows without a positive
+    score become 0): the first stage's share that dense fusion and re-ranking add to."""
+    best = scores.max(axis=1, keepdims=True) if scores.size else scores
+    return np.where(best > 0, scores / np.where(best > 0, best, 1.0), 0.0).astype(np.float32)
+
+
 def rerank_scores(
     scores: np.ndarray,
     queries: Sequence[str],
@@ -59,8 +66,7 @@ def rerank_scores(
 ) -> np.ndarray:
     """(queries x papers) scores re-ranked: each row divided by its best, then its ``top``
     papers with a positive score get ``weight`` x P(relevant) added."""
-    best = scores.max(axis=1, keepdims=True) if scores.size else scores
-    out = np.where(best > 0, scores / np.where(best > 0, best, 1.0), 0.0).astype(np.float32)
+    out = relative_scores(scores)
     k = min(top, scores.shape[1])
     for i, query in enumerate(queries):
         if not k or not str(query).strip():

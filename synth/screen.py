@@ -21,6 +21,7 @@ import pandas as pd
 
 from synth.dense import DENSE_SENTENCE_WEIGHT, DENSE_WEIGHT
 from synth.index import BM25Index, build_bm25, collection_stats, document_texts
+from synth.rerank import relative_scores
 from synth.text import split_sentences, tokenize
 
 TITLE_WEIGHT = 1.25  # tuned on half of the SciFact training claims (benchmarks/retrieval.py)
@@ -67,8 +68,7 @@ def fuse_dense(
     sentences and the queries (plain text: a sentence encoder wants the words in order) are
     encoded, through ``encoder.encode`` (``synth.dense.Encoder``, cached by content hash).
     """
-    best = lexical.max(axis=1, keepdims=True) if lexical.size else lexical
-    fused = np.where(best > 0, lexical / np.where(best > 0, best, 1.0), 0.0).astype(np.float32)
+    fused = relative_scores(lexical)
     k = min(top, lexical.shape[1])
     if not k or not len(queries):
         return fused
