@@ -335,3 +335,12 @@ METRIC_WORDS = (
 RESPECTIVE_LIST = re.compile(
     r"(?:\s*(?:,|and|,\s*and)\s*\+?\d+(?:\.\d+)?\s?(?:%|x|pp|points?)?)*[^.;\d]{0,60}?\brespectively\b"
 )
+
+
+# the level before of a before/after: "from 35x to ...", "from baseline levels of 0-5% to
+# 60-75%"; an arrow after a value ("0.209->0.233", "41.1\\% \\to 39.3\\%"); the size of a
+# rating scale ("a 10-point Likert scale")
+START_LEVEL = re.compile(r"\bfrom\s+(?:(?!to\b)[\w-]+\s+){0,3}?(?:of\s+)?$")
+TO_LEVEL = re.compile(r"\s*to\s+(?:about\s+|around\s+|nearly\s+)?[-+]?\.?\d")
+ARROW_AFTER = re.compile(r"\s*(?:->|→|⟶|=>|\\to\b|\\rightarrow\b)")
+SCALE_AFTER = re.compile(r"(?i)\s*(?:[\w-]+\s+)?scales?\b")

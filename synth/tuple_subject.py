@@ -82,15 +82,38 @@ def title_head(title: str, sentences: list[str]) -> str:
     return head
 
 
+# one token before a title's colon that ``NAME`` does not read: "mmGAT:", "Li-ViP3D++:",
+# "Mem-$π$:"; not a plain word ("Towards:") nor a family ("LLMs:")
+_TITLE_TOKEN = re.compile(r"^\s*([^\s:]{2,30})\s*:")
+# a title whose words before the colon make a claim, not a name: "Knowledge Access Beats Model
+# Size: Memory Augmented Routing for ...", "Images Increase ...: ..."
+_TITLE_CLAIM = re.compile(
+    r"(?i)^\s*[^:]{0,60}?\b(?:is|are|beats?|matters?|helps?|enables?|meets?|needs?|makes?|hurts?|"
+    r"wins?|fails?|improves?|increases?|reduces?|outperforms?)\b[^:]{0,60}:\s*"
+)
+
+
+def title_token(title: str) -> str:
+    """A one-token name before the title's colon that the name pattern misses, or ``""``."""
+    m = _TITLE_TOKEN.match(title)
+    token = m.group(1) if m else ""
+    plain = re.fullmatch(r"[A-Z]?[a-z]+|[A-Z][A-Za-z]*[A-Z]s", token)
+    return "" if not token or plain or token in GENERIC_NAMES else token
+
+
 def paper_method_name(title: str, sentences: list[str]) -> str:
-    """The paper's method: a "Name: ..." title, else a name the abstract gives its method,
-    else the phrase before the title's colon, else the title's head (``title_head``), else
-    ``""``."""
+    """The paper's method: a one-token "Name: ..." title, else a name the abstract gives its
+    method, else a title of one to three capitalised words before its colon, else the phrase
+    before the title's colon, else the title's head (``title_head``; after the colon when
+    the words before it make a claim), else ``""``."""
+    titled = find_method_name(title, []) or title_token(title)
+    claim = _TITLE_CLAIM.match(title)
     return (
-        find_method_name(title, [])
+        (titled if " " not in titled else "")
         or proposed_name(sentences)
-        or title_phrase(title)
-        or title_head(title, sentences)
+        or titled
+        or ("" if claim else title_phrase(title))
+        or title_head(title[claim.end() :] if claim else title, sentences)
     )
 
 
@@ -123,7 +146,31 @@ _GENERIC_SUBJECT = re.compile(
     r"improv|outperform|score|yield|deliver)\w*"
 )
 # a clause about another subject; not "while having 4x faster training", "but also"
-_CONTRAST = re.compile(r"\b(?:while|whereas|but)\b(?!\s+(?:also\b|\w+ing\b))|;")
+# a clause about another subject; not one that goes on with the same subject's verb: "while
+# having 4x faster training", "but also", "but achieve", "while largely preserving"
+_CONTRAST = re.compile(
+    rf"\b(?:while|whereas|but)\b(?!\s+(?:\w+ly\s+)?(?:also\b|\w+ing\b|can\b|{_OWN_VERB}))|;"
+)
+# with no name at all, the phrase that opens the clause of the value (at the sentence start,
+# after "that" or a comma): "Three-environment
+# training yields", "we find that image presence increases", "Our implicit method boosts"
+_PHRASE_SUBJECT = re.compile(
+    r"(?:(?:[Aa]n?|[Tt]he|[Oo]ur)\s+)?"
+    r"(?P<phrase>[\w-]+(?:\s+[\w-]+){1,5}?)\s+(?:\w+ly\s+)?(?:can\s+|could\s+)?"
+    rf"(?:{_OWN_VERB}|increas\w*|reduc\w*|recover\w*|cut\w*|lower\w*)\b"
+)
+_NOT_PHRASE_WORD = re.compile(
+    r"(?i)^(?:the|an?|our|its|their|we|it|this|these|those|they|which|who|results?|experiments?|"
+    r"evaluations?|"
+    r"analys[ie]s|findings?|stud(?:y|ies)|work|paper|performance|and|or|to|of|on|in|for|by|"
+    r"proposed|also|further|overall|average|using|during|including|following|according|"
+    r"[\w-]*\d[\w-]*)$"
+)
+# a phrase names a method or a condition when a word of it is a process or a method noun
+_PHRASE_HEAD = re.compile(
+    r"(?i)^(?:[\w-]+(?:ing|tion|sion)|method|approach|framework|pipeline|strategy|technique|"
+    r"recipe|protocol)$"
+)
 
 
 def _is_system_name(name: str, before: str) -> bool:
@@ -139,6 +186,20 @@ def _is_system_name(name: str, before: str) -> bool:
     )
 
 
+def _phrase_subject(before: str) -> re.Match | None:
+    """The clause-opening phrase before a verb of result, when it names a method or a
+    condition (two to six words, one a process or method noun, none a pronoun, a report
+    word, a number or a metric), as a match whose group 1 is it."""
+    starts = [0, *(m.end() for m in re.finditer(r"\bthat\s+|,\s+", before))]
+    for m in filter(None, (_PHRASE_SUBJECT.match(before, i) for i in reversed(starts))):
+        words = m.group("phrase").split()
+        if any(_PHRASE_HEAD.match(w) for w in words) and not any(
+            _NOT_PHRASE_WORD.match(w) or re.fullmatch(METRIC_WORDS, w) for w in words
+        ):
+            return m
+    return None
+
+
 def sentence_subject(text: str, start: int, default: str) -> str:
     """The system named before the value with an own verb, else ``default`` (the paper's),
     else a generic class ("current LLMs"); ``""`` when a contrast ("while", ";", an unsplit
@@ -151,7 +212,7 @@ def sentence_subject(text: str, start: int, default: str) -> str:
         for n in m.groups()
         if n and _is_system_name(n, before[: m.start()])
     ] + [m.group(1) for r in (_COORDINATED_NAMES, _APPOSITIVE_NAME) for m in r.finditer(before)]
-    generic = _GENERIC_SUBJECT.search(before)
+    generic = _GENERIC_SUBJECT.search(before) or _phrase_subject(before)
     if names:
         name, seen = names[-1], before
         after_name = seen[seen.rfind(name) + len(name) :]

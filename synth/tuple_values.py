@@ -23,8 +23,12 @@ from synth.tuple_lexicon import (
     _NOT_DATASET_AFTER,
     _NOT_DATASETS,
     _OWN_VERB,
+    ARROW_AFTER,
     METRIC_WORDS,
     RESPECTIVE_LIST,
+    SCALE_AFTER,
+    START_LEVEL,
+    TO_LEVEL,
 )
 from synth.tuple_subject import sentence_subject
 
@@ -363,8 +367,11 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
         g = m.groupdict()  # a ratio ("18:1") has no sign, range or unit and is a level
         if _NOT_RESULT_AFTER.match(after) or _not_result_before(before):
             continue
-        if not g.get("hi") and not g.get("sign") and re.search(r"\bfrom\s+$", before):
-            continue  # "from 35x to less than 3x": the level before
+        bare_from = not g.get("hi") and not g.get("sign") and re.search(r"\bfrom\s+$", before)
+        if bare_from or (START_LEVEL.search(before) and TO_LEVEL.match(after)):
+            continue  # "from 35x to less than 3x", "from baseline levels of 0-5% to 60-75%"
+        if ARROW_AFTER.match(after) or SCALE_AFTER.match(after):
+            continue  # "(F1: 0.209->0.233)": the level before; "on a 10-point Likert scale"
         if not g.get("sign") and _COMPARED_LIST.search(before):
             continue  # "outperforming models including spaCy (74.3%), ..., and GLiNER (60.2%)"
         reason = not_own(sentence[: m.start()], sentence[m.end() :])
