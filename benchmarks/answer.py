@@ -1,6 +1,6 @@
 """Does synth answer yes/no questions right?  The answer dev set over the arXiv listings.
 
-    .venv/bin/python benchmarks/answer.py [--data ../shared/data] [--split test|tune|all]
+    .venv/bin/python benchmarks/answer.py [--data ../shared/data] [--split test|tune|test2|all]
 
 ``benchmarks/answer_dev.jsonl`` (see answer_dev.md) holds questions written for this
 benchmark, each with the paper that answers it and that paper's expected stance, questions
@@ -100,7 +100,7 @@ def evidence_direction(dev: list[dict], model_dir: Path | None = None) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent.parent / "shared" / "data")
-    parser.add_argument("--split", default="test", choices=["test", "tune", "all"])
+    parser.add_argument("--split", default="test", choices=["test", "tune", "test2", "all"])
     parser.add_argument("--details", action="store_true", help="print every question's row")
     parser.add_argument(
         "--stance",
