@@ -92,6 +92,9 @@ def question_kind(question: str) -> str:
     """``yes_no`` when the question (or its main clause after a leading phrase and comma)
     opens with an auxiliary verb; ``open`` otherwise."""
     text = question.strip().lower()
+    lead, _ = _main_clause(text)
+    if lead and not lead.startswith(("what", "how", "which", "why", "who")):
+        return "yes_no"  # "When X is trained at scale, does Y ...?": a conditional lead
     clauses = [text] + [c.strip() for c in text.split(",")[1:2]]
     for clause in clauses:
         if clause.startswith(OPEN_WORDS):
@@ -143,6 +146,7 @@ def _predicate_start(words: list[str], aux: str) -> int:
                 low[i] == "not"
                 or low[i] in PREDICATE_WORDS
                 or (low[i].endswith("er") and i + 1 < len(low) and low[i + 1] == "than")
+                or (low[i] == "as" and i + 2 < len(low) and low[i + 2] == "as")
             ),
             lambda i: re.fullmatch(r"[a-z]+(?:ed|en)", words[i]) is not None,
             lambda i: low[i] in ARTICLES,

@@ -116,3 +116,18 @@ def test_outperform_beat_and_surpass_name_the_comparator_not_the_outcome(
     a = analyze_question(question)
     assert a.comparator == comparator and a.outcome == outcome
     assert comparator in a.hypothesis and outcome in a.hypothesis  # the hypothesis keeps both
+
+
+def test_a_conditional_lead_keeps_the_question_yes_no():
+    q = analyze_question(
+        "When video autoencoders are trained at scale, do GAN and LPIPS losses give a "
+        "significant quality gain?"
+    )
+    assert q.kind == "yes_no"
+    assert q.hypothesis == (
+        "When video autoencoders are trained at scale, GAN and LPIPS losses give a "
+        "significant quality gain."
+    )
+    assert analyze_question("When does pruning hurt accuracy?").kind == "open"
+    parity = analyze_question("Is image-only input as good as adding text to the prompt?")
+    assert parity.hypothesis == "Image-only input is as good as adding text to the prompt."
