@@ -7,9 +7,10 @@ arXiv listings corpus with the code the pipeline and ``synth answer`` use
 (``answer_batch.screen_for``) and score the included list against the hand judgements:
 precision@10 of the included papers (in rank order), off-topic papers included, recall of
 the judged-relevant papers, per split, for s01-s20, s01-s32 and s01-s44 together (``dev``),
-for the questions the corpus covers and for those it does not.  Included papers in the first 10 that were never
-judged are counted and listed (``--unjudged FILE``): judge them under the question's written
-rule and add them to the dev set (``"source": "pool2"``) before trusting a figure.
+for the questions the corpus covers and for those it does not.  Included papers in the
+first 10 that were never judged are counted and listed (``--unjudged FILE``): judge them
+under the question's written rule and add them to the dev set (``"source": "pool2"``)
+before trusting a figure.
 
 Usage: python benchmarks/screen.py [--data ../shared/data] [--unjudged /tmp/unjudged.jsonl]
 """
