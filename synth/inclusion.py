@@ -22,6 +22,11 @@ MIN_TOPIC_LEXICAL = 0.4  # lexical topicality a paper needs without an encoder
 TOPIC_CUTOFF = 0.65  # share of the best combined score a paper needs
 MIN_FACET = 0.2  # share of the question's subject or task a paper must name
 MIN_SUBJECT_NAMED = 0.5  # subject coverage that counts as naming the question's subject
+# Chosen on s01-s44 (benchmarks/README.md, "Round 5"): a paper that names none of the
+# question's distinctive terms (relevance.distinctive_units) must name its whole subject or
+# task; generic words ("graph neural networks") alone do not make it relevant.
+WHOLE_FACET = 0.8  # subject or outcome coverage that counts as naming all of it
+GENERIC_REASON = "shares only generic words with the question"
 
 
 def _reason_table(papers: pd.DataFrame, min_relative_score: float, min_topic: float) -> list:
@@ -30,6 +35,8 @@ def _reason_table(papers: pd.DataFrame, min_relative_score: float, min_topic: fl
     facet = papers[["subject_match", "outcome_match"]].max(axis=1)
     penalised = papers["topic_entities"].eq(0) & bool(papers.attrs.get("topic_entities"))
     names = ", ".join(papers.attrs.get("topic_entities", []))
+    rare = papers.attrs.get("distinctive", [])
+    generic = papers["distinctive"].eq(0) & (facet < WHOLE_FACET) & bool(rare)
     signal = "title similarity" if papers.attrs.get("encoder") else "topicality"
     return [
         (~papers["abstract"].fillna("").astype(str).str.strip().astype(bool), "no abstract"),
@@ -47,6 +54,11 @@ def _reason_table(papers: pd.DataFrame, min_relative_score: float, min_topic: fl
             "matches only the question's benchmark or metric, not its subject or task",
         ),
         (facet < MIN_FACET, "names too little of the question's subject or task"),
+        (
+            generic,
+            f"{GENERIC_REASON}: names none of its distinctive terms ({', '.join(rare[:6])}) "
+            "and only part of its subject or task",
+        ),
         (
             papers["topicality"] < min_topic,
             lambda r: (
@@ -100,6 +112,19 @@ def decide(
     return papers
 
 
+def _why_none(screened: pd.DataFrame) -> str:
+    """Why no paper passed screening, naming the question's distinctive terms when papers
+    were excluded for sharing only generic words with it."""
+    generic = int(screened["exclusion_reason"].str.startswith(GENERIC_REASON).sum())
+    if not generic:
+        return "no paper passed screening"
+    rare = ", ".join(screened.attrs.get("distinctive", [])[:6])
+    return (
+        f"no paper passed screening; the {generic} closest to it share only generic words "
+        f"with it and name none of its distinctive terms ({rare})"
+    )
+
+
 def coverage_of(screened: pd.DataFrame, question: str, nearest: int = 3) -> dict:
     """How well the screened corpus covers ``question``: ``level`` ("covered", "indirect":
     no included paper names the question's subject, "thin": fewer than 3 papers, "none"),
@@ -118,7 +143,7 @@ def coverage_of(screened: pd.DataFrame, question: str, nearest: int = 3) -> dict
     if included.empty:
         level = "none"
         text = (
-            "The corpus does not cover this question: no paper passed screening. "
+            f"The corpus does not cover this question: {_why_none(screened)}. "
             f"Nearest papers: {titles}."
         )
     elif subject and names_subject == 0:

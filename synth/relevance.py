@@ -122,10 +122,14 @@ def _unit_presence(unit: Unit, index: BM25Index, rows: np.ndarray, texts: pd.Ser
     return found
 
 
+def _unit_tokens(unit: Unit) -> set[str]:
+    return {unit.text} if unit.kind == "token" else _entity_tokens(unit.text)
+
+
 def _unit_idf(unit: Unit, index: BM25Index) -> float:
     """A unit's weight: its idf in the index (an entity: the largest of its tokens'; a word
     the index has never seen: the largest idf there is)."""
-    tokens = [unit.text] if unit.kind == "token" else sorted(_entity_tokens(unit.text))
+    tokens = sorted(_unit_tokens(unit))
     columns = [index.vocabulary[t] for t in tokens if t in index.vocabulary]
     top = float(np.log1p((index.n_docs + 0.5) / 0.5))
     return float(index.idf[columns].max()) if columns else top
@@ -153,6 +157,45 @@ def facet_coverage(
         idf[unseen] = 0.0
         out[facet] = present @ idf / idf.sum() if idf.sum() > 0 else np.nan
     return out
+
+
+# Chosen on s01-s44 of the screening dev set (benchmarks/README.md, "Round 5").
+DISTINCTIVE_SHARE = 0.03  # a question's word or name in at most this share of the corpus's papers
+
+
+def distinctive_units(units: Sequence[Unit], index: BM25Index) -> list[Unit]:
+    """The units of ``units`` that few papers of ``index`` mention (at most
+    ``DISTINCTIVE_SHARE`` of its papers, by idf; an entity by its rarest token): what sets
+    the question's topic apart ("malware", "congestion", "LoRA"), unlike the generic words
+    it shares with most papers ("graph", "network", "learning").  Every facet counts, a
+    benchmark name too; a unit none of whose words the index has seen cannot tell papers
+    apart and is left out."""
+    floor = float(np.log1p((1 - DISTINCTIVE_SHARE) / DISTINCTIVE_SHARE))
+    known = [u for u in units if _unit_tokens(u) & index.vocabulary.keys()]
+    return [u for u in known if _unit_idf(u, index) >= floor]
+
+
+def surface_form(unit: Unit, question: str) -> str:
+    """How ``question`` spells ``unit`` (its first word with that stem: "malware" for the
+    token "malwar"); an entity as it is."""
+    if unit.kind == "entity":
+        return unit.text
+    words = re.findall(r"[\w'’]+", question)
+    return next((w for w in words if unit.text in tokenize(w)), unit.text)
+
+
+def count_present(
+    units: Sequence[Unit], index: BM25Index, rows: Sequence[int], texts: Sequence[str]
+) -> np.ndarray:
+    """How many distinct ``units`` (by text) each paper at ``rows`` of ``index`` mentions
+    (``texts``: their title + abstract)."""
+    rows = np.asarray(rows, dtype=int)
+    series = pd.Series(list(texts), dtype=str)
+    by_text: dict[str, np.ndarray] = {}
+    for unit in units:
+        hits = _unit_presence(unit, index, rows, series)
+        by_text[unit.text] = by_text.get(unit.text, np.zeros(len(rows), dtype=bool)) | hits
+    return np.sum(list(by_text.values()), axis=0, dtype=int) if by_text else np.zeros(len(rows))
 
 
 # Chosen on the tune half of the screening dev set (benchmarks/screen.py, benchmarks/README.md).
@@ -199,7 +242,8 @@ def assess(
     ``positions``: each ranked row's row in ``index`` (the index over title + abstract that
     ranked it).  Adds ``subject_match``, ``outcome_match``, ``benchmark_match`` (facet
     coverage, 0-1), ``topic_entities`` (how many of the question's subject / outcome /
-    comparator entities the paper names, case-sensitively), ``title_similarity`` (cosine
+    comparator entities the paper names, case-sensitively), ``distinctive`` (how many of the
+    question's ``distinctive_units`` it names), ``title_similarity`` (cosine
     with the question; NaN without an encoder) and ``topicality`` (title similarity, or the
     lexical topicality without an encoder, x ``ENTITY_PENALTY`` when the question names
     topic entities and the paper none of them).  Rows beyond ``top`` get NaN.
@@ -222,11 +266,13 @@ def assess(
         signal = lexical_topicality(coverage)
     penalty = np.where((named == 0) & bool(entities), ENTITY_PENALTY, 1.0)
     benchmark = coverage[list(BENCHMARK_FACETS)].max(axis=1, skipna=True)
+    rare = distinctive_units(units, index)
     columns = {
         "subject_match": coverage["subject"].to_numpy(),
         "outcome_match": coverage["outcome"].to_numpy(),
         "benchmark_match": benchmark.to_numpy(),
         "topic_entities": named,
+        "distinctive": count_present(rare, index, positions[: len(head)], texts),
         "title_similarity": signal if encoder is not None else np.full(len(head), np.nan),
         "topicality": signal * penalty,
     }
@@ -236,5 +282,6 @@ def assess(
         full[: len(head)] = values
         out[name] = np.round(full, 4)
     out.attrs["topic_entities"] = [u.text for u in entities]
+    out.attrs["distinctive"] = list(dict.fromkeys(surface_form(u, question) for u in rare))
     out.attrs["encoder"] = encoder is not None
     return out

@@ -270,6 +270,92 @@ def test_a_name_no_candidate_mentions_does_not_exclude():
     assert out.loc["a", "included"] and not out.loc["b", "included"]
 
 
+GNN_QUESTION = "Do graph neural networks on control-flow graphs detect Android malware?"
+
+
+def _gnn_corpus(with_malware: bool):
+    """Five graph-neural-network papers on other tasks, four fillers (three on flow
+    control) and (optionally) one Android-malware paper: "graph", "neural", "network",
+    "control" and "flow" are common here, "Android" and "malware" rare."""
+    rows = [
+        {
+            "paper_id": f"gnn-{topic}",
+            "title": f"Graph neural networks for {topic} graphs",
+            "abstract": f"We train graph neural networks to detect patterns in {topic} graphs.",
+        }
+        for topic in ("molecule", "traffic", "citation", "power", "social")
+    ]
+    rows += [
+        {"paper_id": f"filler-{w}", "title": f"Flow control of {w}", "abstract": f"On {w}."}
+        for w in ("rivers", "kitchens", "queues")
+    ]
+    rows.append({"paper_id": "filler-tea", "title": "Notes on tea", "abstract": "On tea."})
+    if with_malware:
+        rows.append(
+            {
+                "paper_id": "malware",
+                "title": "Detecting Android malware with graph neural networks",
+                "abstract": "Graph neural networks on call graphs detect Android malware.",
+            }
+        )
+    return make_papers(rows)
+
+
+def test_distinctive_units_are_the_question_words_few_papers_use(monkeypatch):
+    monkeypatch.setattr(relevance, "DISTINCTIVE_SHARE", 0.2)
+    index = screen.build_indexes(_gnn_corpus(with_malware=True))[0]
+    units = relevance.facet_units(GNN_QUESTION)
+    rare = relevance.distinctive_units(units, index)
+    assert {relevance.surface_form(u, GNN_QUESTION) for u in rare} == {"Android", "malware"}
+    question = "Do graph neural networks detect Android malware on smartwatches?"
+    # a word no paper uses cannot tell papers apart: it is never distinctive
+    rare = relevance.distinctive_units(relevance.facet_units(question), index)
+    assert "smartwatch" not in {u.text for u in rare} and len(rare) == 2
+
+
+def test_a_paper_sharing_only_generic_words_is_excluded_and_told_so(monkeypatch):
+    monkeypatch.setattr(relevance, "DISTINCTIVE_SHARE", 0.2)
+    out = _screen(_gnn_corpus(with_malware=True), GNN_QUESTION, topic_cutoff=0.0)
+    out = out.set_index("paper_id")
+    assert out.loc["malware", "included"] and out.loc["malware", "distinctive"] == 2
+    gnn = out.loc[out.index.str.startswith("gnn-")]
+    assert not gnn["included"].any() and gnn["distinctive"].eq(0).all()
+    reason = gnn["exclusion_reason"].iloc[0]
+    assert reason.startswith(inclusion.GENERIC_REASON)
+    assert "Android, malware" in reason and "only part of its subject or task" in reason
+
+
+def test_a_question_only_generic_papers_answer_is_not_covered(monkeypatch):
+    """The malware paper's rare words stay in the corpus (a thesis that mentions them in
+    passing), but no graph-neural-network paper names them: nothing passes, and coverage
+    says so with the nearest papers."""
+    monkeypatch.setattr(relevance, "DISTINCTIVE_SHARE", 0.2)
+    papers = _gnn_corpus(with_malware=False)
+    thesis = {
+        "paper_id": "thesis",
+        "title": "A thesis on tea",
+        "abstract": "Tea recipes; Android phones and malware are mentioned once.",
+    }
+    papers = pd.concat([papers, make_papers([thesis])], ignore_index=True)
+    out = _screen(papers, GNN_QUESTION, topic_cutoff=0.0)
+    assert not out["included"].any()
+    coverage = out.attrs["coverage"]
+    assert coverage["level"] == "none" and len(coverage["nearest"]) == 3
+    assert "share only generic words with it" in coverage["statement"]
+    assert "distinctive terms (Android, malware)" in coverage["statement"]
+
+
+def test_a_paper_naming_the_whole_task_needs_no_distinctive_word(monkeypatch):
+    monkeypatch.setattr(relevance, "DISTINCTIVE_SHARE", 0.2)
+    question = "Does Android malware detection work with graph neural networks?"
+    papers = _gnn_corpus(with_malware=True)
+    out = _screen(papers, question, topic_cutoff=0.0).set_index("paper_id")
+    whole = out[out[["subject_match", "outcome_match"]].max(axis=1) >= inclusion.WHOLE_FACET]
+    # the graph-neural-network papers name the whole of "work with graph neural networks"
+    assert whole.index.str.startswith("gnn-").sum() == 5 and whole["distinctive"].min() == 0
+    assert not whole["exclusion_reason"].str.startswith(inclusion.GENERIC_REASON).any()
+
+
 class _FakeEncoder:
     """Unit vectors from keyword presence: a stand-in for synth.dense.Encoder."""
 
