@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from synth.question import COMPARATOR
+
 # direction words (lower case, matched as word prefixes where they end in "*")
 UP_WORDS = (
     "improv* enhanc* boost* increas* rais* gain gains benefit* help helps helped helping "
@@ -23,11 +25,12 @@ DOWN_WORDS = (
     "degrad* hurt* harm* reduc* lower lowers lowered lowering decreas* declin* drop* worse "
     "worsen* underperform* inferior weaker weaken* fail fails failed failure* diminish* "
     "impair* ineffective detrimental compromis* suffer* shorten* collaps* deteriorat* "
-    "undermin* hinder* slower less lose loses losing sacrific* penaliz*"
+    "undermin* hinder* slower less lose loses losing sacrific* penaliz* cut cuts cutting halv*"
 )
 # "no difference" findings: contradict a hypothesis of an effect in either direction
 NULL_PHRASES = re.compile(
-    r"\b(?:on par|comparabl[ey]|similar to|negligibl[ey]|insignificant(?:ly)?|"
+    r"\b(?:on par|comparabl[ey]|similar to|(?:very )?close (?:\w+ )?to|negligibl[ey]|"
+    r"insignificant(?:ly)?|"
     r"no (?:\w+ ){0,2}(?:significant|clear|consistent|meaningful|measurable|notable|"
     r"substantial|reliable)|not (?:\w+ )?(?:significant(?:ly)?|competitive|necessarily)|"
     r"no (?:\w+ )?(?:difference|effect|evidence|benefit|gain|improvement)s?|"
@@ -40,6 +43,12 @@ NEGATORS = frozenset(
     "hasn haven won couldn wouldn lack lacks lacking".split()
 )
 WINDOW = 4  # a negator this many words before a direction word negates it
+# "minimal degradation", "a slight drop": a down word played down is no change at all
+MINIMISED_DOWN = re.compile(
+    r"\b(?:minimal|minor|negligible|slight|small|little|marginal|modest)\s+(?:\w+\s+)?"
+    r"(?:degrad\w*|drops?|loss(?:es)?|declines?|decreases?|reductions?|costs?)\b",
+    re.IGNORECASE,
+)
 # quantities where down is better: "reduces the error", "lower latency", "perplexity drops"
 COSTS = frozenset(
     "error errors loss losses latency cost costs overhead perplexity hallucination "
@@ -54,6 +63,11 @@ _SUBORDINATE = re.compile(
 )
 _CLAUSE_SPLIT = re.compile(
     r";\s*|,?\s+\b(?:but|whereas|however|yet|while)\b,?\s+|:\s+", re.IGNORECASE
+)
+_ELABORATION = re.compile(
+    r",\s+(?:exposing|highlighting|showing|suggesting|indicating|demonstrating|revealing|"
+    r"underscoring|emphasi[sz]ing|confirming|which)\b",
+    re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z0-9]+(?:'t)?|[,;:()]")
 
@@ -116,6 +130,7 @@ def direction(text: str) -> Direction:
     negator stands within ``WINDOW`` words before it in its clause ("does not improve": down;
     "fails to generalise": down); "without" before a down word cancels it ("without hurting
     accuracy"); "fail(s) to" negates the verb after it and is not itself a direction."""
+    text = MINIMISED_DOWN.sub(" ", text)
     tokens = _WORD.findall(text.lower())
     total, used_negator = 0, set()
     for i, word in enumerate(tokens):
@@ -144,14 +159,33 @@ def direction(text: str) -> Direction:
 def main_clause(sentence: str, hypothesis_words: set[str], tokenize) -> str:
     """The clause of ``sentence`` that states its finding about the hypothesis: a leading
     "While/Although ..., " clause is dropped; of the clauses left (split at ";", ":", "but",
-    "whereas", "however", "yet"), the one sharing most words with the hypothesis (the first
-    on a tie). ``tokenize``: the stemmer the hypothesis words were made with."""
+    "whereas", "however", "yet"), the one sharing most words with the hypothesis (the later
+    on a tie: the contrast is the finding), less a trailing elaboration (", showing that
+    ..."). ``tokenize``: the stemmer the hypothesis words were made with."""
     text = _SUBORDINATE.sub("", sentence, count=1)
-    parts = [p for p in _CLAUSE_SPLIT.split(text) if p and p.strip()]
+    parts = [_ELABORATION.split(p, maxsplit=1)[0] for p in _CLAUSE_SPLIT.split(text) if p.strip()]
     if len(parts) < 2:
-        return text
+        return parts[0] if parts else text
     shared = [len(hypothesis_words & set(tokenize(p))) for p in parts]
-    return parts[shared.index(max(shared))]
+    return parts[len(shared) - 1 - shared[::-1].index(max(shared))]
+
+
+def names_comparator_first(hypothesis: str, clause: str, tokenize) -> bool:
+    """Does the clause make the hypothesis's comparator its subject ("modular pipelines
+    remain more robust" for "LLM systems are more robust than modular pipelines")? The
+    words before its first direction word share more with the comparator's own words (after
+    "than", "compared with", "over", "outperforms" ...) than with those of the hypothesis
+    before it (words both use do not count)."""
+    found = COMPARATOR.search(hypothesis)
+    words = _WORD.findall(clause.lower())
+    first = next((i for i, w in enumerate(words) if _sign(w)), None)
+    if not found or first is None:
+        return False
+    comparator = set(tokenize(found.group("comparator")))
+    subject = set(tokenize(hypothesis[: found.start()]))
+    comparator, subject = comparator - subject, subject - comparator  # the words apart
+    before = set(tokenize(" ".join(words[:first])))
+    return len(before & comparator) > len(before & subject)
 
 
 def agrees(hypothesis: Direction, finding: Direction) -> bool:

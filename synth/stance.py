@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from synth.direction import agrees, direction, main_clause
+from synth.direction import agrees, direction, main_clause, names_comparator_first
 from synth.queries import find_acronyms
 from synth.text import tokenize
 from synth.verify.polarity import predicate_alignment
@@ -31,7 +31,7 @@ REPORT = re.compile(
     r"\b(?:we (?:\w+ )?(?:find|found|show|observe|demonstrate|establish|report|reveal|conclude|"
     r"note|confirm)|(?:results?|experiments?|evaluations?|findings|analys[ie]s|evidence) "
     r"(?:\w+ )?(?:show|suggest|indicate|reveal|demonstrate|confirm)|contrary to|"
-    r"counter-?intuitive|surprising(?:ly)?|empirically)",
+    r"counter-?intuitive|surprising(?:ly)?|empirically|our (?:\w+ )?findings? (?:is|are))",
     re.IGNORECASE,
 )
 # a sentence that reports what others did or what the field assumes, or the paper's aims
@@ -40,8 +40,10 @@ BACKGROUND = re.compile(
     r"(?:work|works|studies|research|methods|approaches|advances|findings|literature|wisdom)|"
     r"(?:has|have) (?:\w+ )?(?:been|demonstrated|shown|seen|enabled|achieved|emerged)|"
     r"generally assume|widely|commonly|it is (?:believed|assumed|known)|growing interest|"
-    r"we hope|future work|keywords)\b|^(?:in this (?:paper|work|study), )?we (?:propose|introduce|"
-    r"present|investigate|study|examine|explore|ask)\b",
+    r"we hope|future work|keywords)\b|^(?:in this (?:paper|work|study), )?we (?:\w+ly )?"
+    r"(?:propose|introduce|present|investigate|study|examine|explore|ask|compare|address)\b|"
+    r"^this (?:paper|work|study) (?:\w+ly )?(?:studies|investigates|examines|explores|asks|"
+    r"proposes|presents|introduces|addresses)\b",
     re.IGNORECASE,
 )
 
@@ -178,7 +180,10 @@ def reverses(hypothesis: str, sentence: str) -> bool:
     the hypothesis's comparison with the arguments swapped."""
     clause = main_clause(sentence, set(tokenize(hypothesis)), tokenize)
     against = not agrees(direction(hypothesis), direction(clause))
-    return against != bool(predicate_alignment(hypothesis, clause)[4])
+    swapped = predicate_alignment(hypothesis, clause)[4] or names_comparator_first(
+        hypothesis, clause, tokenize
+    )
+    return against != bool(swapped)
 
 
 def cue_stance(

@@ -113,3 +113,26 @@ def test_words_every_paper_uses_weigh_less_than_distinctive_ones():
     cands = stance.candidate_sentences(HYPOTHESIS, docs)
     clinical, math = cands.sort_values("doc_row")["overlap"].tolist()
     assert clinical > math
+
+
+def test_a_finding_about_the_comparator_reverses_a_comparison():
+    hypothesis = "LLM-based recognisers are more robust than modular diarisation pipelines."
+    assert stance.reverses(hypothesis, "Modular pipelines remain more robust.")
+    assert not stance.reverses(hypothesis, "LLM-based recognisers remain more robust.")
+    # words the subject and the comparator share do not decide
+    shared = "Vision-language models understand sensory knowledge better than text-only models."
+    assert stance.reverses(shared, "We find that vision-language models do not outperform them.")
+
+
+@pytest.mark.parametrize(
+    ("text", "sign", "null"),
+    [
+        ("Our method is competitive, with minimal degradation compared to full tuning.", 0, False),
+        ("Frontier models degrade significantly, exposing gaps in robust analysis.", -1, False),
+        ("The model achieved very close performance to the optical-only baseline.", 0, True),
+    ],
+)
+def test_played_down_losses_elaborations_and_near_ties(text, sign, null):
+    clause = main_clause(text, set(), tokenize)
+    found = direction(clause)
+    assert (found.sign, found.null) == (sign, null)
