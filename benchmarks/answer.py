@@ -1,6 +1,9 @@
 """Does synth answer yes/no questions right?  The answer dev set over the arXiv listings.
 
-    .venv/bin/python benchmarks/answer.py [--data ../shared/data] [--split test|tune|test2|all]
+    .venv/bin/python benchmarks/answer.py [--data DIR] [--split test|tune|test2|test3|all]
+
+``--split all`` means the dev splits only (tune, test, test2); the held-out split ``test3``
+is never part of it and runs only when asked for by name (``--split test3``).
 
 ``benchmarks/answer_dev.jsonl`` (see answer_dev.md) holds questions written for this
 benchmark, each with the paper that answers it and that paper's expected stance, questions
@@ -28,9 +31,15 @@ from synth.stance import load_scorer
 ROOT = Path(__file__).resolve().parent
 
 
+DEV_SPLITS = ("tune", "test", "test2")  # what "all" means; test3 is held out, never in "all"
+HELD_OUT_SPLITS = ("test3",)
+
+
 def load_dev(split: str) -> list[dict]:
+    """The questions of one split; "all" is the dev splits (tune, test, test2), never test3."""
     rows = [json.loads(line) for line in (ROOT / "answer_dev.jsonl").open(encoding="utf-8")]
-    return [r for r in rows if split == "all" or r["split"] == split]
+    wanted = DEV_SPLITS if split == "all" else (split,)
+    return [r for r in rows if r["split"] in wanted]
 
 
 def score(dev: list[dict], answers: list[dict]) -> pd.DataFrame:
@@ -100,7 +109,15 @@ def evidence_direction(dev: list[dict], model_dir: Path | None = None) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent.parent / "shared" / "data")
-    parser.add_argument("--split", default="test", choices=["test", "tune", "test2", "all"])
+    parser.add_argument(
+        "--split",
+        default="test",
+        choices=[*DEV_SPLITS, *HELD_OUT_SPLITS, "all"],
+        help=(
+            "which questions (default: test); 'all' is the dev splits tune, test and test2 only, "
+            "never the held-out test3, which runs only with --split test3"
+        ),
+    )
     parser.add_argument("--details", action="store_true", help="print every question's row")
     parser.add_argument(
         "--stance",
