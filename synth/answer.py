@@ -37,9 +37,6 @@ EVIDENCE_COLUMNS = [
 ]
 INDIRECT_WEIGHT = 0.5  # an indirect paper counts half as much as a direct one in the verdict
 DOMINANCE = 2.0  # a verdict needs this many times the weight of the opposing side
-# the papers whose finding sentence states the hypothesis most closely decide the verdict:
-# confidence within this margin of the best (answer dev set, benchmarks/README.md, issue 15)
-LEAD_MARGIN = 0.02
 
 
 def paper_docs(papers: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
@@ -179,21 +176,12 @@ def _strength(n_direct: int) -> str:
     return "strong" if n_direct >= 3 else "moderate" if n_direct == 2 else "weak"
 
 
-def closest(taking: pd.DataFrame, margin: float = LEAD_MARGIN) -> pd.DataFrame:
-    """The papers whose finding states the hypothesis most closely: confidence within
-    ``margin`` of the best (among the direct papers when the best is indirect)."""
-    if not taking["direct"].iloc[taking["confidence"].to_numpy().argmax()]:
-        taking = taking[taking["direct"]]
-    return taking[taking["confidence"] >= taking["confidence"].max() - margin]
-
-
 def decide_verdict(evidence: pd.DataFrame, kind: str = "yes_no") -> Verdict:
-    """The papers whose finding states the hypothesis most closely (``closest``) decide: a
-    direct paper counts its confidence, an indirect one ``INDIRECT_WEIGHT`` of it; one side
-    ``DOMINANCE`` times the other gives supported or contradicted, else mixed. No direct
-    paper with a stance: insufficient (the nearest evidence named). Strength: how many
-    direct papers take the winning side. Confidence: the winning side's share of the weight
-    times its mean confidence."""
+    """Weigh the papers' stances: a direct paper counts its confidence, an indirect one
+    ``INDIRECT_WEIGHT`` of it. No direct paper with a stance: insufficient (the nearest
+    evidence named). One side ``DOMINANCE`` times the other: supported or contradicted;
+    else mixed. Confidence: the winning side's share of the weight times its mean
+    confidence."""
     taking = evidence[evidence["stance"] != "NEUTRAL"]
     direct = taking[taking["direct"]]
     nearest = evidence.sort_values(["direct", "p_neutral"], ascending=[False, True])
@@ -202,16 +190,17 @@ def decide_verdict(evidence: pd.DataFrame, kind: str = "yes_no") -> Verdict:
         return Verdict(None, 0.0, "none", (), (), near)
     if direct.empty:
         return Verdict("insufficient", 0.0, "none", (), (), near)
-    lead = closest(taking)
-    weight = lead["confidence"] * np.where(lead["direct"], 1.0, INDIRECT_WEIGHT)
-    s = float(weight[lead["stance"] == "SUPPORT"].sum())
-    c = float(weight[lead["stance"] == "CONTRADICT"].sum())
+    weight = taking["confidence"] * np.where(taking["direct"], 1.0, INDIRECT_WEIGHT)
+    s = float(weight[taking["stance"] == "SUPPORT"].sum())
+    c = float(weight[taking["stance"] == "CONTRADICT"].sum())
     sup = tuple(int(r) for r in taking.loc[taking["stance"] == "SUPPORT", "ref"])
     con = tuple(int(r) for r in taking.loc[taking["stance"] == "CONTRADICT", "ref"])
     if s >= DOMINANCE * c or c >= DOMINANCE * s:
         side = "SUPPORT" if s > c else "CONTRADICT"
         winners = direct[direct["stance"] == side]
-        conf = max(s, c) / (s + c) * float(lead.loc[lead["stance"] == side, "confidence"].mean())
+        if winners.empty:  # the direct papers are on the losing side: no direct test
+            return Verdict("insufficient", 0.0, "none", sup, con, near)
+        conf = max(s, c) / (s + c) * float(winners["confidence"].mean())
         verdict = "supported" if side == "SUPPORT" else "contradicted"
         return Verdict(verdict, round(conf, 3), _strength(len(winners)), sup, con, ())
     conf = abs(s - c) / (s + c) if s + c else 0.0

@@ -1,11 +1,9 @@
 """The stance of each paper toward a hypothesis, from its sentences. The default scorer picks
-the paper's sentence that states a finding about the hypothesis (shared words weighted by how
-few papers use them, acronyms read as their long forms; a result cue such as "we find" or
-"contrary to"; a stated direction; background and aims demoted) and compares the direction
-of its main clause with the hypothesis's (``synth.direction``: the same direction supports
-it, the opposite direction, a negation or "no difference" contradicts it). An NLI
-cross-encoder (``synth.verify.nli``) or the lexical verification model can score instead
-(``load_scorer``)."""
+the paper's sentence that states a finding about the hypothesis (shared words, a finding cue
+such as "we show" or "outperforms", later in the abstract) and reads its polarity against the
+hypothesis (a negation, failure or reversed comparison that the hypothesis lacks contradicts
+it). An NLI cross-encoder (``synth.verify.nli``) or the lexical verification model can score
+instead (``load_scorer``)."""
 
 from __future__ import annotations
 
@@ -13,37 +11,26 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from synth.direction import agrees, direction, main_clause, names_comparator_first
-from synth.queries import find_acronyms
 from synth.text import tokenize
 from synth.verify.polarity import predicate_alignment
 
 STANCE_COLUMNS = ["p_support", "p_contradict", "p_neutral", "stance", "confidence", "evidence"]
 PER_PAPER = 4  # candidate sentences per paper read by the NLI model
 THRESHOLD = 0.5  # entailment or contradiction probability that gives a paper a stance
-# weighted share of the hypothesis words a finding sentence needs to take a stance (answer dev)
-MIN_OVERLAP = 0.1
-# a sentence that reports a result ("we find", "results show", "contrary to ...")
-REPORT = re.compile(
-    r"\b(?:we (?:\w+ )?(?:find|found|show|observe|demonstrate|establish|report|reveal|conclude|"
-    r"note|confirm)|(?:results?|experiments?|evaluations?|findings|analys[ie]s|evidence) "
-    r"(?:\w+ )?(?:show|suggest|indicate|reveal|demonstrate|confirm)|contrary to|"
-    r"counter-?intuitive|surprising(?:ly)?|empirically|our (?:\w+ )?findings? (?:is|are))",
+# share of the hypothesis words a finding sentence needs to take a stance (answer dev, tune)
+MIN_OVERLAP = 0.15
+FINDING = re.compile(
+    r"\b(?:we (?:find|found|show|observe|demonstrate|report)|results? (?:show|suggest|indicate|"
+    r"reveal|demonstrate)|experiments? (?:show|demonstrate|reveal)|outperform|improv|fail|degrad|"
+    r"does not|do not|no (?:significant )?(?:improvement|benefit|gain)|underperform|worse|"
+    r"better|surpass)",
     re.IGNORECASE,
 )
-# a sentence that reports what others did or what the field assumes, or the paper's aims
-BACKGROUND = re.compile(
-    r"\b(?:(?:prior|previous|existing|recent|conventional|traditional|earlier) (?:\w+ )?"
-    r"(?:work|works|studies|research|methods|approaches|advances|findings|literature|wisdom)|"
-    r"(?:has|have) (?:\w+ )?(?:been|demonstrated|shown|seen|enabled|achieved|emerged)|"
-    r"generally assume|widely|commonly|it is (?:believed|assumed|known)|growing interest|"
-    r"we hope|future work|keywords)\b|^(?:in this (?:paper|work|study), )?we (?:\w+ly )?"
-    r"(?:propose|introduce|present|investigate|study|examine|explore|ask|compare|address)\b|"
-    r"^this (?:paper|work|study) (?:\w+ly )?(?:studies|investigates|examines|explores|asks|"
-    r"proposes|presents|introduces|addresses)\b",
+NEGATIVE = re.compile(
+    r"\b(?:not|no|never|fail\w*|degrad\w*|underperform\w*|worse|hurt\w*|harm\w*|unable|"
+    r"cannot|lack\w*|neither|nor|without (?:improv|gain|benefit))\b",
     re.IGNORECASE,
 )
 
@@ -63,35 +50,6 @@ def neutral_table(n: int, confidence: float = 1.0) -> pd.DataFrame:
     )
 
 
-def paper_acronyms(docs: pd.DataFrame) -> list[dict[str, str]]:
-    """The acronyms each paper defines ("chain-of-thought (CoT)"), from its title and text."""
-    texts = docs["text"] if "text" in docs else docs["sentences"].map(" ".join)
-    return [find_acronyms(str(t)) for t in texts]
-
-
-def with_long_forms(sentence: str, acronyms: dict[str, str]) -> str:
-    """The sentence followed by the long form of each acronym it uses, so that "CoT
-    degrades ..." shares words with a hypothesis about chain-of-thought."""
-    used = [
-        long
-        for short, long in acronyms.items()
-        if re.search(rf"\b{re.escape(short)}s?\b", sentence)
-    ]
-    return " ".join([sentence, *used])
-
-
-def paper_idf(matrix: sparse.spmatrix, doc_rows: np.ndarray) -> np.ndarray:
-    """Inverse paper frequency of each column of a binary sentence x term ``matrix`` whose
-    rows belong to papers ``doc_rows``: a word most papers use ("model") weighs less than one
-    that sets a paper apart. Equal weights for a single paper."""
-    n = int(doc_rows.max()) + 1 if len(doc_rows) else 0
-    owner = sparse.csr_matrix(
-        (np.ones(len(doc_rows)), (doc_rows, np.arange(len(doc_rows)))), shape=(n, len(doc_rows))
-    )
-    df = np.asarray(((owner @ matrix) > 0).sum(axis=0)).ravel()
-    return np.log((1 + n) / (1 + df)) + 1
-
-
 def candidate_sentences(
     hypothesis: str, docs: pd.DataFrame, per_paper: int = PER_PAPER
 ) -> pd.DataFrame:
@@ -101,21 +59,14 @@ def candidate_sentences(
     (``sentence``: index into the paper's list), at most ``per_paper`` rows per paper, best
     first; sentences sharing no word are kept only when a paper has nothing better.
     """
-    rows = [
-        (d, i, s, with_long_forms(s, acronyms))
-        for d, (sents, acronyms) in enumerate(
-            zip(docs["sentences"], paper_acronyms(docs), strict=True)
-        )
-        for i, s in enumerate(sents)
-    ]
-    table = pd.DataFrame(rows, columns=["doc_row", "sentence", "text", "matched"])
+    rows = [(d, i, s) for d, sents in enumerate(docs["sentences"]) for i, s in enumerate(sents)]
+    table = pd.DataFrame(rows, columns=["doc_row", "sentence", "text"])
     if table.empty:
-        return table.drop(columns="matched").assign(overlap=[])
+        return table.assign(overlap=[])
     vectorizer = CountVectorizer(analyzer=tokenize, binary=True)
-    matrix = vectorizer.fit_transform([*table.pop("matched"), hypothesis])
-    weights = matrix[-1].multiply(paper_idf(matrix[:-1], table["doc_row"].to_numpy()))
-    hyp = sparse.csr_matrix(weights).T
-    overlap = np.asarray((matrix[:-1] @ hyp).todense()).ravel() / max(hyp.sum(), 1e-9)
+    matrix = vectorizer.fit_transform([*table["text"], hypothesis])
+    hyp = matrix[-1].T
+    overlap = np.asarray((matrix[:-1] @ hyp).todense()).ravel() / max(hyp.sum(), 1)
     table["overlap"] = overlap
     table = table.sort_values(["doc_row", "overlap", "sentence"], ascending=[True, False, True])
     return table.groupby("doc_row", sort=False).head(per_paper).reset_index(drop=True)
@@ -157,33 +108,27 @@ def nli_stance(
 
 def finding_sentences(hypothesis: str, docs: pd.DataFrame) -> pd.DataFrame:
     """Each paper's sentence most likely to state its finding on the hypothesis: shared
-    words (``candidate_sentences``' overlap), + 0.3 when it reports a result (``REPORT``),
-    + 0.2 when it states a direction (improves, degrades, no difference), - 0.3 when it
-    reports background or aims without a result of its own (``BACKGROUND``); weights chosen
-    on the answer dev set (benchmarks/README.md, issue 15). Returns ``doc_row, sentence,
-    text, overlap``, one row per paper with sentences."""
+    words (``candidate_sentences``' overlap) + 0.25 for a finding cue + 0.15 x its relative
+    position in the abstract. Returns ``doc_row, sentence, text, overlap``, one row per paper
+    with sentences."""
     cands = candidate_sentences(hypothesis, docs, per_paper=10_000)
     if cands.empty:
         return cands
-    report = cands["text"].map(lambda t: bool(REPORT.search(t)))
-    background = cands["text"].map(lambda t: bool(BACKGROUND.search(t))) & ~report
-    directed = cands["text"].map(lambda t: direction(t).sign != 0 or direction(t).null)
-    score = cands["overlap"] + 0.3 * report + 0.2 * directed - 0.3 * background
+    length = docs["sentences"].map(len).to_numpy()[cands["doc_row"].to_numpy()]
+    position = cands["sentence"] / np.maximum(length - 1, 1)
+    finding = cands["text"].map(lambda t: bool(FINDING.search(t)))
+    score = cands["overlap"] + 0.25 * finding + 0.15 * position
     best = cands.assign(score=score).sort_values(["doc_row", "score"], ascending=[True, False])
     return best.groupby("doc_row", sort=False).head(1).drop(columns="score")
 
 
 def reverses(hypothesis: str, sentence: str) -> bool:
-    """Does the sentence state the opposite of the hypothesis? Its main clause about the
-    hypothesis (``direction.main_clause``) points the other way (``direction.agrees``: a
-    negated or opposite direction word, or "no difference" against an effect), or states
-    the hypothesis's comparison with the arguments swapped."""
-    clause = main_clause(sentence, set(tokenize(hypothesis)), tokenize)
-    against = not agrees(direction(hypothesis), direction(clause))
-    swapped = predicate_alignment(hypothesis, clause)[4] or names_comparator_first(
-        hypothesis, clause, tokenize
-    )
-    return against != bool(swapped)
+    """Does the sentence state the opposite of the hypothesis: a negation or failure word
+    that the hypothesis lacks (or lacks one it has), an antonym of its predicate, or its
+    comparison with the arguments swapped?"""
+    negated = bool(NEGATIVE.search(sentence)) != bool(NEGATIVE.search(hypothesis))
+    aligned = predicate_alignment(hypothesis, sentence)
+    return negated or bool(aligned[3]) or bool(aligned[4])
 
 
 def cue_stance(

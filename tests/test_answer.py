@@ -38,10 +38,7 @@ def _evidence(rows):
             "moderate",
         ),
         ([("CONTRADICT", 0.8, True), ("SUPPORT", 0.3, False)], "contradicted", "weak"),
-        ([("SUPPORT", 0.8, True), ("CONTRADICT", 0.79, True)], "mixed", "moderate"),
-        # the paper whose finding states the hypothesis most closely decides
-        ([("SUPPORT", 0.8, True), ("CONTRADICT", 0.6, True)], "supported", "weak"),
-        ([("SUPPORT", 0.9, False), ("CONTRADICT", 0.7, True)], "contradicted", "weak"),
+        ([("SUPPORT", 0.8, True), ("CONTRADICT", 0.7, True)], "mixed", "moderate"),
         ([("SUPPORT", 0.9, False), ("NEUTRAL", 0.9, True)], "insufficient", "none"),
         ([("NEUTRAL", 0.9, True)], "insufficient", "none"),
         ([("SUPPORT", 0.9, True)] * 3, "supported", "strong"),
