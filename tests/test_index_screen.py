@@ -402,3 +402,58 @@ def test_real_dense_encoder_when_the_extra_is_installed(tmp_path):
     assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2]
     assert len(list(tmp_path.glob("*.npy"))) == 3
     assert np.allclose(dense.Encoder(cache_dir=tmp_path).encode(["video retrieval"])[0], vecs[1])
+
+
+def test_a_name_with_a_digit_matches_in_any_case_an_acronym_does_not():
+    assert relevance.entity_pattern("GSM8K").search("state of the art on GSM8k")
+    assert relevance.entity_pattern("CIC-IDS2017").search("the cic-ids2017 traces")
+    assert not relevance.entity_pattern("JIT").search("Just image Transformers (JiT)")
+
+
+def test_the_task_counts_alone_only_when_the_subject_is_generic():
+    speaker = relevance.Unit("outcome", "speaker", "token")
+    rare = [speaker, relevance.Unit("dataset", "VoxCeleb", "entity")]
+    assert relevance.task_units(rare) == [speaker]
+    assert relevance.task_units([*rare, relevance.Unit("subject", "wav2vec", "entity")]) == []
+    assert relevance.task_units([relevance.Unit("dataset", "VoxCeleb", "entity")]) == []
+
+
+SPEAKER_QUESTION = (
+    "Do self-supervised speech representations lower the equal error rate of speaker verification?"
+)
+
+
+def test_a_paper_naming_a_generic_subject_without_the_task_is_excluded(monkeypatch):
+    """Six papers name the whole subject ("self-supervised speech representations"), so no
+    word of it is distinctive; only the one that also names speaker verification passes."""
+    monkeypatch.setattr(relevance, "DISTINCTIVE_SHARE", 0.2)
+    monkeypatch.setattr(inclusion, "CLOSE_TITLE", 1.01)  # no title is close enough to escape
+    rows = [
+        {
+            "paper_id": f"ssl-{topic}",
+            "title": f"Self-supervised speech representations of {topic}",
+            "abstract": f"We probe self-supervised speech representations for {topic}.",
+        }
+        for topic in ("dialects", "tone", "phonemes", "emotion", "prosody")
+    ]
+    rows.append(
+        {
+            "paper_id": "speaker",
+            "title": "Self-supervised speech representations for speaker verification",
+            "abstract": "Self-supervised speech representations lower the equal error rate "
+            "of speaker verification.",
+        }
+    )
+    rows += [
+        {"paper_id": f"filler-{w}", "title": f"Notes on {w}", "abstract": f"On {w}."}
+        for w in ("rivers", "kitchens", "queues", "tea")
+    ]
+    papers = make_papers(rows)
+    out = _screen(papers, SPEAKER_QUESTION, min_relative_score=0.0, topic_cutoff=0.0)
+    out = out.set_index("paper_id")
+    assert out.attrs["task_terms"] and "speaker" in out.attrs["task_terms"]
+    assert out.loc["speaker", "included"] and out.loc["speaker", "task_distinctive"] >= 2
+    ssl = out.loc[out.index.str.startswith("ssl-")]
+    assert not ssl["included"].any() and ssl["task_distinctive"].eq(0).all()
+    reason = ssl["exclusion_reason"].iloc[0]
+    assert reason.startswith(inclusion.TASKLESS_REASON) and "speaker" in reason
