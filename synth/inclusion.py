@@ -27,11 +27,6 @@ MIN_SUBJECT_NAMED = 0.5  # subject coverage that counts as naming the question's
 # task; generic words ("graph neural networks") alone do not make it relevant.
 WHOLE_FACET = 0.8  # subject or outcome coverage that counts as naming all of it
 GENERIC_REASON = "shares only generic words with the question"
-# Chosen on s01-s56 (benchmarks/README.md, "Round 6"): when the question's subject is generic
-# (none of its words is distinctive), a paper must name one of the task's distinctive terms
-# (relevance.task_units) or the whole task, unless its title is this close to the question.
-CLOSE_TITLE = 0.6
-TASKLESS_REASON = "names the question's generic subject but not its task"
 
 
 def _reason_table(papers: pd.DataFrame, min_relative_score: float, min_topic: float) -> list:
@@ -43,9 +38,6 @@ def _reason_table(papers: pd.DataFrame, min_relative_score: float, min_topic: fl
     rare = papers.attrs.get("distinctive", [])
     generic = papers["distinctive"].eq(0) & (facet < WHOLE_FACET) & bool(rare)
     signal = "title similarity" if papers.attrs.get("encoder") else "topicality"
-    task = papers.attrs.get("task_terms", [])
-    close = papers["title_similarity"].fillna(0.0) >= CLOSE_TITLE
-    taskless = papers["task_distinctive"].eq(0) & (papers["outcome_match"] < WHOLE_FACET)
     return [
         (~papers["abstract"].fillna("").astype(str).str.strip().astype(bool), "no abstract"),
         (papers["score"] <= 0, "no question term in title or abstract"),
@@ -66,11 +58,6 @@ def _reason_table(papers: pd.DataFrame, min_relative_score: float, min_topic: fl
             generic,
             f"{GENERIC_REASON}: names none of its distinctive terms ({', '.join(rare[:6])}) "
             "and only part of its subject or task",
-        ),
-        (
-            taskless & ~close & bool(task),
-            f"{TASKLESS_REASON}: names none of the task's distinctive terms "
-            f"({', '.join(task[:6])}) and its title is not close to the question",
         ),
         (
             papers["topicality"] < min_topic,

@@ -96,14 +96,12 @@ def facet_units(question: str) -> list[Unit]:
 def entity_pattern(entity: str) -> re.Pattern[str]:
     """Case-sensitive whole-token pattern for a named entity: its spellings with and without
     the hyphen or with a space ("MS-COCO", "MSCOCO", "MS COCO"), all upper-case as well
-    ("LiDAR", "LIDAR"), and a plural "s" ("LLM", "LLMs").  A name with a digit in it is a
-    code no word collides with, so it matches in any case ("GSM8K", "GSM8k")."""
+    ("LiDAR", "LIDAR"), and a plural "s" ("LLM", "LLMs")."""
     base = entity[:-1] if re.fullmatch(r"[A-Z]{2,}s", entity) else entity
     spellings = {base, base.replace("-", ""), base.replace("-", " ")}
     spellings |= {s.upper() for s in spellings}
     options = "|".join(re.escape(s) for s in sorted(spellings, key=len, reverse=True))
-    flags = re.IGNORECASE if re.search(r"\d", base) else 0
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{options})s?(?![A-Za-z0-9])", flags)
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{options})s?(?![A-Za-z0-9])")
 
 
 def _token_presence(index: BM25Index, rows: np.ndarray, token: str) -> np.ndarray:
@@ -177,16 +175,6 @@ def distinctive_units(units: Sequence[Unit], index: BM25Index) -> list[Unit]:
     return [u for u in known if _unit_idf(u, index) >= floor]
 
 
-def task_units(rare: Sequence[Unit]) -> list[Unit]:
-    """The distinctive units of the question's task (its outcome facet) when its subject has
-    none: the question's subject is generic ("self-supervised speech representations"), so
-    only the task's rare words ("speaker", "equal error rate") set its topic apart; [] when
-    the subject has a distinctive unit or the task none."""
-    if any(u.facet == "subject" for u in rare):
-        return []
-    return [u for u in rare if u.facet == "outcome"]
-
-
 def surface_form(unit: Unit, question: str) -> str:
     """How ``question`` spells ``unit`` (its first word with that stem: "malware" for the
     token "malwar"); an entity as it is."""
@@ -255,8 +243,7 @@ def assess(
     ranked it).  Adds ``subject_match``, ``outcome_match``, ``benchmark_match`` (facet
     coverage, 0-1), ``topic_entities`` (how many of the question's subject / outcome /
     comparator entities the paper names, case-sensitively), ``distinctive`` (how many of the
-    question's ``distinctive_units`` it names), ``task_distinctive`` (how many of its
-    ``task_units`` it names), ``title_similarity`` (cosine
+    question's ``distinctive_units`` it names), ``title_similarity`` (cosine
     with the question; NaN without an encoder) and ``topicality`` (title similarity, or the
     lexical topicality without an encoder, x ``ENTITY_PENALTY`` when the question names
     topic entities and the paper none of them).  Rows beyond ``top`` get NaN.
@@ -280,14 +267,12 @@ def assess(
     penalty = np.where((named == 0) & bool(entities), ENTITY_PENALTY, 1.0)
     benchmark = coverage[list(BENCHMARK_FACETS)].max(axis=1, skipna=True)
     rare = distinctive_units(units, index)
-    task = task_units(rare)
     columns = {
         "subject_match": coverage["subject"].to_numpy(),
         "outcome_match": coverage["outcome"].to_numpy(),
         "benchmark_match": benchmark.to_numpy(),
         "topic_entities": named,
         "distinctive": count_present(rare, index, positions[: len(head)], texts),
-        "task_distinctive": count_present(task, index, positions[: len(head)], texts),
         "title_similarity": signal if encoder is not None else np.full(len(head), np.nan),
         "topicality": signal * penalty,
     }
@@ -298,6 +283,5 @@ def assess(
         out[name] = np.round(full, 4)
     out.attrs["topic_entities"] = [u.text for u in entities]
     out.attrs["distinctive"] = list(dict.fromkeys(surface_form(u, question) for u in rare))
-    out.attrs["task_terms"] = list(dict.fromkeys(surface_form(u, question) for u in task))
     out.attrs["encoder"] = encoder is not None
     return out
