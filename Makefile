@@ -57,7 +57,7 @@ bench: install ## every benchmark on DATA (default ../shared/data); figures in b
 	$(PY) benchmarks/screen.py --data $(DATA) --cache $(BENCH_OUT)/minilm
 	$(PY) benchmarks/nli.py
 	$(PY) benchmarks/answer.py --data $(DATA) --split test3
-	$(PY) benchmarks/tuples.py --data $(DATA) --split test4
+	$(PY) benchmarks/tuples.py --data $(DATA) --split test5
 	$(PY) benchmarks/rerank.py pairs --data $(DATA) --out $(BENCH_OUT)/rerank_pairs.jsonl
 	$(PY) benchmarks/pipeline.py --listings $(DATA)/arxiv_daily_listings \
 		--sizes 1000 16000 100000 --out $(BENCH_OUT)/pipeline

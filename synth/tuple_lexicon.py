@@ -344,3 +344,28 @@ START_LEVEL = re.compile(r"\bfrom\s+(?:(?!to\b)[\w-]+\s+){0,3}?(?:of\s+)?$")
 TO_LEVEL = re.compile(r"\s*to\s+(?:about\s+|around\s+|nearly\s+)?[-+]?\.?\d")
 ARROW_AFTER = re.compile(r"\s*(?:->|→|⟶|=>|\\to\b|\\rightarrow\b)")
 SCALE_AFTER = re.compile(r"(?i)\s*(?:[\w-]+\s+)?scales?\b")
+
+# the number is a size, a count, a setting or a statistic, not a result (text after it)
+NOT_RESULT_AFTER = re.compile(
+    r"(?i)^\s*(?:of\s+(?:the\s+|all\s+|its\s+)?(?:[\w'-]+\s+)?(?:data|tokens|parameters|samples|"
+    r"labels|images?|training|examples|cases|pairs|users|participants|respondents|attacks|"
+    r"reviews|posts|instances|questions|models|papers|queries|patients|sequences|datasets?|"
+    r"classes|categories|tasks|problems|items|prompts|responses|documents|errors|sentences|"
+    r"words|nodes|layers|heads|neurons|experts|features|clients|runs|trials|benchmarks)\b"
+    r"|(?:(?!(?:and|or|while|with|on|in|at|for|over|than|by)\b)\w+\s+){0,2}?"
+    r"(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
+    r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
+    r"confidence|coverage level|overhead|"
+    r"of the time|subsets?|splits?|tokens|bound|cap|limit|targets?|goals?|level|overlap|"
+    r"CI|LoA|confidence intervals?|prediction intervals?|"
+    r"(?:labeled|labelled|unlabeled|training)\s+data|data|"
+    r"(?:sampling|noise|masking|mask|mixing|label|missing|pruning|dropout|sparsity)\s+"
+    r"(?:ratio|rate)s?)\b|"
+    r"\s*(?:\\times|×)\s*10\b|\s*across\s+\d+\s+(?:systems|models|methods)|"
+    r"\s*(?:\\times|×|x)\s*\d|"  # a dimension: "an 8$\times$8 grid", "1024x1024 images"
+    # "39.8% reduction in parameters", "(1-2% backbone size)", "a 50% mapping ratio"
+    r"\s*(?:(?:reduction|decrease|cut)\s+(?:in|of)\s+(?:the\s+)?(?:number of\s+)?"
+    r"(?:trainable\s+)?(?:parameters|params|model size)|"
+    r"(?:backbone|model|network|parameter)\s+(?:size|count)|"
+    r"(?!compression\b)[a-z]+\s+ratio)\b)"
+)

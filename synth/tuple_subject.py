@@ -21,7 +21,7 @@ from synth.tuple_lexicon import _OWN_VERB, METRIC_WORDS
 _NAMED = re.compile(rf"\b(?:named|called|dubbed|termed|coined)\s+(?:it\s+|as\s+)?({NAME})\b")
 _PROPOSER = (
     r"\b(?:[Ww]e|(?:[Tt]his|[Oo]ur)\s+(?:paper|work|study|article|letter))\s+(?:\w+ly\s+)?"
-    r"(?:propose|introduce|present|develop|design|build|devise|construct)[sd]?\b"
+    r"(?:propose|introduce|present|develop|design|build|devise|construct)(?:e?[sd])?\b"
 )
 # "we introduce Prompt-driven Group Activity Detection (ProGraD)"
 _PROPOSED_ACRONYM = re.compile(rf"{_PROPOSER}[^.;]{{0,120}}?\(\s*({NAME})\s*[,;)]")
@@ -119,9 +119,13 @@ def paper_method_name(title: str, sentences: list[str]) -> str:
 
 # "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
 _OWN_NAME = re.compile(
-    rf"(?:({NAME})|\(([\w.-]+)\))(?:,\s*which)?(?:\s+(?:\w+ly|can|could|also|further|even|still))*"
+    rf"(?:({NAME})|\((?!(?:\d|[ivx]{{1,4}})\))([\w.-]+)\))(?:,\s*which)?(?:\s+(?:\w+ly|can|could|also|further|even|still))*"
     rf"\s+{_OWN_VERB}\b(?!\s*(?:of|=|:)\s)"
 )  # "SINA achieves", "X, which improves", "model (o3) achieves"; not "an R2 score of"
+# the system a possessive names: "CSI's Fast Mode achieved", "VideoChat-A1's accuracy reaches"
+_POSSESSIVE_NAME = re.compile(
+    rf"\b({NAME})'s\s+(?:[\w-]+\s+){{1,3}}?(?:\w+ly\s+)?(?!\w+ing\b){_OWN_VERB}\b"
+)
 # a name in apposition: "The best-performing model, Seed-2.0-Pro, achieves"
 _APPOSITIVE_NAME = re.compile(
     rf"\b(?:model|method|system|variant|approach|agent)\s*,\s*({NAME}),\s+(?:\w+ly\s+)?"
@@ -150,7 +154,8 @@ _GENERIC_SUBJECT = re.compile(
 # having 4x faster training", "but also", "but achieve", "while largely preserving"
 _CONTRAST = re.compile(
     rf"\b(?:while|whereas|but)\b(?!\s+(?:\w+ly\s+)?(?:also\b|\w+ing\b|can\b|{_OWN_VERB}))|;"
-)
+    r"(?!\s*\(?(?:\d|[ivx]{1,4})\)\s)"
+)  # not the ";" between the items of an enumeration "(1) ...; (2) ..."
 # with no name at all, the phrase that opens the clause of the value (at the sentence start,
 # after "that" or a comma): "Three-environment
 # training yields", "we find that image presence increases", "Our implicit method boosts"
@@ -211,7 +216,12 @@ def sentence_subject(text: str, start: int, default: str) -> str:
         for m in [*_LEAD_CLAUSE_NAME.finditer(before), *_OWN_NAME.finditer(before)]
         for n in m.groups()
         if n and _is_system_name(n, before[: m.start()])
-    ] + [m.group(1) for r in (_COORDINATED_NAMES, _APPOSITIVE_NAME) for m in r.finditer(before)]
+    ] + [
+        m.group(1)
+        for r in (_COORDINATED_NAMES, _APPOSITIVE_NAME, _POSSESSIVE_NAME)
+        for m in r.finditer(before)
+        if r is not _POSSESSIVE_NAME or _is_system_name(m.group(1), "")
+    ]
     generic = _GENERIC_SUBJECT.search(before) or _phrase_subject(before)
     if names:
         name, seen = names[-1], before

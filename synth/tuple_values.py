@@ -25,6 +25,7 @@ from synth.tuple_lexicon import (
     _OWN_VERB,
     ARROW_AFTER,
     METRIC_WORDS,
+    NOT_RESULT_AFTER,
     RESPECTIVE_LIST,
     SCALE_AFTER,
     START_LEVEL,
@@ -63,29 +64,6 @@ _UNIT_NAMES = {
     "×": "x",
     "bit": "bits",
 }
-# the number is a size, a count, a setting or a statistic, not a result (text after it)
-_NOT_RESULT_AFTER = re.compile(
-    r"(?i)^\s*(?:of\s+(?:the\s+|all\s+|its\s+)?(?:[\w-]+\s+)?(?:data|tokens|parameters|samples|"
-    r"labels|images?|training|examples|cases|pairs|users|participants|respondents|attacks|"
-    r"reviews|posts|instances|questions|models|papers|queries|patients|sequences|datasets?|"
-    r"classes|categories|tasks|problems|items|prompts|responses|documents|errors|sentences|"
-    r"words|nodes|layers|heads|neurons|experts|features|clients|runs|trials|benchmarks)\b"
-    r"|(?:(?!(?:and|or|while|with|on|in|at|for|over|than|by)\b)\w+\s+){0,2}?"
-    r"(?:parameters?|params|sparsity|budget|retention|masking|mask ratio|"
-    r"larger|bigger|smaller|deeper|wider|samples|examples|videos|images|quantiles?|"
-    r"confidence|coverage level|overhead|"
-    r"of the time|subsets?|splits?|tokens|bound|cap|limit|targets?|goals?|level|overlap|"
-    r"CI|LoA|confidence intervals?|prediction intervals?|"
-    r"(?:labeled|labelled|unlabeled|training)\s+data|data|"
-    r"(?:sampling|noise|masking|mask|mixing|label|missing|pruning|dropout|sparsity)\s+"
-    r"(?:ratio|rate)s?)\b|"
-    r"\s*(?:\\times|×)\s*10\b|\s*across\s+\d+\s+(?:systems|models|methods)|"
-    # "39.8% reduction in parameters", "(1-2% backbone size)", "a 50% mapping ratio"
-    r"\s*(?:(?:reduction|decrease|cut)\s+(?:in|of)\s+(?:the\s+)?(?:number of\s+)?"
-    r"(?:trainable\s+)?(?:parameters|params|model size)|"
-    r"(?:backbone|model|network|parameter)\s+(?:size|count)|"
-    r"(?!compression\b)[a-z]+\s+ratio)\b)"
-)
 # the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
 _NOT_RESULT_BEFORE = re.compile(
     r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
@@ -152,6 +130,10 @@ def _unit(m: re.Match) -> str:
     return _UNIT_NAMES.get(unit, unit)
 
 
+# a character of the same sentence clause: not a full stop (a decimal point is) nor ";"
+_NO_STOP = r"(?:[^.;]|(?<=\d)\.(?=\d))"
+
+
 def _value(m: re.Match, before: str) -> str:
     """The value string: a range as "lo-hi", the end level of "from A to B", else as written."""
     sign = m.groupdict().get("sign") or ""
@@ -159,8 +141,8 @@ def _value(m: re.Match, before: str) -> str:
     if not hi:
         return sign + m.group("lo")
     before_after = _BEFORE_AFTER.search(before) or re.search(
-        r"\bfrom\s[^.;]{0,60}\bto\s[^.;]{0,60}$", before
-    )  # "... from 0% to 60% ..., and 0% to 57%"
+        rf"\bfrom\s{_NO_STOP}{{0,60}}\bto\s{_NO_STOP}{{0,60}}$", before
+    )  # "... from 0% to 60% ..., and 0% to 57%", "from 40.5% to 61.9%, 23.8% to 38.1%"
     if m.group("range") == "to" and before_after and not _RANGE_VERB.search(before):
         return hi  # "raises Pass@1 from 25.8% to 48.5%": the level reached
     return f"{m.group('lo')}-{hi}"
@@ -272,6 +254,14 @@ _COMPARED_LIST = re.compile(
 )
 
 
+# a parenthesis after the task a comparison is made in: "outperforms X in both lane segment
+# detection (37.4% vs. 33.6%)" (not after the compared system: "than Y instances (32% vs. 14%)")
+_TASK_PAREN = re.compile(
+    r"\b(?:in|on|for)\s+(?:both\s+)?(?:[\w-]+\s+){0,4}[\w-]+\s\("
+    r"(?:[^()]*\)\s+and\s+(?:[\w-]+\s+){0,4}[\w-]+\s\()?\s*$"
+)  # "... detection (37.4% vs. 33.6%) and centerline perception (46.3% vs. 41.5%)"
+
+
 def _not_result_before(before: str) -> bool:
     """Whether the text before a value says it is not a result; an item of a list shares
     the verdict of the list's first item ("dice scores were 94 percent and 93 percent")."""
@@ -365,20 +355,22 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
     for m, unit, metric in _candidates(text):
         start, before, after = m.start("lo"), text[: m.start()], text[m.end() :]
         g = m.groupdict()  # a ratio ("18:1") has no sign, range or unit and is a level
-        if _NOT_RESULT_AFTER.match(after) or _not_result_before(before):
+        if NOT_RESULT_AFTER.match(after) or _not_result_before(before):
             continue
         bare_from = not g.get("hi") and not g.get("sign") and re.search(r"\bfrom\s+$", before)
         if bare_from or (START_LEVEL.search(before) and TO_LEVEL.match(after)):
             continue  # "from 35x to less than 3x", "from baseline levels of 0-5% to 60-75%"
         if ARROW_AFTER.match(after) or SCALE_AFTER.match(after):
             continue  # "(F1: 0.209->0.233)": the level before; "on a 10-point Likert scale"
-        if not g.get("sign") and _COMPARED_LIST.search(before):
+        if unit == "x" and re.match(r"\s*\d", after):
+            continue  # a dimension: "an 8$\times$8 grid"
+        # "(AUC = 0.71 vs. 0.52)", "outperforms X in detection (37.4% vs. 33.6%)": the value
+        # before "vs." is the own one
+        own_vs = bool(g.get("sign") or re.match(r"\s*(?:vs\.?|versus)\s", after))
+        if not (own_vs and _TASK_PAREN.search(before)) and _COMPARED_LIST.search(before):
             continue  # "outperforming models including spaCy (74.3%), ..., and GLiNER (60.2%)"
         reason = not_own(sentence[: m.start()], sentence[m.end() :])
-        if reason and not (  # "(AUC = 0.71 vs. 0.52)": the value before "vs." is the own one
-            reason == "compared system in parentheses"
-            and (g.get("sign") or re.match(r"\s*(?:vs\.?|versus)\s", after))
-        ):
+        if reason and not (reason == "compared system in parentheses" and own_vs):
             continue
         if re.search(r"(?i)\b(?:19|20)\d\d$", m.group("lo")) and not unit:
             continue  # a year

@@ -112,6 +112,7 @@ def tuples_from_sentence(sentence: str, subject: str = "") -> list[dict]:
     statistic or another system's).  ``subject`` is the paper's method name, used when the
     sentence names no system of its own.  Ordered by the value's position.
     """
+    sentence = re.sub(r"\b[Vv]\.[Ss]\.(?=\s)", "vs. ", sentence)  # "(37.4% v.s. 33.6%)"
     default = subject or _lead_subject(sentence)
     found = _pattern_tuples(sentence, subject)
     for t in found:

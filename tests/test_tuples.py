@@ -975,3 +975,58 @@ def test_tuples4_paper_method_name_from_the_title(title: str, sentences: list, n
     from synth.tuple_subject import paper_method_name
 
     assert paper_method_name(title, sentences) == name
+
+
+def test_tuples5_vs_written_with_dots_after_the_task() -> None:
+    text = (
+        "FASTopoWM outperforms state-of-the-art methods in both lane segment detection (37.4% v.s."
+        " 33.6% on mAP) and centerline perception (46.3% v.s. 41.5% on OLS)."
+    )
+    assert [t["value"] for t in tuples_from_sentence(text, "FASTopoWM")] == ["37.4", "46.3"]
+    # a parenthesis after a compared system still holds the compared values
+    text = (
+        "Precision flips are restored more often than Planning flip instances (32-58% vs. 14-40%)."
+    )
+    assert tuples_from_sentence(text, "X") == []
+
+
+def test_tuples5_a_list_of_before_after_pairs_keeps_each_level_reached() -> None:
+    text = (
+        "Self-Harness improves performance, with held-out pass rates increasing from 40.5% to"
+        " 61.9%, 23.8% to 38.1%, and 42.9% to 57.1%, respectively."
+    )
+    values = [t["value"] for t in tuples_from_sentence(text, "Self-Harness")]
+    # the second pair is no longer read as a range "23.8-38.1"; the third is still dropped as
+    # a "range end" by the list rule of not_own_value (left alone)
+    assert values == ["61.9", "38.1"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "When pruning 30% of LLaMA-2-7b's parameters, the model retains its accuracy.",
+        "Quantum Frog requires two frogs to cross an 8$\\times$8 grid of traffic.",
+        "The six models spanned a 2$\\times$2 factorial of CNN vs. ViT encoders.",
+    ],
+)
+def test_tuples5_settings_and_dimensions_are_not_results(text: str) -> None:
+    assert tuples_from_sentence(text, "X") == []
+
+
+def test_tuples5_subjects_of_enumerations_possessives_and_past_proposals() -> None:
+    from synth.tuple_subject import paper_method_name
+
+    text = (
+        "Experiments demonstrate significant benefits of APR: (1) higher performance (83.4% vs."
+        " 60.0% at 4k context); (2) superior scalability (80.1% vs. 66.6%); (3) improved"
+        " accuracy at equivalent latency (75.2% vs. 57.3%)."
+    )
+    assert [(t["value"], t["subject"]) for t in tuples_from_sentence(text, "APR")] == [
+        ("83.4", "APR"),
+        ("80.1", "APR"),
+        ("75.2", "APR"),
+    ]
+    text = "On a 431-image test set, CSI's Fast Mode achieved an accuracy of 73.4%."
+    assert [t["subject"] for t in tuples_from_sentence(text)] == ["CSI"]
+    sentences = ["To address this, we developed Clinical Semantic Intelligence (CSI), a framework."]
+    assert paper_method_name("Emulating the Expert Clinician", sentences) == "CSI"
