@@ -1,9 +1,9 @@
 """Does synth answer yes/no questions right?  The answer dev set over the arXiv listings.
 
-    .venv/bin/python benchmarks/answer.py [--data DIR] [--split test|tune|test2|test3|all]
+    .venv/bin/python benchmarks/answer.py [--data DIR] [--split test|tune|test2|test3|test4|all]
 
-``--split all`` means the dev splits only (tune, test, test2); the held-out split ``test3``
-is never part of it and runs only when asked for by name (``--split test3``).
+``--split all`` means the dev splits only (tune, test, test2, test3); the held-out split
+``test4`` is never part of it and runs only when asked for by name (``--split test4``).
 
 ``benchmarks/answer_dev.jsonl`` (see answer_dev.md) holds questions written for this
 benchmark, each with the paper that answers it and that paper's expected stance, questions
@@ -31,12 +31,12 @@ from synth.stance import load_scorer
 ROOT = Path(__file__).resolve().parent
 
 
-DEV_SPLITS = ("tune", "test", "test2")  # what "all" means; test3 is held out, never in "all"
-HELD_OUT_SPLITS = ("test3",)
+DEV_SPLITS = ("tune", "test", "test2", "test3")  # what "all" means; never the held-out test4
+HELD_OUT_SPLITS = ("test4",)
 
 
 def load_dev(split: str) -> list[dict]:
-    """The questions of one split; "all" is the dev splits (tune, test, test2), never test3."""
+    """The questions of one split; "all" is the dev splits (tune to test3), never test4."""
     rows = [json.loads(line) for line in (ROOT / "answer_dev.jsonl").open(encoding="utf-8")]
     wanted = DEV_SPLITS if split == "all" else (split,)
     return [r for r in rows if r["split"] in wanted]
@@ -114,8 +114,8 @@ def main() -> None:
         default="test",
         choices=[*DEV_SPLITS, *HELD_OUT_SPLITS, "all"],
         help=(
-            "which questions (default: test); 'all' is the dev splits tune, test and test2 only, "
-            "never the held-out test3, which runs only with --split test3"
+            "which questions (default: test); 'all' is the dev splits tune, test, test2 and test3 "
+            "only, never the held-out test4, which runs only with --split test4"
         ),
     )
     parser.add_argument("--details", action="store_true", help="print every question's row")
