@@ -149,7 +149,6 @@ _GENERIC_SUBJECT = re.compile(
     r"approach|system|pipeline|agents?))\s+(?:\w+ly\s+)?(?:achiev|reach|obtain|perform|attain|"
     r"improv|outperform|score|yield|deliver)\w*"
 )
-# a clause about another subject; not "while having 4x faster training", "but also"
 # a clause about another subject; not one that goes on with the same subject's verb: "while
 # having 4x faster training", "but also", "but achieve", "while largely preserving"
 _CONTRAST = re.compile(
