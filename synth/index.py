@@ -290,3 +290,10 @@ def build_bm25(
     row_len = np.repeat(doc_len, np.diff(weights.indptr))
     weights.data = bm25_weight(weights.data, idf[weights.indices], row_len, avg, k1, b)
     return BM25Index(vocabulary=vocabulary, weights=weights.tocsr(), idf=idf, analyzer=analyzer)
+
+
+def relative_scores(scores: np.ndarray) -> np.ndarray:
+    """(queries x papers) float32 scores divided by each row's best (rows without a positive
+    score become 0): the first stage's share that dense fusion and re-ranking add to."""
+    best = scores.max(axis=1, keepdims=True) if scores.size else scores
+    return np.where(best > 0, scores / np.where(best > 0, best, 1.0), 0.0).astype(np.float32)

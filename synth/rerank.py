@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synth.index import relative_scores
+
 MODEL_DIR = Path(__file__).resolve().parent / "data" / "rerank"
 LABELS = ("RELEVANT", "NOT_RELEVANT", "UNUSED")  # the 3rd output was never trained
 MAX_LENGTH = 256  # tokens of one (abstract, query) pair, as in training
@@ -47,13 +49,6 @@ def relevance(model, query: str, texts: Sequence[str]) -> np.ndarray:
     """P(relevant) of each text for ``query``."""
     probs = model.predict(list(texts), [query] * len(texts), max_length=MAX_LENGTH)
     return 1.0 - probs[:, LABELS.index("NOT_RELEVANT")]
-
-
-def relative_scores(scores: np.ndarray) -> np.ndarray:
-    """(queries x papers) float32 scores divided by each row's best (rows without a positive
-    score become 0): the first stage's share that dense fusion and re-ranking add to."""
-    best = scores.max(axis=1, keepdims=True) if scores.size else scores
-    return np.where(best > 0, scores / np.where(best > 0, best, 1.0), 0.0).astype(np.float32)
 
 
 def rerank_scores(

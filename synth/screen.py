@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from synth.dense import DENSE_SENTENCE_WEIGHT, DENSE_WEIGHT
-from synth.index import BM25Index, build_bm25, collection_stats, document_texts
-from synth.rerank import relative_scores
+from synth.index import BM25Index, build_bm25, collection_stats, document_texts, relative_scores
 from synth.text import split_sentences, tokenize
 
 TITLE_WEIGHT = 1.25  # tuned on half of the SciFact training claims (benchmarks/retrieval.py)

@@ -369,3 +369,30 @@ NOT_RESULT_AFTER = re.compile(
     r"(?:backbone|model|network|parameter)\s+(?:size|count)|"
     r"(?!compression\b)[a-z]+\s+ratio)\b)"
 )
+
+# the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
+NOT_RESULT_BEFORE = re.compile(
+    r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
+    r"\b(?:sparsity|(?<!Sharpe )ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
+    # a requirement: "requires error rates near 0%"
+    r"\b(?:requir|demand|need)\w*\s+(?:[\w-]+\s+){0,3}(?:near|below|under|of|at most)\s+$|"
+    # "at 72.3% coverage" (an operating point), not "the highest accuracy at 84.3%"
+    r"(?<!\bhighest )(?<!\bbest )(?<!\bpeak )(?<!\btop )(?<!highest accuracy )(?<!peaking )"
+    r"(?<!best accuracy )\bat\s+$|"
+    r"\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|\[\s*$|"
+    r"\bwith\s+(?:at least|at most|more than|less than|over|under)\s+$|"
+    r"\busing\s+(?:only\s+|just\s+)?$|"  # "using only 10% labeled data"
+    # "Compared to the fully-supervised X, which achieves 84.8%"
+    r"\bcompared (?:to|with)\s[^,;]{0,60},\s*which\s+\w+\s+(?:[\w-]+\s+){0,3}$|"
+    r"\bunder\s[^.;()]{0,60}\([^()]*$|"  # "under extreme noise (sigma=255, SNR = 0.72 dB)"
+    r"\b\d+(?:\.\d+)?\s?[MBKG]\b,\s*$|"  # "(1.45M, 51.8% lower than YOLOv8n)": a size
+    # an operating point: "at a False Match Rate (FMR) of 1 percent"
+    r"\bat\s+an?\s+[^,;()]{0,40}(?:\([^()]*\))?\s*of\s+$|"
+    # "surpassing the state-of-the-art dice score of 91.8", "the previous state-of-the-art (41.9%)"
+    r"\b(?:state-of-the-art|SOTA|previous best|prior best|best reported|best published)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:of|were|was|is|are|at|=|:|\()\s*(?:about\s+)?$|"
+    r"\b(?:state-of-the-art|SOTA)\s*\(\s*$|"
+    # "every published system underperforms: HippoRAG-v2 reaches 54%, BM25 48%"
+    r"\b(?:existing|published|prior|previous|baseline|competing)\s+(?:\w+\s+){0,2}?"
+    r"(?:systems?|methods?|models?|approaches|baselines)\b[^.;]*:[^;]*$)"
+)

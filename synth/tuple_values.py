@@ -26,6 +26,7 @@ from synth.tuple_lexicon import (
     ARROW_AFTER,
     METRIC_WORDS,
     NOT_RESULT_AFTER,
+    NOT_RESULT_BEFORE,
     RESPECTIVE_LIST,
     SCALE_AFTER,
     START_LEVEL,
@@ -64,32 +65,6 @@ _UNIT_NAMES = {
     "×": "x",
     "bit": "bits",
 }
-# the text before it says so: "p = ", "n=", "k = ", "top-", a spread, a year-like label
-_NOT_RESULT_BEFORE = re.compile(
-    r"(?i)(?:\b[pnk]\s*[<=>≤≥]\s*$|(?:\+/-|±|\\pm)\s*$|\btop-?$|\bfirst\s+$|"
-    r"\b(?:sparsity|(?<!Sharpe )ratio|budget|threshold|level|alpha|beta|lambda)\s+(?:of\s+)?$|"
-    # a requirement: "requires error rates near 0%"
-    r"\b(?:requir|demand|need)\w*\s+(?:[\w-]+\s+){0,3}(?:near|below|under|of|at most)\s+$|"
-    # "at 72.3% coverage" (an operating point), not "the highest accuracy at 84.3%"
-    r"(?<!\bhighest )(?<!\bbest )(?<!\bpeak )(?<!\btop )(?<!highest accuracy )(?<!peaking )"
-    r"(?<!best accuracy )\bat\s+$|"
-    r"\bwith\s+\w+\s+(?:near|at|of|fixed at)\s+$|\[\s*$|"
-    r"\bwith\s+(?:at least|at most|more than|less than|over|under)\s+$|"
-    r"\busing\s+(?:only\s+|just\s+)?$|"  # "using only 10% labeled data"
-    # "Compared to the fully-supervised X, which achieves 84.8%"
-    r"\bcompared (?:to|with)\s[^,;]{0,60},\s*which\s+\w+\s+(?:[\w-]+\s+){0,3}$|"
-    r"\bunder\s[^.;()]{0,60}\([^()]*$|"  # "under extreme noise (sigma=255, SNR = 0.72 dB)"
-    r"\b\d+(?:\.\d+)?\s?[MBKG]\b,\s*$|"  # "(1.45M, 51.8% lower than YOLOv8n)": a size
-    # an operating point: "at a False Match Rate (FMR) of 1 percent"
-    r"\bat\s+an?\s+[^,;()]{0,40}(?:\([^()]*\))?\s*of\s+$|"
-    # "surpassing the state-of-the-art dice score of 91.8", "the previous state-of-the-art (41.9%)"
-    r"\b(?:state-of-the-art|SOTA|previous best|prior best|best reported|best published)\s+"
-    r"(?:[\w-]+\s+){0,3}?(?:of|were|was|is|are|at|=|:|\()\s*(?:about\s+)?$|"
-    r"\b(?:state-of-the-art|SOTA)\s*\(\s*$|"
-    # "every published system underperforms: HippoRAG-v2 reaches 54%, BM25 48%"
-    r"\b(?:existing|published|prior|previous|baseline|competing)\s+(?:\w+\s+){0,2}?"
-    r"(?:systems?|methods?|models?|approaches|baselines)\b[^.;]*:[^;]*$)"
-)
 # "from A to B", "increases median empowerment (A to B)": B is the level reached
 _BEFORE_AFTER = re.compile(
     r"\bfrom\s+$|\b(?:increas|decreas|improv|reduc|rais|grow|rise|drop)\w*\s[^.;]{0,50}\(\s*$"
@@ -265,7 +240,7 @@ _TASK_PAREN = re.compile(
 def _not_result_before(before: str) -> bool:
     """Whether the text before a value says it is not a result; an item of a list shares
     the verdict of the list's first item ("dice scores were 94 percent and 93 percent")."""
-    while not _NOT_RESULT_BEFORE.search(before):
+    while not NOT_RESULT_BEFORE.search(before):
         item = _LIST_BEFORE.search(before)
         if not item:
             return False
@@ -346,6 +321,25 @@ def _candidates(text: str) -> list[tuple[re.Match, str, str | None]]:
     return out
 
 
+def _not_a_result(m: re.Match, unit: str, before: str, after: str) -> bool:
+    """Whether the words around a value say it is not a result: a size, a count, a setting
+    or a statistic; the level before a change ("from 35x to less than 3x", "from baseline
+    levels of 0-5% to 60-75%", "0.209->0.233"); a rating scale ("a 10-point Likert scale");
+    a dimension ("an 8$\\times$8 grid"); a year."""
+    g = m.groupdict()
+    bare_from = not g.get("hi") and not g.get("sign") and re.search(r"\bfrom\s+$", before)
+    return bool(
+        NOT_RESULT_AFTER.match(after)
+        or _not_result_before(before)
+        or bare_from
+        or (START_LEVEL.search(before) and TO_LEVEL.match(after))
+        or ARROW_AFTER.match(after)
+        or SCALE_AFTER.match(after)
+        or (unit == "x" and re.match(r"\s*\d", after))
+        or (re.search(r"(?i)\b(?:19|20)\d\d$", m.group("lo")) and not unit)
+    )
+
+
 def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
     """Tuples of the numbers of ``sentence`` that look like results (see the module doc);
     ``not_own(before, after)`` names why a value is another system's (``not_own_value``).
@@ -355,15 +349,8 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
     for m, unit, metric in _candidates(text):
         start, before, after = m.start("lo"), text[: m.start()], text[m.end() :]
         g = m.groupdict()  # a ratio ("18:1") has no sign, range or unit and is a level
-        if NOT_RESULT_AFTER.match(after) or _not_result_before(before):
+        if _not_a_result(m, unit, before, after):
             continue
-        bare_from = not g.get("hi") and not g.get("sign") and re.search(r"\bfrom\s+$", before)
-        if bare_from or (START_LEVEL.search(before) and TO_LEVEL.match(after)):
-            continue  # "from 35x to less than 3x", "from baseline levels of 0-5% to 60-75%"
-        if ARROW_AFTER.match(after) or SCALE_AFTER.match(after):
-            continue  # "(F1: 0.209->0.233)": the level before; "on a 10-point Likert scale"
-        if unit == "x" and re.match(r"\s*\d", after):
-            continue  # a dimension: "an 8$\times$8 grid"
         # "(AUC = 0.71 vs. 0.52)", "outperforms X in detection (37.4% vs. 33.6%)": the value
         # before "vs." is the own one
         own_vs = bool(g.get("sign") or re.match(r"\s*(?:vs\.?|versus)\s", after))
@@ -372,8 +359,6 @@ def value_tuples(sentence: str, subject: str, not_own) -> list[dict]:
         reason = not_own(sentence[: m.start()], sentence[m.end() :])
         if reason and not (reason == "compared system in parentheses" and own_vs):
             continue
-        if re.search(r"(?i)\b(?:19|20)\d\d$", m.group("lo")) and not unit:
-            continue  # a year
         t = {
             "subject": sentence_subject(sentence, start, subject),
             "metric": _metric(text, m.start(), m.end()) if metric is None else metric,
