@@ -2,15 +2,16 @@
 
 For each question (s01-s20: ``tune`` / ``test``, both tuned on by now; s21-s32: ``test2``,
 the fresh held-out questions of round 3, s33-s44: ``test3``, those of round 4, s45-s56:
-``test4``, those of round 5, s57-s68: ``test5``, those of round 6), screen the
+``test4``, those of round 5, s57-s68: ``test5``, those of round 6, s69-s80: ``test6``, those
+of round 7, the fresh held-out set), screen the
 arXiv listings corpus with the code the pipeline and ``synth answer`` use
 (``answer_batch.screen_for``) and score the included list against the hand judgements:
 precision@10 of the included papers (in rank order), off-topic papers included, recall of
-the judged-relevant papers, per split, for s01-s20, s01-s32, s01-s44 and s01-s56 together (``dev``),
-for the questions the corpus covers and for those it does not.  Included papers in the
-first 10 that were never judged are counted and listed (``--unjudged FILE``): judge them
-under the question's written rule and add them to the dev set (``"source": "pool2"``)
-before trusting a figure.
+the judged-relevant papers, per split, for s01-s20, s01-s32, s01-s44, s01-s56 and s01-s68 together
+(``dev``; ``test6`` is in none of them), for the questions the corpus covers and for those it does
+not.  Included papers in the first 10 that were never judged are counted and listed
+(``--unjudged FILE``): judge them under the question's written rule and add them to the dev
+set (``"source": "pool2"``) before trusting a figure.
 
 Usage: python benchmarks/screen.py [--data ../shared/data] [--unjudged /tmp/unjudged.jsonl]
 """
@@ -31,8 +32,9 @@ from synth.screen import build_indexes
 from synth.sources.local import load_corpus
 
 DEV = Path(__file__).with_name("screen_dev.jsonl")
-SPLITS = ("tune", "test", "test2", "test3", "test4", "test5")  # test2: s21-s32, test3: s33-s44,
-# test4: s45-s56, test5: s57-s68, each written and judged after the earlier questions were tuned on
+SPLITS = ("tune", "test", "test2", "test3", "test4", "test5", "test6")  # test2: s21-s32,
+# test3: s33-s44, test4: s45-s56, test5: s57-s68, test6: s69-s80, each written and judged after the
+# earlier questions were tuned on; test6 (round 7) is fresh: kept out of every dev row
 
 
 def score_question(record: dict, screened: pd.DataFrame) -> dict:
@@ -114,12 +116,16 @@ def main() -> None:
     sets += [
         summarise([r for r in rows if r["split"] in ("tune", "test")], "dev (s01-s20)"),
         summarise([r for r in rows if r["split"] in SPLITS[:3]], "dev (s01-s32)"),
-        summarise([r for r in rows if r["split"] not in ("test4", "test5")], "dev (s01-s44)"),
-        summarise([r for r in rows if r["split"] != "test5"], "dev (s01-s56)"),
-        summarise([r for r in rows if r["split"] != "test5" and r["covered"]], "covered s01-s56"),
+        summarise([r for r in rows if r["split"] in SPLITS[:4]], "dev (s01-s44)"),
+        summarise([r for r in rows if r["split"] in SPLITS[:5]], "dev (s01-s56)"),
+        summarise([r for r in rows if r["split"] in SPLITS[:5] and r["covered"]], "covered s01-s56"),
+        summarise([r for r in rows if r["split"] in SPLITS[:6]], "dev (s01-s68)"),
+        summarise([r for r in rows if r["split"] in SPLITS[:6] and r["covered"]], "covered s01-s68"),
         summarise([r for r in rows if r["covered"]], "covered"),
         summarise([r for r in rows if not r["covered"]], "not covered"),
         summarise([r for r in rows if r["split"] == "test5" and r["covered"]], "covered test5"),
+        summarise([r for r in rows if r["split"] == "test6" and r["covered"]], "covered test6"),
+        summarise([r for r in rows if r["split"] == "test6" and not r["covered"]], "not covered test6"),
     ]
     print(pd.DataFrame(sets).to_string(index=False))
     for r in rows:
