@@ -51,9 +51,9 @@ COMPARATOR = re.compile(
 )
 METRIC = re.compile(
     r"(?<![\w-])(?P<metric>R@\d+|Recall@\d+|nDCG(?:@\d+)?|MRR(?:@\d+)?|mAP(?:@[\d.:]+)?|"
-    r"pass@\d+|top-\d accuracy|F1(?:[- ]score)?|BLEU|ROUGE(?:-\w+)?|METEOR|CIDEr|FID|FVD|IS|"
-    r"PSNR|SSIM|LPIPS|WER|CER|AUC|AUROC|IoU|mIoU|EM|perplexity|accuracy|precision|recall|"
-    r"error rate|success rate|win rate|latency|throughput|speed(?:up)?)(?![\w-])",
+    r"pass@\d+|top-\d accuracy|F1(?:[- ]score)?|BLEU|ROUGE(?:-\w+)?|METEOR|CIDEr|FID|FVD|(?-i:IS)|"
+    r"PSNR|SSIM|LPIPS|WER|CER|AUC|AUROC|IoU|mIoU|(?-i:EM)|perplexity|accuracy|precision|recall|"
+    r"error rate|success rate|win rate|latency|throughput|speed(?:-?up)?(?!\s+up\b))(?![\w-])",
     re.IGNORECASE,
 )
 DATASET = re.compile(
@@ -230,6 +230,16 @@ def find_datasets(text: str) -> list[str]:
     return found
 
 
+def _metric_cue(metric: str) -> re.Pattern[str]:
+    """The phrase that only names how an outcome is measured: "by FID", "as measured by
+    p-MRR", "in terms of accuracy"."""
+    return re.compile(
+        rf"\s*\b(?:(?:as\s+)?measured\s+by|by|in\s+terms\s+of)\s+(?:the\s+)?"
+        rf"{re.escape(metric)}(?![\w-])",
+        re.IGNORECASE,
+    )
+
+
 def analyze_question(question: str) -> QuestionAnalysis:
     """Kind, hypothesis and facets of a research question (see ``QuestionAnalysis``)."""
     question = " ".join(question.split())
@@ -239,8 +249,10 @@ def analyze_question(question: str) -> QuestionAnalysis:
     datasets = find_datasets(f"{predicate} {lead}")
     metric = _first(METRIC, f"{predicate} {lead}", "metric")
     outcome = _RAISING.sub(r"\1", COMPARATOR.sub("", predicate))
-    for part in (*datasets, metric):
-        outcome = outcome.replace(part, "") if part else outcome
+    for part in datasets:
+        outcome = outcome.replace(part, "")
+    if metric:  # "by FID" goes; "reduce tail latency" keeps its metric word in place
+        outcome = _metric_cue(metric).sub("", outcome)
     outcome = " ".join(outcome.split())
     dangling = re.compile(
         r"\s*\b(?:on|in|for|at|by|across|using|the|of|measured|as|and|or|"

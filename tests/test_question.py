@@ -131,3 +131,37 @@ def test_a_conditional_lead_keeps_the_question_yes_no():
     assert analyze_question("When does pruning hurt accuracy?").kind == "open"
     parity = analyze_question("Is image-only input as good as adding text to the prompt?")
     assert parity.hypothesis == "Image-only input is as good as adding text to the prompt."
+
+
+@pytest.mark.parametrize(
+    "question, metric, outcome",
+    [
+        (  # the metric word stays in the outcome where it is part of the phrase
+            "Does a concurrent garbage collector such as ZGC reduce tail latency compared "
+            "with G1 for Java server applications?",
+            "latency",
+            "reduce tail latency for Java server applications",
+        ),
+        (  # "speed up" is the verb, not the metric "speed"
+            "Does speculative decoding speed up large language model inference without "
+            "loss of output quality?",
+            "",
+            "speed up large language model inference without loss of output quality",
+        ),
+        (  # "is" is not the Inception Score (IS)
+            "Do vision transformers outperform convolutional neural networks for image "
+            "classification when training data is limited?",
+            "",
+            "image classification when training data is limited",
+        ),
+        (  # "by FID" only says how the outcome is measured: it goes
+            "Does classifier-free guidance improve sample quality by FID?",
+            "FID",
+            "improve sample quality",
+        ),
+    ],
+)
+def test_the_outcome_reads_as_a_phrase_and_the_metric_is_a_metric(question, metric, outcome):
+    a = analyze_question(question)
+    assert a.metric == metric and a.outcome == outcome
+    assert analyze_question("Does the new sampler raise IS on CIFAR-10?").metric == "IS"
