@@ -1,17 +1,17 @@
 """Screening quality on the issue-17 dev set (``benchmarks/screen_dev.jsonl``).
 
-For each question (s01-s20: ``tune`` / ``test``, both tuned on by now; s21-s32: ``test2``,
-the fresh held-out questions of round 3, s33-s44: ``test3``, those of round 4, s45-s56:
-``test4``, those of round 5, s57-s68: ``test5``, those of round 6, s69-s80: ``test6``, those
-of round 7, the fresh held-out set), screen the
-arXiv listings corpus with the code the pipeline and ``synth answer`` use
+For each question (s01-s20: ``tune`` / ``test``, both tuned on by now; then twelve fresh
+held-out questions per round, written and judged before anything was tuned on them: s21-s32
+``test2`` (round 3), s33-s44 ``test3`` (round 4), s45-s56 ``test4`` (round 5), s57-s68
+``test5`` (round 6), s69-s80 ``test6`` (round 7); every split but the newest is dev), screen
+the arXiv listings corpus with the code the pipeline and ``synth answer`` use
 (``answer_batch.screen_for``) and score the included list against the hand judgements:
 precision@10 of the included papers (in rank order), off-topic papers included, recall of
-the judged-relevant papers, per split, for s01-s20, s01-s32, s01-s44, s01-s56 and s01-s68 together
-(``dev``; ``test6`` is in none of them), for the questions the corpus covers and for those it does
-not.  Included papers in the first 10 that were never judged are counted and listed
-(``--unjudged FILE``): judge them under the question's written rule and add them to the dev
-set (``"source": "pool2"``) before trusting a figure.
+the judged-relevant papers, per split, for every run of splits from s01 (``summary_sets``),
+for the questions the corpus covers and for those it does not.  Included papers in the
+first 10 that were never judged are counted and listed (``--unjudged FILE``): judge them
+under the question's written rule and add them to the dev set (``"source": "pool2"``)
+before trusting a figure.
 
 Usage: python benchmarks/screen.py [--data ../shared/data] [--unjudged /tmp/unjudged.jsonl]
 """
@@ -77,6 +77,27 @@ def summarise(rows: list[dict], name: str) -> dict:
     }
 
 
+def summary_sets(rows: list[dict]) -> list[dict]:
+    """The summary rows: each split; every run of splits from the first (s01 to the last id
+    of its newest split: the dev set once the next split is written), all of it and its
+    covered questions; covered and not covered questions, overall and per split."""
+    sets = [summarise([r for r in rows if r["split"] == s], s) for s in SPLITS]
+    for end in range(2, len(SPLITS) + 1):
+        upto = [r for r in rows if r["split"] in SPLITS[:end]]
+        span = f"s01-{max(r['id'] for r in upto)}"
+        sets.append(summarise(upto, f"{SPLITS[0]}..{SPLITS[end - 1]} ({span})"))
+        sets.append(summarise([r for r in upto if r["covered"]], f"  covered ({span})"))
+    for covered, label in ((True, "covered"), (False, "not covered")):
+        sets.append(summarise([r for r in rows if r["covered"] == covered], label))
+        sets += [
+            summarise(
+                [r for r in rows if r["split"] == s and r["covered"] == covered], f"{label} {s}"
+            )
+            for s in SPLITS[2:]
+        ]
+    return sets
+
+
 def unjudged(record: dict, screened: pd.DataFrame) -> list[dict]:
     """Included papers that the dev set has not judged."""
     judged = {j["paper_id"] for j in record["judged"]}
@@ -112,22 +133,7 @@ def main() -> None:
         missing.extend(unjudged(record, screened))
     print(f"{len(records)} questions screened in {time.perf_counter() - t1:.1f} s")
     print(pd.DataFrame(rows).drop(columns="coverage_note").to_string(index=False))
-    sets = [summarise([r for r in rows if r["split"] == s], s) for s in SPLITS]
-    sets += [
-        summarise([r for r in rows if r["split"] in ("tune", "test")], "dev (s01-s20)"),
-        summarise([r for r in rows if r["split"] in SPLITS[:3]], "dev (s01-s32)"),
-        summarise([r for r in rows if r["split"] in SPLITS[:4]], "dev (s01-s44)"),
-        summarise([r for r in rows if r["split"] in SPLITS[:5]], "dev (s01-s56)"),
-        summarise([r for r in rows if r["split"] in SPLITS[:5] and r["covered"]], "covered s01-s56"),
-        summarise([r for r in rows if r["split"] in SPLITS[:6]], "dev (s01-s68)"),
-        summarise([r for r in rows if r["split"] in SPLITS[:6] and r["covered"]], "covered s01-s68"),
-        summarise([r for r in rows if r["covered"]], "covered"),
-        summarise([r for r in rows if not r["covered"]], "not covered"),
-        summarise([r for r in rows if r["split"] == "test5" and r["covered"]], "covered test5"),
-        summarise([r for r in rows if r["split"] == "test6" and r["covered"]], "covered test6"),
-        summarise([r for r in rows if r["split"] == "test6" and not r["covered"]], "not covered test6"),
-    ]
-    print(pd.DataFrame(sets).to_string(index=False))
+    print(pd.DataFrame(summary_sets(rows)).to_string(index=False))
     for r in rows:
         if r["coverage_note"]:
             print(f"{r['id']}: {r['coverage_note']}")
