@@ -232,7 +232,7 @@ def find_datasets(text: str) -> list[str]:
 
 def _metric_cue(metric: str) -> re.Pattern[str]:
     """The phrase that only names how an outcome is measured: "by FID", "as measured by
-    p-MRR", "in terms of accuracy"."""
+    nDCG@10", "in terms of accuracy"."""
     return re.compile(
         rf"\s*\b(?:(?:as\s+)?measured\s+by|by|in\s+terms\s+of)\s+(?:the\s+)?"
         rf"{re.escape(metric)}(?![\w-])",
