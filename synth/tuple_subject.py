@@ -117,9 +117,11 @@ def paper_method_name(title: str, sentences: list[str]) -> str:
     )
 
 
+# the marker of an enumeration item: "(1)", "(iii)", "2)"
+_ITEM_MARK = r"\(?(?:\d|[ivx]{1,4})\)"
 # "SINA achieves", "TrajViT outperforms ViT3D": the sentence's own system before the value
 _OWN_NAME = re.compile(
-    rf"(?:({NAME})|\((?!(?:\d|[ivx]{{1,4}})\))([\w.-]+)\))(?:,\s*which)?(?:\s+(?:\w+ly|can|could|also|further|even|still))*"
+    rf"(?:({NAME})|(?!{_ITEM_MARK})\(([\w.-]+)\))(?:,\s*which)?(?:\s+(?:\w+ly|can|could|also|further|even|still))*"
     rf"\s+{_OWN_VERB}\b(?!\s*(?:of|=|:)\s)"
 )  # "SINA achieves", "X, which improves", "model (o3) achieves"; not "an R2 score of"
 # the system a possessive names: "CSI's Fast Mode achieved", "VideoChat-A1's accuracy reaches"
@@ -153,8 +155,8 @@ _GENERIC_SUBJECT = re.compile(
 # having 4x faster training", "but also", "but achieve", "while largely preserving"
 _CONTRAST = re.compile(
     rf"\b(?:while|whereas|but)\b(?!\s+(?:\w+ly\s+)?(?:also\b|\w+ing\b|can\b|{_OWN_VERB}))|;"
-    r"(?!\s*\(?(?:\d|[ivx]{1,4})\)\s)"
-)  # not the ";" between the items of an enumeration "(1) ...; (2) ..."
+    rf"(?!\s*{_ITEM_MARK}\s)"
+)  # not the ";" between the items of an enumeration "(1) ...; (2) ..." or "1) ...; 2) ..."
 # with no name at all, the phrase that opens the clause of the value (at the sentence start,
 # after "that" or a comma): "Three-environment
 # training yields", "we find that image presence increases", "Our implicit method boosts"
@@ -215,11 +217,12 @@ def sentence_subject(text: str, start: int, default: str) -> str:
         for m in [*_LEAD_CLAUSE_NAME.finditer(before), *_OWN_NAME.finditer(before)]
         for n in m.groups()
         if n and _is_system_name(n, before[: m.start()])
-    ] + [
-        m.group(1)
-        for r in (_COORDINATED_NAMES, _APPOSITIVE_NAME, _POSSESSIVE_NAME)
-        for m in r.finditer(before)
-        if r is not _POSSESSIVE_NAME or _is_system_name(m.group(1), "")
+    ]
+    names += [
+        m.group(1) for r in (_COORDINATED_NAMES, _APPOSITIVE_NAME) for m in r.finditer(before)
+    ]
+    names += [
+        m.group(1) for m in _POSSESSIVE_NAME.finditer(before) if _is_system_name(m.group(1), "")
     ]
     generic = _GENERIC_SUBJECT.search(before) or _phrase_subject(before)
     if names:
