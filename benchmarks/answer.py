@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from synth.answer_batch import answer_questions
+from synth.answer_batch import ScreenSettings, answer_questions
 from synth.sources.local import load_corpus
 from synth.stance import load_scorer
 
@@ -131,6 +131,9 @@ def main() -> None:
         default=None,
         help="with --stance nli: the cross-encoder folder (default: the shipped one)",
     )
+    parser.add_argument(
+        "--no-pairing", action="store_true", help="screen without the pairing check (as before it)"
+    )
     args = parser.parse_args()
     listings = args.data / "arxiv_daily_listings"
     if not listings.is_dir():
@@ -141,7 +144,8 @@ def main() -> None:
     loaded = time.perf_counter()
     dev = load_dev(args.split)
     scorer = load_scorer(args.stance, args.nli_model)
-    answers = list(answer_questions(papers, dev, scorer=scorer))
+    settings = ScreenSettings(pairing_check=not args.no_pairing)
+    answers = list(answer_questions(papers, dev, settings, scorer=scorer))
     done = time.perf_counter()
     table = score(dev, answers)
     if args.details:

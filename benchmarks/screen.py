@@ -11,9 +11,11 @@ the judged-relevant papers, per split, for every run of splits from s01 (``summa
 for the questions the corpus covers and for those it does not.  Included papers in the
 first 10 that were never judged are counted and listed (``--unjudged FILE``): judge them
 under the question's written rule and add them to the dev set (``"source": "pool2"``)
-before trusting a figure.
+before trusting a figure.  ``--no-pairing`` screens without the pairing check
+(``synth.pairing``, round 9), as main did before it.
 
 Usage: python benchmarks/screen.py [--data ../shared/data] [--unjudged /tmp/unjudged.jsonl]
+       [--cache DIR] [--no-pairing]
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pandas as pd
 
 from synth.answer_batch import ScreenSettings, screen_for
 from synth.dense import encoder_for
+from synth.pairing import pairing_model_for
 from synth.screen import build_indexes
 from synth.sources.local import load_corpus
 
@@ -120,6 +123,9 @@ def main() -> None:
     parser.add_argument("--unjudged", default="")
     parser.add_argument("--cache", default="", help="title-embedding cache folder")
     parser.add_argument("--lexical", action="store_true", help="no encoder (lexical topicality)")
+    parser.add_argument(
+        "--no-pairing", action="store_true", help="no pairing gate (main before it)"
+    )
     args = parser.parse_args()
     records = [json.loads(line) for line in DEV.open()]
     t0 = time.perf_counter()
@@ -128,10 +134,11 @@ def main() -> None:
     print(f"corpus {len(papers)} papers, loaded and indexed in {time.perf_counter() - t0:.1f} s")
     settings = ScreenSettings(title_similarity=not args.lexical)
     encoder = encoder_for(settings.title_similarity, args.cache or None, "--lexical")
+    pairing = pairing_model_for(settings.pairing_check and not args.no_pairing)
     rows, missing = [], []
     t1 = time.perf_counter()
     for record in records:
-        screened = screen_for(record["question"], papers, indexes, settings, encoder)
+        screened = screen_for(record["question"], papers, indexes, settings, encoder, pairing)
         rows.append(score_question(record, screened))
         missing.extend(unjudged(record, screened))
     print(f"{len(records)} questions screened in {time.perf_counter() - t1:.1f} s")

@@ -22,6 +22,7 @@ from synth.claims import sentence_table
 from synth.config import DEFAULTS
 from synth.dense import encoder_for
 from synth.inclusion import screen_question
+from synth.pairing import pairing_model_for
 from synth.question import analyze_question
 from synth.screen import build_indexes
 from synth.stance import load_scorer
@@ -36,6 +37,7 @@ class ScreenSettings:
     topic_cutoff: float = DEFAULTS["screen"]["topic_cutoff"]
     title_weight: float = DEFAULTS["screen"]["title_weight"]
     title_similarity: bool = DEFAULTS["screen"]["title_similarity"]
+    pairing_check: bool = DEFAULTS["screen"]["pairing_check"]
 
 
 def screen_for(
@@ -44,9 +46,11 @@ def screen_for(
     indexes: tuple,
     settings: ScreenSettings,
     encoder: object | None = None,
+    pairing_model: object | None = None,
 ) -> pd.DataFrame:
     """The screen stage for one question: ranked candidates with ``included`` and reasons
-    (``inclusion.screen_question``; ``encoder`` compares titles with the question)."""
+    (``inclusion.screen_question``; ``encoder`` compares titles with the question,
+    ``pairing_model`` checks that included papers work on its method and task together)."""
     return screen_question(
         question,
         papers,
@@ -56,6 +60,7 @@ def screen_for(
         settings.topic_cutoff,
         settings.title_weight,
         encoder,
+        pairing_model,
     )
 
 
@@ -66,11 +71,12 @@ def answer_question(
     settings: ScreenSettings,
     scorer: Scorer | None = None,
     encoder: object | None = None,
+    pairing_model: object | None = None,
 ) -> dict:
     """``answer.json``'s object for ``question`` over ``papers`` (indexed by
     ``screen.build_indexes``)."""
     analysis = analyze_question(question)
-    screened = screen_for(analysis.question, papers, indexes, settings, encoder)
+    screened = screen_for(analysis.question, papers, indexes, settings, encoder, pairing_model)
     included = screened[screened["included"]]
     docs = paper_docs(included, sentence_table(included))
     evidence = compute_evidence(analysis, docs, scorer)
@@ -94,8 +100,11 @@ def answer_questions(
     settings = settings or ScreenSettings()
     scorer = scorer or load_scorer(stance)
     encoder = encoder_for(settings.title_similarity, cache_dir, "screen.title_similarity")
+    pairing = pairing_model_for(settings.pairing_check)
     papers = papers.reset_index(drop=True)
     indexes = build_indexes(papers)
     for item in questions:
-        answer = answer_question(str(item["question"]), papers, indexes, settings, scorer, encoder)
+        answer = answer_question(
+            str(item["question"]), papers, indexes, settings, scorer, encoder, pairing
+        )
         yield {"id": item["id"], **answer}

@@ -50,6 +50,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "topic_cutoff": 0.65,  # topic score a paper needs, as a share of the best
         "title_weight": 1.25,
         "title_similarity": True,  # compare titles with the question (MiniLM); else lexical
+        "pairing_check": True,  # exclude papers naming its subject or task, not both
         "dense": False,  # re-rank the lexical top 200 with MiniLM (needs the 'dense' extra)
     },
     "claims": {

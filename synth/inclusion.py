@@ -5,7 +5,8 @@ is among the lexical top, names enough of the question's subject or task (a benc
 metric name alone is not enough), its title is close enough to the question, and its
 combined score (topicality + BM25 relevance) is within ``topic_cutoff`` of the best: the
 cut-off follows the score distribution, so a question with three relevant papers includes
-three, and one with none includes none.  Every exclusion carries its reason.
+three, and one with none includes none.  Last, ``synth.pairing`` checks that the included
+papers work on the question's method and task together.  Every exclusion carries its reason.
 """
 
 from __future__ import annotations
@@ -113,9 +114,19 @@ def decide(
 
 
 def _why_none(screened: pd.DataFrame) -> str:
-    """Why no paper passed screening, naming the question's distinctive terms when papers
-    were excluded for sharing only generic words with it."""
-    generic = int(screened["exclusion_reason"].str.startswith(GENERIC_REASON).sum())
+    """Why no paper passed screening: the papers that name the question's subject or task
+    but not the two together (``synth.pairing``), or those that share only generic words
+    with it (naming its distinctive terms)."""
+    from synth.pairing import PAIRING_REASON
+
+    reasons = screened["exclusion_reason"]
+    unpaired = int(reasons.str.startswith(PAIRING_REASON).sum())
+    generic = int(reasons.str.startswith(GENERIC_REASON).sum())
+    if unpaired:
+        return (
+            f"no paper passed screening; the {unpaired} closest to it name its subject or task "
+            "but not the two together"
+        )
     if not generic:
         return "no paper passed screening"
     rare = ", ".join(screened.attrs.get("distinctive", [])[:6])
@@ -182,11 +193,14 @@ def screen_question(
     topic_cutoff: float = TOPIC_CUTOFF,
     title_weight: float = 1.25,
     encoder: object | None = None,
+    pairing_model: object | None = None,
 ) -> pd.DataFrame:
     """The screen stage for one question, as ``20_screen`` runs it step by step: search
     terms, BM25 ranking (``screen.rank_papers``), topic signals (``relevance.assess``, with
-    ``encoder`` comparing titles), the decision (``decide``); ``attrs["coverage"]`` holds
-    ``coverage_of``.  ``indexes``: ``screen.build_indexes(papers)``."""
+    ``encoder`` comparing titles), the decision (``decide``), the method-and-task check of
+    the included papers (``pairing.gate``, with ``pairing_model``); ``attrs["coverage"]``
+    holds ``coverage_of``.  ``indexes``: ``screen.build_indexes(papers)``."""
+    from synth.pairing import gate
     from synth.relevance import assess
     from synth.screen import rank_papers
     from synth.search import extract_key_terms
@@ -196,5 +210,6 @@ def screen_question(
     positions = pd.Index(papers["paper_id"]).get_indexer(ranked["paper_id"])
     assessed = assess(ranked, question, indexes[0], positions, encoder)
     screened = decide(assessed, max_included, min_relative_score, topic_cutoff)
+    screened = gate(screened, question, pairing_model)
     screened.attrs["coverage"] = coverage_of(screened, question)
     return screened

@@ -353,6 +353,7 @@ PAPERS_CSV_COLUMNS: list[str] = [
     "outcome_match",
     "title_similarity",
     "topic_score",
+    "pairing",
     "rank",
     "included",
     "exclusion_reason",

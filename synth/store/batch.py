@@ -47,6 +47,7 @@ def answer_index(
     with the question by the same encoder, cached under ``cache_dir``)."""
     from synth.answer_batch import ScreenSettings, answer_question
     from synth.dense import encoder_for
+    from synth.pairing import pairing_model_for
     from synth.question import analyze_question
     from synth.screen import build_indexes
     from synth.search import extract_key_terms, weighted_query
@@ -55,10 +56,13 @@ def answer_index(
     settings = ScreenSettings()
     scorer = scorer or load_scorer(stance)
     encoder = encoder_for(settings.title_similarity, cache_dir, "screen.title_similarity")
+    pairing = pairing_model_for(settings.pairing_check)
     for item in questions:
         question = analyze_question(str(item["question"])).question
         query = weighted_query(extract_key_terms(question))
         papers = reader.papers(reader.search(query, max_candidates))
         indexes = build_indexes(papers, reader.collection(query))
-        answer = answer_question(str(item["question"]), papers, indexes, settings, scorer, encoder)
+        answer = answer_question(
+            str(item["question"]), papers, indexes, settings, scorer, encoder, pairing
+        )
         yield {"id": item["id"], **answer}

@@ -1,0 +1,91 @@
+"""Does a paper work on the question's method *and* its task? The screen stage's last check.
+
+Screening's lexical facets and MiniLM cosines cannot tell "spiking networks for keyword
+spotting" from spiking networks on images: the paper names the question's subject and is close
+to it, on another task (the near misses of ``benchmarks/screen.py``). The cross-encoder in
+``data/pairing/`` reads ``[CLS] title. abstract [SEP] question [SEP]`` and gives the
+probability that the abstract is about the question's pairing. It is the relevance
+re-ranker of ``synth.rerank`` (SNLI, then SciFact relevance) trained further on the arXiv
+listings' own "A for B" titles: the paper's abstract relevant, an abstract that names A and
+not B, and one that names B and not A, not relevant (``benchmarks/screen_pairs.py``; no human
+label; every paper a dev question judges left out). ``data/pairing/MODEL_CARD.md`` has the
+data, the command and the figures.
+
+Its probabilities are sharp on a method seen only on other tasks and unsure on questions with
+many facets (a comparator, a benchmark): a relevant paper often scores low when the question
+asks more than it states. So the check is made first for the question and then per paper:
+when no included paper reaches ``MIN_PAIRING``, no paper pairs the question's method with its
+task and all are excluded (the coverage statement says so and names the nearest papers);
+otherwise a paper is excluded only below ``RELATIVE`` x the best paper's probability.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+MODEL_DIR = Path(__file__).resolve().parent / "data" / "pairing"
+LABELS = ("RELEVANT", "NOT_RELEVANT", "UNUSED")  # the 3rd output was never trained
+MAX_LENGTH = 256  # tokens of one (abstract, question) pair, as in training
+# Chosen on the screening dev set s01-s80 and the answer dev set q01-q160 (benchmarks/README.md,
+# "Round 9"): a paper-level bar drops relevant papers of covered questions faster than
+# off-topic ones; the question-level bar empties the near misses and keeps the covered ones.
+MIN_PAIRING = 0.01  # the best included paper must reach this, or none is included
+RELATIVE = 0.01  # otherwise a paper needs this share of the best paper's probability
+PAIRING_REASON = "names the question's subject or task but not the two together"
+
+
+def load_pairing_model(model_dir: Path | None = None, threads: int = 2):
+    """The pairing cross-encoder (``synth.verify.nli.NLIModel`` with LABELS)."""
+    from synth.verify import nli
+
+    folder = Path(model_dir) if model_dir is not None else MODEL_DIR
+    return nli.load_nli(folder, threads=threads, labels=LABELS)
+
+
+def pairing_scores(model, question: str, papers: pd.DataFrame) -> np.ndarray:
+    """P(the paper works on the question's method and task) for each row of ``papers``."""
+    if papers.empty:
+        return np.zeros(0)
+    titles = papers["title"].fillna("").astype(str)
+    texts = (titles + ". " + papers["abstract"].fillna("").astype(str)).tolist()
+    probs = model.predict(texts, [question] * len(texts), max_length=MAX_LENGTH)
+    return 1.0 - probs[:, LABELS.index("NOT_RELEVANT")]
+
+
+def pairing_model_for(enabled: bool, threads: int = 2):
+    """The pairing model when ``enabled`` (``screen.pairing``), else None."""
+    return load_pairing_model(threads=threads) if enabled else None
+
+
+def gate(
+    screened: pd.DataFrame,
+    question: str,
+    model,
+    min_pairing: float = MIN_PAIRING,
+    relative: float = RELATIVE,
+) -> pd.DataFrame:
+    """``screened`` (``inclusion.decide``) with ``pairing`` (the probability, for the papers
+    that were included; NaN for the rest, and for all without a ``model``) and the included
+    papers excluded, with their reason, when the best is below ``min_pairing`` (all of them)
+    or when they are below ``relative`` x the best."""
+    included = screened["included"].to_numpy(dtype=bool)
+    pairing = np.full(len(screened), np.nan)
+    if model is not None:
+        pairing[included] = pairing_scores(model, question, screened[included])
+    out = screened.assign(pairing=pairing.round(4))
+    out.attrs = dict(screened.attrs)
+    if model is None or not included.any():
+        return out
+    best = float(np.nanmax(pairing))
+    if best < min_pairing:
+        drop, why = included, f"no included paper reaches {min_pairing:.2f}"
+    else:
+        drop, why = included & (pairing < relative * best), f"< {relative:.2f} x best {best:.2f}"
+    reasons = out["exclusion_reason"].copy()
+    reasons[drop] = [f"{PAIRING_REASON} (pairing model {p:.3f}; {why})" for p in pairing[drop]]
+    out["exclusion_reason"] = reasons
+    out["included"] = reasons.eq("")
+    return out
