@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synth.rerank import load_reranker, paper_texts, relevance
+
+# The re-ranker's architecture: its labels (RELEVANT, NOT_RELEVANT, UNUSED) and 256-token pairs.
 MODEL_DIR = Path(__file__).resolve().parent / "data" / "pairing"
-LABELS = ("RELEVANT", "NOT_RELEVANT", "UNUSED")  # the 3rd output was never trained
-MAX_LENGTH = 256  # tokens of one (abstract, question) pair, as in training
 # Chosen on the screening dev set s01-s80 and the answer dev set q01-q160 (benchmarks/README.md,
 # "Round 9"): a paper-level bar drops relevant papers of covered questions faster than
 # off-topic ones; the question-level bar empties the near misses and keeps the covered ones.
@@ -38,25 +39,20 @@ PAIRING_REASON = "names the question's subject or task but not the two together"
 
 
 def load_pairing_model(model_dir: Path | None = None, threads: int = 2):
-    """The pairing cross-encoder (``synth.verify.nli.NLIModel`` with LABELS)."""
-    from synth.verify import nli
-
-    folder = Path(model_dir) if model_dir is not None else MODEL_DIR
-    return nli.load_nli(folder, threads=threads, labels=LABELS)
+    """The pairing cross-encoder, read as ``synth.rerank`` reads its model."""
+    return load_reranker(model_dir or MODEL_DIR, threads)
 
 
 def pairing_scores(model, question: str, papers: pd.DataFrame) -> np.ndarray:
-    """P(the paper works on the question's method and task) for each row of ``papers``."""
+    """P(the paper works on the question's method and task) for each row of ``papers``
+    (``rerank.relevance`` of "title. abstract")."""
     if papers.empty:
         return np.zeros(0)
-    titles = papers["title"].fillna("").astype(str)
-    texts = (titles + ". " + papers["abstract"].fillna("").astype(str)).tolist()
-    probs = model.predict(texts, [question] * len(texts), max_length=MAX_LENGTH)
-    return 1.0 - probs[:, LABELS.index("NOT_RELEVANT")]
+    return relevance(model, question, paper_texts(papers))
 
 
 def pairing_model_for(enabled: bool, threads: int = 2):
-    """The pairing model when ``enabled`` (``screen.pairing``), else None."""
+    """The pairing model when ``enabled`` (``screen.pairing_check``), else None."""
     return load_pairing_model(threads=threads) if enabled else None
 
 
