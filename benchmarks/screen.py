@@ -3,9 +3,10 @@
 For each question (s01-s20: ``tune`` / ``test``, both tuned on by now; then twelve fresh
 held-out questions per round, written and judged before anything was tuned on them: s21-s32
 ``test2`` (round 3), s33-s44 ``test3`` (round 4), s45-s56 ``test4`` (round 5), s57-s68
-``test5`` (round 6), s69-s80 ``test6`` (round 7), s81-s92 ``test7`` (round 8); every split but
-the newest is dev), screen the arXiv listings corpus with the code the pipeline and ``synth
-answer`` use (``answer_batch.screen_for``) and score the included list against the hand judgements:
+``test5`` (round 6), s69-s80 ``test6`` (round 7), s81-s92 ``test7`` (round 8), s93-s104
+``test8`` (round 10); every split but the newest is dev), screen the arXiv listings corpus
+with the code the pipeline and ``synth answer`` use (``answer_batch.screen_for``) and score the
+included list against the hand judgements:
 precision@10 of the included papers (in rank order), off-topic papers included, recall of
 the judged-relevant papers, per split, for every run of splits from s01 (``summary_sets``),
 for the questions the corpus covers and for those it does not.  Included papers in the
@@ -35,10 +36,10 @@ from synth.screen import build_indexes
 from synth.sources.local import load_corpus
 
 DEV = Path(__file__).with_name("screen_dev.jsonl")
-SPLITS = ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7")  # test2: s21-s32,
-# test3: s33-s44, test4: s45-s56, test5: s57-s68, test6: s69-s80, test7: s81-s92, each written and
-# judged after the earlier questions were tuned on; test7 (round 8) is fresh: kept out of every dev
-# row (the dev row is tune..test6, s01-s80; tune..test7 is all of it)
+SPLITS = ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8")  # test2:
+# s21-s32, test3: s33-s44, test4: s45-s56, test5: s57-s68, test6: s69-s80, test7: s81-s92, test8:
+# s93-s104, each written and judged after the earlier questions were tuned on; test8 (round 10) is
+# fresh: kept out of every dev row (the dev row is tune..test7, s01-s92; tune..test8 is all of it)
 
 
 def score_question(record: dict, screened: pd.DataFrame) -> dict:
@@ -90,7 +91,7 @@ def summary_sets(rows: list[dict]) -> list[dict]:
     sets = [summarise([r for r in rows if r["split"] == s], s) for s in SPLITS]
     for end in range(2, len(SPLITS) + 1):
         upto = [r for r in rows if r["split"] in SPLITS[:end]]
-        span = f"s01-{max(r['id'] for r in upto)}"
+        span = f"s01-{max((r['id'] for r in upto), key=lambda i: int(i[1:]))}"  # s104 > s99
         sets.append(summarise(upto, f"{SPLITS[0]}..{SPLITS[end - 1]} ({span})"))
         sets.append(summarise([r for r in upto if r["covered"]], f"  covered ({span})"))
     for covered, label in ((True, "covered"), (False, "not covered")):
