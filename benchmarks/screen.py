@@ -13,10 +13,11 @@ for the questions the corpus covers and for those it does not.  Included papers 
 first 10 that were never judged are counted and listed (``--unjudged FILE``): judge them
 under the question's written rule and add them to the dev set (``"source": "pool2"``)
 before trusting a figure.  ``--no-pairing`` screens without the pairing check
-(``synth.pairing``, round 9), as main did before it.
+(``synth.pairing``, round 9), as main did before it; ``--pairing-model DIR`` with another
+pairing model (an earlier one, to compare).
 
 Usage: python benchmarks/screen.py [--data ../shared/data] [--unjudged /tmp/unjudged.jsonl]
-       [--cache DIR] [--no-pairing]
+       [--cache DIR] [--no-pairing | --pairing-model DIR]
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pandas as pd
 
 from synth.answer_batch import ScreenSettings, screen_for
 from synth.dense import encoder_for
-from synth.pairing import pairing_model_for
+from synth.pairing import load_pairing_model, pairing_model_for
 from synth.screen import build_indexes
 from synth.sources.local import load_corpus
 
@@ -127,6 +128,9 @@ def main() -> None:
     parser.add_argument(
         "--no-pairing", action="store_true", help="no pairing gate (main before it)"
     )
+    parser.add_argument(
+        "--pairing-model", type=Path, default=None, help="pairing model folder (default: shipped)"
+    )
     args = parser.parse_args()
     records = [json.loads(line) for line in DEV.open()]
     t0 = time.perf_counter()
@@ -136,6 +140,8 @@ def main() -> None:
     settings = ScreenSettings(title_similarity=not args.lexical)
     encoder = encoder_for(settings.title_similarity, args.cache or None, "--lexical")
     pairing = pairing_model_for(settings.pairing_check and not args.no_pairing)
+    if pairing is not None and args.pairing_model:
+        pairing = load_pairing_model(args.pairing_model)
     rows, missing = [], []
     t1 = time.perf_counter()
     for record in records:

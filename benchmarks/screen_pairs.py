@@ -13,6 +13,7 @@ Every paper that any screening or answer dev question judged or keys is left out
 and as premise, so no evaluated paper's text is in training.
 
 Usage: python benchmarks/screen_pairs.py --data ../shared/data --out pairs.jsonl [--n 2600]
+       [--joins for,via,...] [--hard-negatives]  (round 10: did worse, benchmarks/README.md)
 then ``python -m synth.verify.train_nli scifact --pairs pairs.jsonl ...`` (benchmarks/README.md).
 """
 
@@ -76,10 +77,16 @@ def split_title(title: str, joins: tuple[str, ...] = JOINS) -> tuple[str, str] |
 
 
 def build_pairs(
-    papers: pd.DataFrame, n: int, seed: int = 0, joins: tuple[str, ...] = JOINS
+    papers: pd.DataFrame,
+    n: int,
+    seed: int = 0,
+    joins: tuple[str, ...] = JOINS,
+    hard: bool = False,
 ) -> pd.DataFrame:
     """Up to ``n`` titles, each with its abstract (label 0, relevant), a method-only and a
-    task-only abstract (label 1, not relevant); rows in train_nli's pairs.jsonl columns."""
+    task-only abstract (label 1, not relevant); rows in train_nli's pairs.jsonl columns. With
+    ``hard``, each of the two is the candidate sharing the most words with the title's own
+    paper (the near miss a screen lets through), not one at random."""
     rng = random.Random(seed)
     papers = papers[~papers["paper_id"].astype(str).isin(excluded_ids())].reset_index(drop=True)
     bags = [words(f"{t} {a}") for t, a in zip(papers["title"], papers["abstract"], strict=True)]
@@ -100,8 +107,8 @@ def build_pairs(
         if not wa or not wb or wa & wb:
             continue
         negs = [
-            _contrast(postings, bags, wa, wb, i, rng),
-            _contrast(postings, bags, wb, wa, i, rng),
+            _contrast(postings, bags, wa, wb, i, rng, hard),
+            _contrast(postings, bags, wb, wa, i, rng, hard),
         ]
         if None in negs:
             continue
@@ -121,12 +128,19 @@ def _plain(phrase: str) -> str:
     return " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in phrase.split())
 
 
-def _contrast(postings, bags, have: set[str], lack: set[str], own: int, rng) -> int | None:
-    """A paper naming every word of ``have`` and none of ``lack`` (not ``own``), at random."""
+def _contrast(
+    postings, bags, have: set[str], lack: set[str], own: int, rng, hard: bool = False
+) -> int | None:
+    """A paper naming every word of ``have`` and none of ``lack`` (not ``own``): at random, or
+    with ``hard`` the one sharing the most words with ``own``'s paper."""
     lists = sorted((postings.get(w, []) for w in have), key=len)
     cands = set(lists[0]).intersection(*lists[1:]) - {own}
-    cands = [j for j in cands if not bags[j] & lack]
-    return rng.choice(sorted(cands)) if cands else None
+    cands = sorted(j for j in cands if not bags[j] & lack)
+    if not cands:
+        return None
+    if hard:
+        return max(cands, key=lambda j: len(bags[j] & bags[own]))
+    return rng.choice(cands)
 
 
 def main() -> None:
@@ -136,9 +150,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2600, help="titles")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--joins", default="for", help="comma-separated joining words")
+    parser.add_argument(
+        "--hard-negatives", action="store_true", help="the most similar contrast, not a random one"
+    )
     args = parser.parse_args()
     papers = load_corpus(args.data / "arxiv_daily_listings").papers
-    pairs = build_pairs(papers, args.n, args.seed, tuple(args.joins.split(",")))
+    pairs = build_pairs(
+        papers, args.n, args.seed, tuple(args.joins.split(",")), args.hard_negatives
+    )
     pairs.to_json(args.out, orient="records", lines=True, force_ascii=False)
     print(f"{len(pairs)} pairs from {pairs['claim_id'].nunique()} titles -> {args.out}")
 
