@@ -32,7 +32,7 @@ import pandas as pd
 
 from synth.answer_batch import ScreenSettings, screen_for
 from synth.dense import encoder_for
-from synth.pairing import load_pairing_model, pairing_model_for
+from synth.pairing import load_pairing_model
 from synth.screen import build_indexes
 from synth.sources.local import load_corpus
 
@@ -125,10 +125,11 @@ def main() -> None:
     parser.add_argument("--unjudged", default="")
     parser.add_argument("--cache", default="", help="title-embedding cache folder")
     parser.add_argument("--lexical", action="store_true", help="no encoder (lexical topicality)")
-    parser.add_argument(
+    pairing_choice = parser.add_mutually_exclusive_group()
+    pairing_choice.add_argument(
         "--no-pairing", action="store_true", help="no pairing gate (main before it)"
     )
-    parser.add_argument(
+    pairing_choice.add_argument(
         "--pairing-model", type=Path, default=None, help="pairing model folder (default: shipped)"
     )
     args = parser.parse_args()
@@ -139,9 +140,8 @@ def main() -> None:
     print(f"corpus {len(papers)} papers, loaded and indexed in {time.perf_counter() - t0:.1f} s")
     settings = ScreenSettings(title_similarity=not args.lexical)
     encoder = encoder_for(settings.title_similarity, args.cache or None, "--lexical")
-    pairing = pairing_model_for(settings.pairing_check and not args.no_pairing)
-    if pairing is not None and args.pairing_model:
-        pairing = load_pairing_model(args.pairing_model)
+    use_pairing = settings.pairing_check and not args.no_pairing
+    pairing = load_pairing_model(args.pairing_model) if use_pairing else None
     rows, missing = [], []
     t1 = time.perf_counter()
     for record in records:

@@ -28,7 +28,8 @@ import pandas as pd
 
 from synth.rerank import load_reranker, paper_texts, relevance
 
-# The re-ranker's architecture: its labels (RELEVANT, NOT_RELEVANT, UNUSED) and 256-token pairs.
+# The model has the re-ranker's architecture (labels RELEVANT, NOT_RELEVANT, UNUSED; 256-token
+# pairs), so synth.rerank loads and runs it.
 MODEL_DIR = Path(__file__).resolve().parent / "data" / "pairing"
 # Chosen on the screening dev set s01-s80 and the answer dev set q01-q160 (benchmarks/README.md,
 # "Round 9"): a paper-level bar drops relevant papers of covered questions faster than
