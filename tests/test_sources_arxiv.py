@@ -235,6 +235,22 @@ def test_malformed_xml_raises_search_error_and_is_not_cached(arxiv_server, tmp_p
     assert len(papers) == 3
 
 
+def test_a_failed_search_leaves_no_empty_cache_but_keeps_a_used_one(arxiv_server, tmp_path):
+    (tmp_path / "mine").mkdir()
+    cache = tmp_path / "mine" / "cache" / "arxiv"
+    arxiv_server.malformed_next(2)  # both tries of the one retry
+    with pytest.raises(SearchError):
+        search_arxiv(["broken"], 3, _client(arxiv_server, cache, num_retries=1))
+    assert [p.name for p in tmp_path.iterdir()] == ["mine"]  # the folder it found stays
+    assert list((tmp_path / "mine").iterdir()) == []  # those it made are gone
+    arxiv_server.entries = _entries(3)
+    search_arxiv(["good"], 3, _client(arxiv_server, cache))
+    arxiv_server.malformed_next(2)  # both tries of the one retry
+    with pytest.raises(SearchError):
+        search_arxiv(["broken"], 3, _client(arxiv_server, cache, num_retries=1))
+    assert cached_pages(cache) == 1  # a cache holding a page is kept
+
+
 def test_empty_page_in_the_middle(arxiv_server, tmp_path):
     arxiv_server.entries = _entries(6)
     arxiv_server.empty_next(1, start=2)  # transient: the retry succeeds

@@ -98,6 +98,23 @@ class CachingClient(arxiv.Client):
         self.broken_pages = 0
         self.pages_from_cache = 0
         self.last_total_results = 0
+        self.created_folders: list[Path] = []  # make_client's, deepest first
+
+    def drop_cache_if_empty(self) -> None:
+        """Close the session and delete its cache file (and the folders ``make_client``
+        created for it, if empty) when not one page was cached: a search that never reached
+        arXiv leaves nothing behind."""
+        cache = getattr(self._session, "cache", None)
+        db_path = getattr(getattr(cache, "responses", None), "db_path", None)
+        if db_path is None or len(cache.responses):
+            return
+        self._session.close()
+        Path(db_path).unlink(missing_ok=True)
+        for folder in self.created_folders:  # deepest first
+            try:
+                folder.rmdir()  # only if empty: a folder holding anything else stays
+            except OSError:
+                break
 
     @property
     def requests_made(self) -> int:
@@ -188,10 +205,13 @@ def make_client(
         )
     retry = make_retry(num_retries, backoff, max_backoff_seconds)
     adapter = PoliteAdapter(retry, delay_seconds, body_seconds=2 * timeout_seconds)
-    cache_file = None if cache_dir is None else Path(cache_dir) / CACHE_FILE
+    cache_file = None if cache_dir is None else Path(cache_dir).absolute() / CACHE_FILE
+    created = [] if cache_file is None else [d for d in cache_file.parents if not d.exists()]
     session = make_session(adapter, cache_file, CACHE_EXPIRY, is_cacheable)
     url = base_url or api_url_from_env()
-    return CachingClient(session, adapter, url, page_size, num_retries, timeout_seconds)
+    client = CachingClient(session, adapter, url, page_size, num_retries, timeout_seconds)
+    client.created_folders = created
+    return client
 
 
 def result_to_row(result: arxiv.Result, query: str) -> dict[str, Any]:
@@ -284,7 +304,12 @@ def search_arxiv(
     rows: list[dict[str, Any]] = []
     logs: list[dict[str, Any]] = []
     for query in iterator:
-        query_rows, log = _run_query(query, max_results, client)
+        try:
+            query_rows, log = _run_query(query, max_results, client)
+        except SearchError:
+            if isinstance(client, CachingClient):
+                client.drop_cache_if_empty()
+            raise
         rows.extend(query_rows)
         logs.append(log)
     papers = make_papers(rows).assign(query=[r["query"] for r in rows])
