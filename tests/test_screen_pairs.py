@@ -114,3 +114,32 @@ def test_hard_negatives_are_the_contrasts_closest_to_the_title_s_paper(screen_pa
         assert near in set(kws["doc_id"]), kws["premise"].tolist()
         randomly = screen_pairs.build_pairs(extended, n=50, seed=seed)
         assert set(randomly["claim_id"]) == set(pairs["claim_id"])
+
+
+def test_judged_pairs_use_the_dev_judgements_and_leave_the_fresh_splits_papers_out():
+    spec = importlib.util.spec_from_file_location(
+        "screen_judged_pairs", SCRIPT.with_name("screen_judged_pairs.py")
+    )
+    judged = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(judged)
+    papers = pd.DataFrame(
+        {"paper_id": ["a", "b", "c", "d"], "title": ["A", "B", "C", "D"],
+         "abstract": ["aa.", "bb.", "cc.", "dd."]}
+    )  # fmt: skip
+    records = [
+        {"id": "s07", "split": "tune", "question": "Q7?",
+         "judged": [{"paper_id": "a", "relevant": 1}, {"paper_id": "b", "relevant": 0},
+                    {"paper_id": "c", "relevant": 1}, {"paper_id": "zz", "relevant": 1}]},
+        {"id": "s10", "split": "test7", "question": "Q10?",
+         "judged": [{"paper_id": "d", "relevant": 0}]},
+        {"id": "s93", "split": "test8", "question": "Q93?",
+         "judged": [{"paper_id": "c", "relevant": 1}]},
+    ]  # fmt: skip
+    pairs = judged.judged_pairs(records, papers)
+    # c is judged by a fresh question (left out as a premise), zz is not in the corpus
+    assert pairs[["claim_id", "doc_id", "label", "fold"]].values.tolist() == [
+        [7, "a", 0, 1],  # relevant is train_nli's label 0 (RELEVANT); fold = parity
+        [7, "b", 1, 1],
+        [10, "d", 1, 0],
+    ]
+    assert pairs.loc[0, "premise"] == "A. aa." and pairs.loc[0, "hypothesis"] == "Q7?"

