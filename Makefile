@@ -55,6 +55,7 @@ bench: install ## every benchmark on DATA (default ../shared/data); figures in b
 	$(PY) benchmarks/verify.py --data $(DATA)/scifact
 	$(PY) benchmarks/verify.py --data $(DATA)/scifact --dense --cache-dir $(BENCH_OUT)/minilm --no-timing
 	$(PY) benchmarks/screen.py --data $(DATA) --cache $(BENCH_OUT)/minilm
+	$(PY) benchmarks/screen_gates.py --data $(DATA) --cache $(BENCH_OUT)/minilm
 	$(PY) benchmarks/nli.py
 	$(PY) benchmarks/answer.py --data $(DATA) --split test3
 	$(PY) benchmarks/tuples.py --data $(DATA) --split test5

@@ -16,7 +16,11 @@ many facets (a comparator, a benchmark): a relevant paper often scores low when 
 asks more than it states. So the check is made first for the question and then per paper:
 when no included paper reaches ``MIN_PAIRING``, no paper pairs the question's method with its
 task and all are excluded (the coverage statement says so and names the nearest papers);
-otherwise a paper is excluded only below ``RELATIVE`` x the best paper's probability.
+otherwise a paper is excluded below ``RELATIVE`` x the best paper's probability. And when no
+paper reaches ``CLEAR_PAIRING`` (a question whose pairing the corpus may not have), a paper
+that also names little of the question's task (screening's ``outcome_match``) is excluded
+unless the model gives it ``MIN_PAIRING_WITHOUT_TASK``: the model's low score and the missing
+task words agree that it is the method on another task.
 """
 
 from __future__ import annotations
@@ -36,6 +40,13 @@ MODEL_DIR = Path(__file__).resolve().parent / "data" / "pairing"
 # off-topic ones; the question-level bar empties the near misses and keeps the covered ones.
 MIN_PAIRING = 0.01  # the best included paper must reach this, or none is included
 RELATIVE = 0.01  # otherwise a paper needs this share of the best paper's probability
+# Chosen on s01-s92 (benchmarks/README.md, "Round 11"): when no included paper clearly pairs
+# the question's method with its task, a paper that names little of the task (``outcome_match``,
+# the idf-weighted share of the task's words it names) is the method on another task unless
+# the model sees the two together.
+CLEAR_PAIRING = 0.5  # no included paper reaching this: the question has no clear pairing ...
+MIN_TASK = 0.3  # ... and a paper naming less of the question's task than this ...
+MIN_PAIRING_WITHOUT_TASK = 0.1  # ... needs this probability
 PAIRING_REASON = "names the question's subject or task but not the two together"
 
 
@@ -63,11 +74,14 @@ def gate(
     model,
     min_pairing: float = MIN_PAIRING,
     relative: float = RELATIVE,
+    min_task: float = MIN_TASK,
 ) -> pd.DataFrame:
     """``screened`` (``inclusion.decide``) with ``pairing`` (the probability, for the papers
     that were included; NaN for the rest, and for all without a ``model``) and the included
-    papers excluded, with their reason, when the best is below ``min_pairing`` (all of them)
-    or when they are below ``relative`` x the best."""
+    papers excluded, with their reason, when the best is below ``min_pairing`` (all of them),
+    when they are below ``relative`` x the best, or, when no paper reaches ``CLEAR_PAIRING``,
+    when they name less than ``min_task`` of the question's task (``outcome_match``; no rule
+    for a question without a task) and score below ``MIN_PAIRING_WITHOUT_TASK``."""
     included = screened["included"].to_numpy(dtype=bool)
     pairing = np.full(len(screened), np.nan)
     if model is not None:
@@ -83,6 +97,14 @@ def gate(
         drop, why = included & (pairing < relative * best), f"< {relative:.2f} x best {best:.2f}"
     reasons = out["exclusion_reason"].copy()
     reasons[drop] = [f"{PAIRING_REASON} (pairing model {p:.3f}; {why})" for p in pairing[drop]]
+    if best < CLEAR_PAIRING:
+        task = out.get("outcome_match", pd.Series(np.nan, index=out.index)).to_numpy(float)
+        taskless = included & ~drop & (task < min_task) & (pairing < MIN_PAIRING_WITHOUT_TASK)
+        reasons[taskless] = [
+            f"{PAIRING_REASON} (names {t:.2f} of its task < {min_task:.2f}; pairing model "
+            f"{p:.3f} < {MIN_PAIRING_WITHOUT_TASK:.2f}, none reaches {CLEAR_PAIRING:.2f})"
+            for t, p in zip(task[taskless], pairing[taskless], strict=True)
+        ]
     out["exclusion_reason"] = reasons
     out["included"] = reasons.eq("")
     return out

@@ -94,3 +94,41 @@ def test_without_a_model_or_an_included_paper_the_gate_changes_nothing(model):
     none = pairing.gate(screened(KWS, VISION, included=[False, False]), QUESTION, model)
     assert none["exclusion_reason"].tolist() == ["below the cut-off"] * 2
     assert not none["included"].any() and none["pairing"].isna().all()
+
+
+class FixedProbabilities:
+    """A stand-in for the cross-encoder that gives each paper a set P(pairing), in order, so
+    that the gate's rules are tested on chosen values (the model itself is tested above)."""
+
+    def __init__(self, probabilities):
+        self.p = np.asarray(probabilities, dtype=float)
+
+    def predict(self, premises, hypotheses, max_length=256):
+        assert len(premises) == len(hypotheses) == len(self.p)
+        return np.column_stack([self.p, 1.0 - self.p, np.zeros(len(self.p))])
+
+
+def with_task(frame: pd.DataFrame, outcome_match) -> pd.DataFrame:
+    return frame.assign(outcome_match=outcome_match)
+
+
+def test_without_a_clear_pairing_a_paper_naming_little_of_the_task_needs_the_model():
+    frame = with_task(screened(KWS, VISION, FLOW), [0.0, 0.0, 0.6])
+    out = pairing.gate(frame, QUESTION, FixedProbabilities([0.3, 0.05, 0.05]))
+    assert out["included"].tolist() == [True, False, True]  # 0.3 >= 0.1; task words named
+    reason = out.loc[1, "exclusion_reason"]
+    assert reason.startswith(pairing.PAIRING_REASON) and "names 0.00 of its task < 0.30" in reason
+    assert "pairing model 0.050 < 0.10, none reaches 0.50" in reason
+    assert pairing.gate(frame, QUESTION, FixedProbabilities([0.3, 0.05, 0.05]), min_task=0.0)[
+        "included"
+    ].all()  # the rule off
+
+
+def test_a_clear_pairing_or_a_question_without_a_task_keeps_the_task_rule_off():
+    frame = with_task(screened(KWS, VISION), [0.0, 0.0])
+    assert pairing.gate(frame, QUESTION, FixedProbabilities([0.6, 0.05]))["included"].all()
+    no_task = with_task(screened(KWS, VISION), [np.nan, np.nan])
+    assert pairing.gate(no_task, QUESTION, FixedProbabilities([0.3, 0.05]))["included"].all()
+    assert pairing.gate(screened(KWS, VISION), QUESTION, FixedProbabilities([0.3, 0.05]))[
+        "included"
+    ].all()  # no outcome_match column at all
