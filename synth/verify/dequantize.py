@@ -3,7 +3,8 @@
 A model ``train_nli export`` wrote keeps only its int8 weights (``quantize_dynamic``: per-tensor
 for the embeddings, per-channel for the MatMuls) and float biases and LayerNorms. Multiplying
 the int8 values back by their scales gives the float weights up to the quantization step, enough
-to fine-tune a shipped model further when its ``model.pt`` is gone (``train_nli dequantize``).
+to fine-tune a shipped model further when its ``model.pt`` is gone (``train_nli --init
+model_int8.onnx``).
 The MatMul weights carry ONNX's own names; the node that reads each one names its module
 (``/bert/encoder/layer.0/attention/self/query/MatMul_quant``), and ONNX stores it transposed.
 Needs the ``train`` extra (onnx).
@@ -15,9 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+_SUFFIXES = ("_quantized", "_scale", "_zero_point")  # an int8 weight's three initializers
+
 
 def _dequantized(inits: dict, stem: str) -> np.ndarray:
-    """``stem``'s int8 values times their scale, minus the zero point (per channel or not)."""
+    """``stem``'s int8 values minus their zero point, times their scale (per channel or not)."""
     q = inits[f"{stem}_quantized"].astype(np.float32)
     scale = inits[f"{stem}_scale"].astype(np.float32)
     zero = inits[f"{stem}_zero_point"].astype(np.float32)
@@ -52,6 +55,3 @@ def int8_state_dict(onnx_path: Path) -> dict[str, np.ndarray]:
         stem = weights[0].removesuffix("_quantized")
         state[f"{_module_name(node.name)}.weight"] = _dequantized(inits, stem).T.copy()
     return state
-
-
-_SUFFIXES = ("_quantized", "_scale", "_zero_point")
