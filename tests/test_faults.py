@@ -498,7 +498,6 @@ def test_offline_run_fails_fast_with_a_hint_and_leaves_no_run_folder(tmp_path):
         port = s.getsockname()[1]  # closed once the block ends
     env = {**os.environ, "SYNTH_ARXIV_API_URL": f"http://127.0.0.1:{port}/api/query"}
     root = tmp_path / "output"
-    started = time.monotonic()
     done = subprocess.run(
         [
             sys.executable,
@@ -514,13 +513,11 @@ def test_offline_run_fails_fast_with_a_hint_and_leaves_no_run_folder(tmp_path):
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=120,  # a hang fails here; the client's waits are counted in test_sources_arxiv
         check=False,
     )
-    elapsed = time.monotonic() - started
     lines = [ln for ln in done.stderr.splitlines() if ln.startswith("synth:")]
     assert done.returncode == 1 and len(lines) == 1, done.stderr[-2000:]
     assert "cannot reach the arXiv API" in lines[0] and "--corpus sample" in lines[0]
     assert "executed notebook" not in lines[0]  # it went with the folder
-    assert elapsed < 30, elapsed
     assert list(root.iterdir()) == []  # not even an empty arXiv cache
