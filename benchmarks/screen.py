@@ -78,6 +78,7 @@ def score_question(record: dict, screened: pd.DataFrame) -> dict:
         "unjudged_included": sum(x is None for x in all_labels),
         "off_topic": sum(1 for x in all_labels if x == 0),
         "recall": found / n_rel if n_rel else None,
+        "relevant_included": found,
         "level": screened.attrs.get("coverage", {}).get("level", ""),
         "coverage_note": screened.attrs.get("coverage", ""),
     }
@@ -94,6 +95,7 @@ def summarise(rows: list[dict], name: str) -> dict:
         "p10_over": len(p10),
         "off_topic": sum(r["off_topic"] for r in rows),
         "recall_macro": round(st.mean(rec), 3) if rec else None,
+        "relevant_included": sum(r["relevant_included"] for r in rows),
         "unjudged_top10": sum(r["unjudged_top10"] for r in rows),
         "empty": sum(r["included"] == 0 for r in rows),
         "said_not_covered": sum(r["level"] != "covered" for r in rows),

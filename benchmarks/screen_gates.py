@@ -1,7 +1,9 @@
-"""Pairing gates and pairing models compared on the screening dev questions (round 11 of
-issue 17), without re-screening for each: every dev question (s01-s92; never the fresh
-test8) is screened once with the pairing check off (``answer_batch.screen_for``), its
-included papers are scored by the pairing model, and each gate of ``GATES`` is applied to
+"""Pairing gates and pairing models compared on the screening dev questions (rounds 11 and 12
+of issue 17), without re-screening for each: every dev question (s01-s92; never the fresh
+splits) is screened once with the pairing and subject checks off
+(``inclusion.screen_question``), its included papers are scored by the pairing model, and
+each gate of ``GATES`` (the shipped ones through ``pairing.gate_on`` and
+``inclusion.subject_check``) is applied to
 those probabilities and scored against the hand judgements as ``benchmarks/screen.py`` scores
 them (precision@10 of the included list, off-topic papers included, recall), split into the
 questions the corpus covers and the near misses, with how many of each include nothing. The
@@ -20,17 +22,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics as st
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from screen import score_question, summarise
 from sklearn.metrics import roc_auc_score
 
 from synth import pairing
-from synth.answer_batch import ScreenSettings, screen_for
+from synth.answer_batch import ScreenSettings
 from synth.dense import encoder_for
+from synth.inclusion import screen_question, subject_check
 from synth.question import analyze_question
 from synth.screen import build_indexes
 from synth.sources.local import load_corpus
@@ -38,47 +41,42 @@ from synth.sources.local import load_corpus
 HERE = Path(__file__).parent
 DEV_SPLITS = ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7")  # s01-s92
 ANSWER_DEV_SPLITS = ("tune", "test", "test2", "test3")  # benchmarks/answer.py's "all"
-# (P(pairing), outcome_match) of a question's included papers -> kept
-Gate = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# (a question's included papers, their P(pairing)) -> kept
+Gate = Callable[[pd.DataFrame, np.ndarray], np.ndarray]
 
 
-def question_gate(min_pairing: float, relative: float) -> Gate:
-    """``pairing.gate``: nothing unless the best reaches ``min_pairing``, then ``relative``
-    x the best."""
-    return lambda p, task: (p >= relative * p.max()) if p.max() >= min_pairing else p < 0
+def shipped(subject: bool = False, **bars: float) -> Gate:
+    """``pairing.gate_on`` (the gate ``pairing.gate`` applies) with ``bars`` in place of its
+    defaults (``min_task=0`` turns the task rule off), then ``inclusion.subject_check`` if
+    ``subject``."""
 
-
-def paper_bar(bar: float) -> Gate:
-    """Each paper on its own: kept if it reaches ``bar``."""
-    return lambda p, task: p >= bar
-
-
-def hybrid(bar: float, min_pairing: float, relative: float) -> Gate:
-    """``bar`` per paper when the best reaches it; else the question gate."""
-    fallback = question_gate(min_pairing, relative)
-    return lambda p, task: (p >= bar) if p.max() >= bar else fallback(p, task)
-
-
-def task_rule(clear: float | None) -> Gate:
-    """The question gate at the shipped bars, then ``pairing.gate``'s task rule: a paper
-    naming less than ``MIN_TASK`` of the question's task with P below
-    ``MIN_PAIRING_WITHOUT_TASK`` is excluded when no paper reaches ``clear`` (None: always)."""
-    base = question_gate(pairing.MIN_PAIRING, pairing.RELATIVE)
-
-    def keep(p: np.ndarray, task: np.ndarray) -> np.ndarray:
-        if clear is not None and p.max() >= clear:
-            return base(p, task)
-        return base(p, task) & ~((task < pairing.MIN_TASK) & (p < pairing.MIN_PAIRING_WITHOUT_TASK))
+    def keep(included: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+        gated = pairing.gate_on(included, p, **bars)
+        return (subject_check(gated, included.attrs["question"]) if subject else gated)[
+            "included"
+        ].to_numpy()
 
     return keep
 
 
+def paper_bar(bar: float) -> Gate:
+    """Each paper on its own: kept if it reaches ``bar``."""
+    return lambda included, p: p >= bar
+
+
+def hybrid(bar: float, min_pairing: float, relative: float) -> Gate:
+    """``bar`` per paper when the best reaches it; else the question gate."""
+    fallback = shipped(min_pairing=min_pairing, relative=relative, min_task=0.0)
+    return lambda included, p: (p >= bar) if p.max() >= bar else fallback(included, p)
+
+
 GATES: dict[str, Gate] = {
-    "round 9 (0.01, 0.01 x best)": question_gate(pairing.MIN_PAIRING, pairing.RELATIVE),
-    "round 11: + task rule": task_rule(pairing.CLEAR_PAIRING),
-    "task rule, always": task_rule(None),
-    "question 0.05": question_gate(0.05, 0.01),
-    "question 0.10": question_gate(0.10, 0.01),
+    "round 9 (0.01, 0.01 x best)": shipped(min_task=0.0),
+    "round 11: + task rule": shipped(),
+    "round 12: + subject check": shipped(subject=True),
+    "task rule, always": shipped(clear_pairing=np.inf),
+    "question 0.05": shipped(min_pairing=0.05, min_task=0.0),
+    "question 0.10": shipped(min_pairing=0.10, min_task=0.0),
     **{f"paper >= {b:.2f}": paper_bar(b) for b in (0.05, 0.1, 0.2, 0.3, 0.5)},
     **{
         f"hybrid {b:.1f} / {q:.2f} / {r:.1f}": hybrid(b, q, r)
@@ -89,44 +87,44 @@ GATES: dict[str, Gate] = {
 }
 
 
-def _task(included: pd.DataFrame) -> np.ndarray:
-    return included["outcome_match"].to_numpy(dtype=float)
+def kept(included: pd.DataFrame, p: np.ndarray, gate: Gate) -> pd.DataFrame:
+    """The included papers with ``included`` set to what ``gate`` keeps."""
+    return included.assign(included=gate(included, p) if len(p) else False)
 
 
-def screened_lists(records: list[dict], papers: pd.DataFrame, cache: str | None) -> list:
-    """Each question's included papers (rank order) with the pairing check off."""
+def screened_lists(questions: list[str], papers: pd.DataFrame, cache: str | None) -> list:
+    """Each question's included papers (rank order) with the pairing and subject checks off;
+    ``attrs["question"]`` is the question."""
     indexes = build_indexes(papers)
-    settings = ScreenSettings()
-    encoder = encoder_for(settings.title_similarity, cache, "--lexical")
+    s = ScreenSettings()
+    encoder = encoder_for(s.title_similarity, cache, "--lexical")
     out = []
-    for question in records:
-        s = screen_for(question, papers, indexes, settings, encoder, None)
-        out.append(s[s["included"]].sort_values("rank").reset_index(drop=True))
+    for question in questions:
+        screened = screen_question(
+            question, papers, indexes, s.max_included, s.min_relative_score, s.topic_cutoff,
+            s.title_weight, encoder, None, min_subject=0.0,
+        )  # fmt: skip
+        included = screened[screened["included"]].sort_values("rank").reset_index(drop=True)
+        included.attrs = {"question": question}
+        out.append(included)
     return out
 
 
 def gate_figures(records: list[dict], lists: list, probs: list, gate: Gate) -> dict:
-    """``screen.py``'s figures of the kept lists: macro P@10 (questions keeping something),
-    off-topic and relevant papers kept, macro recall, questions left empty."""
-    p10, recall, off, kept_rel, empty = [], [], 0, 0, 0
-    for record, included, p in zip(records, lists, probs, strict=True):
-        judged = {j["paper_id"]: j["relevant"] for j in record["judged"]}
-        kept = included[gate(p, _task(included))] if len(p) else included
-        labels = [judged.get(pid) for pid in kept["paper_id"]]
-        known = [x for x in labels[:10] if x is not None]
-        p10 += [sum(known) / len(known)] if known else []
-        off += sum(x == 0 for x in labels)
-        kept_rel += sum(x == 1 for x in labels)
-        recall += (
-            [sum(x == 1 for x in labels) / sum(judged.values())] if any(judged.values()) else []
-        )
-        empty += kept.empty
+    """``screen.py``'s figures (``score_question``, ``summarise``) of the kept lists: macro
+    P@10 (questions keeping something), off-topic and relevant papers kept, macro recall,
+    questions left empty."""
+    rows = [
+        score_question(record, kept(included, p, gate))
+        for record, included, p in zip(records, lists, probs, strict=True)
+    ]
+    summary = summarise(rows, "")
     return {
-        "p10": round(st.mean(p10), 3) if p10 else None,
-        "off_topic": off,
-        "relevant_kept": kept_rel,
-        "recall": round(st.mean(recall), 3) if recall else None,
-        "empty": empty,
+        "p10": summary["p10_macro"],
+        "off_topic": summary["off_topic"],
+        "relevant_kept": summary["relevant_included"],
+        "recall": summary["recall_macro"],
+        "empty": summary["empty"],
     }
 
 
@@ -160,7 +158,7 @@ def key_kept(answer_dev: list[dict], lists: list, probs: list) -> pd.Series:
     share = {}
     for name, gate in GATES.items():
         hits = [
-            str(q["key_paper"]) in set(inc["paper_id"][gate(p, _task(inc))] if len(p) else [])
+            str(q["key_paper"]) in set(inc["paper_id"][kept(inc, p, gate)["included"]])
             for q, inc, p in zip(answer_dev, lists, probs, strict=True)
         ]
         share[name] = round(float(np.mean(hits)), 3)

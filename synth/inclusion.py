@@ -6,7 +6,8 @@ metric name alone is not enough), its title is close enough to the question, and
 combined score (topicality + BM25 relevance) is within ``topic_cutoff`` of the best: the
 cut-off follows the score distribution, so a question with three relevant papers includes
 three, and one with none includes none.  Last, ``synth.pairing`` checks that the included
-papers work on the question's method and task together.  Every exclusion carries its reason.
+papers work on the question's method and task together, and that the best of those left names
+the question's subject at all.  Every exclusion carries its reason.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ MIN_SUBJECT_NAMED = 0.5  # subject coverage that counts as naming the question's
 # task; generic words ("graph neural networks") alone do not make it relevant.
 WHOLE_FACET = 0.8  # subject or outcome coverage that counts as naming all of it
 GENERIC_REASON = "shares only generic words with the question"
+# Chosen on s01-s92 (benchmarks/README.md, "Round 12"): when even the best included paper names
+# little of the question's subject (its method), the corpus has the question's task without its
+# method, and the included papers are that task's neighbours, not evidence on the question.
+MIN_SUBJECT_ANY = 0.3  # subject coverage the best included paper must reach, or none is included
+SUBJECT_REASON = "no included paper names the question's subject"
 
 
 def _reason_table(papers: pd.DataFrame, min_relative_score: float, min_topic: float) -> list:
@@ -113,15 +119,59 @@ def decide(
     return papers
 
 
-def _why_none(screened: pd.DataFrame) -> str:
-    """Why no paper passed screening: the papers that name the question's subject or task
-    but not the two together (``synth.pairing``), or those that share only generic words
-    with it (naming its distinctive terms)."""
+def _names_initialism(papers: pd.DataFrame, subject: str) -> bool:
+    """Does a paper write an acronym of ``subject`` ("CoT" for "chain-of-thought")?"""
+    from synth.queries import initialisms
+    from synth.relevance import entity_pattern
+
+    text = papers["title"].fillna("") + " " + papers["abstract"].fillna("")
+    return any(text.str.contains(entity_pattern(a)).any() for a in initialisms(subject))
+
+
+def subject_check(
+    screened: pd.DataFrame, question: str, min_subject: float = MIN_SUBJECT_ANY
+) -> pd.DataFrame:
+    """``screened`` (``decide``, ``pairing.gate``) with every included paper excluded when the
+    best of them names less than ``min_subject`` of the question's subject (``subject_match``;
+    NaN there, a subject none of whose words the corpus uses, names none of it) and none writes
+    its acronym, with the reason; a question without a subject (an open one, or one whose
+    subject has no content word) is left alone."""
+    from synth.relevance import facet_units
+
+    included = screened["included"].to_numpy(dtype=bool)
+    subject = analyze_question(question).subject
+    if not included.any() or not subject:
+        return screened
+    if not any(u.facet == "subject" for u in facet_units(question)):
+        return screened
+    named = np.nan_to_num(screened["subject_match"].to_numpy(dtype=float)[included])
+    if named.max() >= min_subject or _names_initialism(screened[included], subject):
+        return screened
+    reasons = screened["exclusion_reason"].copy()
+    reasons[included] = (
+        f"{SUBJECT_REASON} ({subject}): the best names {named.max():.2f} of it < {min_subject:.2f}"
+    )
+    out = screened.assign(included=False, exclusion_reason=reasons)
+    out.attrs = dict(screened.attrs)
+    return out
+
+
+def _why_none(screened: pd.DataFrame, question: str) -> str:
+    """Why no paper passed screening: the closest name little of the question's subject
+    (``subject_check``), or they name its subject or task but not the two together
+    (``synth.pairing``), or they share only generic words with it (naming its distinctive
+    terms)."""
     from synth.pairing import PAIRING_REASON
 
     reasons = screened["exclusion_reason"]
     unpaired = int(reasons.str.startswith(PAIRING_REASON).sum())
     generic = int(reasons.str.startswith(GENERIC_REASON).sum())
+    subjectless = int(reasons.str.startswith(SUBJECT_REASON).sum())
+    if subjectless:
+        return (
+            f"no paper passed screening; the {subjectless} closest to it name little of its "
+            f"subject ({analyze_question(question).subject})"
+        )
     if unpaired:
         return (
             f"no paper passed screening; the {unpaired} closest to it name its subject or task "
@@ -154,7 +204,7 @@ def coverage_of(screened: pd.DataFrame, question: str, nearest: int = 3) -> dict
     if included.empty:
         level = "none"
         text = (
-            f"The corpus does not cover this question: {_why_none(screened)}. "
+            f"The corpus does not cover this question: {_why_none(screened, question)}. "
             f"Nearest papers: {titles}."
         )
     elif subject and names_subject == 0:
@@ -194,12 +244,14 @@ def screen_question(
     title_weight: float = 1.25,
     encoder: object | None = None,
     pairing_model: object | None = None,
+    min_subject: float = MIN_SUBJECT_ANY,
 ) -> pd.DataFrame:
     """The screen stage for one question, as ``20_screen`` runs it step by step: search
     terms, BM25 ranking (``screen.rank_papers``), topic signals (``relevance.assess``, with
     ``encoder`` comparing titles), the decision (``decide``), the method-and-task check of
-    the included papers (``pairing.gate``, with ``pairing_model``); ``attrs["coverage"]``
-    holds ``coverage_of``.  ``indexes``: ``screen.build_indexes(papers)``."""
+    the included papers (``pairing.gate``, with ``pairing_model``), the check that what
+    remains names the question's subject (``subject_check``, at ``min_subject``; 0: off);
+    ``attrs["coverage"]`` holds ``coverage_of``.  ``indexes``: ``screen.build_indexes(papers)``."""
     from synth.pairing import gate
     from synth.relevance import assess
     from synth.screen import rank_papers
@@ -211,5 +263,6 @@ def screen_question(
     assessed = assess(ranked, question, indexes[0], positions, encoder)
     screened = decide(assessed, max_included, min_relative_score, topic_cutoff)
     screened = gate(screened, question, pairing_model)
+    screened = subject_check(screened, question, min_subject)
     screened.attrs["coverage"] = coverage_of(screened, question)
     return screened

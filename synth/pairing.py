@@ -76,33 +76,47 @@ def gate(
     relative: float = RELATIVE,
     min_task: float = MIN_TASK,
 ) -> pd.DataFrame:
-    """``screened`` (``inclusion.decide``) with ``pairing`` (the probability, for the papers
-    that were included; NaN for the rest, and for all without a ``model``) and the included
-    papers excluded, with their reason, when the best is below ``min_pairing`` (all of them),
-    when they are below ``relative`` x the best, or, when no paper reaches ``CLEAR_PAIRING``,
-    when they name less than ``min_task`` of the question's task (``outcome_match``; no rule
-    for a question without a task) and score below ``MIN_PAIRING_WITHOUT_TASK``."""
+    """``screened`` (``inclusion.decide``) with the included papers scored by ``model`` and
+    gated by ``gate_on``; without a ``model``, ``screened`` with a NaN ``pairing`` column."""
     included = screened["included"].to_numpy(dtype=bool)
     pairing = np.full(len(screened), np.nan)
     if model is not None:
         pairing[included] = pairing_scores(model, question, screened[included])
-    out = screened.assign(pairing=pairing.round(4))
+    return gate_on(screened, pairing, min_pairing, relative, min_task)
+
+
+def gate_on(
+    screened: pd.DataFrame,
+    pairing: np.ndarray,
+    min_pairing: float = MIN_PAIRING,
+    relative: float = RELATIVE,
+    min_task: float = MIN_TASK,
+    clear_pairing: float = CLEAR_PAIRING,
+) -> pd.DataFrame:
+    """``screened`` with ``pairing`` (P(pairing) of the included papers, NaN for the rest) as a
+    column and the included papers excluded, with their reason, when the best is below
+    ``min_pairing`` (all of them), when they are below ``relative`` x the best, or, when no
+    paper reaches ``clear_pairing``, when they name less than ``min_task`` of the question's
+    task (``outcome_match``; no rule for a question without a task) and score below
+    ``MIN_PAIRING_WITHOUT_TASK``. All NaN (no model): nothing is excluded."""
+    included = screened["included"].to_numpy(dtype=bool)
+    out = screened.assign(pairing=np.round(pairing, 4))
     out.attrs = dict(screened.attrs)
-    if model is None or not included.any():
+    if not included.any() or np.isnan(pairing[included]).all():
         return out
-    best = float(np.nanmax(pairing))
+    best = float(np.nanmax(pairing[included]))
     if best < min_pairing:
         drop, why = included, f"no included paper reaches {min_pairing:.2f}"
     else:
         drop, why = included & (pairing < relative * best), f"< {relative:.2f} x best {best:.2f}"
     reasons = out["exclusion_reason"].copy()
     reasons[drop] = [f"{PAIRING_REASON} (pairing model {p:.3f}; {why})" for p in pairing[drop]]
-    if best < CLEAR_PAIRING:
+    if best < clear_pairing:
         task = out.get("outcome_match", pd.Series(np.nan, index=out.index)).to_numpy(float)
         taskless = included & ~drop & (task < min_task) & (pairing < MIN_PAIRING_WITHOUT_TASK)
         reasons[taskless] = [
             f"{PAIRING_REASON} (names {t:.2f} of its task < {min_task:.2f}; pairing model "
-            f"{p:.3f} < {MIN_PAIRING_WITHOUT_TASK:.2f}, none reaches {CLEAR_PAIRING:.2f})"
+            f"{p:.3f} < {MIN_PAIRING_WITHOUT_TASK:.2f}, none reaches {clear_pairing:.2f})"
             for t, p in zip(task[taskless], pairing[taskless], strict=True)
         ]
     out["exclusion_reason"] = reasons

@@ -5,11 +5,13 @@ comparator) or, for a question without a subject, from its search terms.  The se
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pandas as pd
 
 from synth.search import extract_key_terms
+from synth.text import STOP_WORDS
 
 _ACRONYM_DEF = re.compile(
     r"((?:[A-Za-z][\w-]*\s+){0,5}[A-Za-z][\w-]*)\s*\(([A-Z][A-Za-z]*[A-Z]s?)\)"
@@ -21,6 +23,25 @@ _ACRONYM_FIRST = re.compile(r"(?<![\w-])([A-Z][A-Za-z]*[A-Z]s?)\s*\(([A-Za-z][\w
 
 def _initials(words: list[str]) -> str:
     return "".join(p[0] for w in words for p in w.split("-") if p).upper()
+
+
+def initialisms(phrase: str) -> list[str]:
+    """Acronyms a paper may write for ``phrase``: the initials of each run of 2-5 of its words
+    (split at spaces and hyphens) that starts and ends with a content word, in capitals, with
+    a function word inside as a small letter or left out ("chain-of-thought" -> "CoT"); those
+    shorter than three letters ("SD", "LM": too many meanings) are left out."""
+    words = [w for w in re.split(r"[\s-]+", phrase) if w[:1].isalpha()]
+    content = [w.lower() not in STOP_WORDS for w in words]
+    out: list[str] = []
+    for start, end in itertools.combinations(range(len(words) + 1), 2):
+        if not 2 <= end - start <= 5 or not content[start] or not content[end - 1]:
+            continue
+        run = zip(words[start:end], content[start:end], strict=True)
+        small = "".join(w[0].upper() if c else w[0].lower() for w, c in run)
+        for acronym in (small, "".join(c for c in small if c.isupper())):
+            if len(acronym) >= 3 and sum(c.isupper() for c in acronym) >= 2 and acronym not in out:
+                out.append(acronym)
+    return out
 
 
 def find_acronyms(text: str) -> dict[str, str]:

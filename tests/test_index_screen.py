@@ -223,6 +223,70 @@ def test_coverage_is_indirect_when_no_included_paper_names_the_subject():
     assert coverage["included"] == int(out["included"].sum())
 
 
+def test_a_question_whose_method_no_included_paper_names_includes_nothing_and_says_so():
+    papers = _papers(ON_TOPIC + OFF_TOPIC)
+    question = "Do capsule networks improve text-video retrieval on MSR-VTT?"
+    unchecked = _screen(papers, question, min_subject=0.0)  # the task's papers, without it
+    task_papers = unchecked.loc[unchecked["included"], "paper_id"]
+    assert len(task_papers) == 3 and unchecked.attrs["coverage"]["level"] == "indirect"
+    out = _screen(papers, question).set_index("paper_id")
+    assert not out["included"].any()
+    assert set(out.loc[task_papers, "exclusion_reason"]) == {
+        f"{inclusion.SUBJECT_REASON} (capsule networks): the best names 0.00 of it < 0.30"
+    }  # no paper of the corpus uses "capsule": its subject_match is NaN, named by none
+    coverage = out.attrs["coverage"]
+    assert coverage["level"] == "none"
+    assert (
+        "the 3 closest to it name little of its subject (capsule networks)"
+        in (coverage["statement"])
+    )
+
+
+def _facets(subject_match, included=None, abstracts=None) -> pd.DataFrame:
+    n = len(subject_match)
+    included = [True] * n if included is None else included
+    return pd.DataFrame(
+        {
+            "paper_id": [f"p{i}" for i in range(n)],
+            "title": [f"Paper {i}" for i in range(n)],
+            "abstract": abstracts or ["We classify brain tumours in MRI."] * n,
+            "included": included,
+            "exclusion_reason": ["" if x else "below the cut-off" for x in included],
+            "subject_match": subject_match,
+        }
+    )
+
+
+def test_the_subject_check_needs_one_included_paper_naming_enough_of_the_subject():
+    question = "Do capsule networks classify brain tumours more accurately than CNNs?"
+    check = inclusion.subject_check
+    assert not check(_facets([0.29, 0.1]), question)["included"].any()
+    assert check(_facets([0.3, 0.0]), question)["included"].all()  # one is enough for all
+    assert check(_facets([0.29, 0.1]), question, min_subject=0.2)["included"].all()
+    excluded = check(_facets([0.9, 0.1], included=[False, True]), question)
+    assert excluded["exclusion_reason"].tolist() == [
+        "below the cut-off",  # not included: its subject_match does not count, nor its reason
+        f"{inclusion.SUBJECT_REASON} (capsule networks): the best names 0.10 of it < 0.30",
+    ]
+    open_question = "What limits the accuracy of brain tumour classifiers?"
+    assert check(_facets([0.0, 0.0]), open_question)["included"].all()  # no subject
+    assert check(_facets([np.nan]), "Does it work on brain tumours?")["included"].all()
+
+
+def test_a_paper_writing_the_subject_s_acronym_names_it():
+    question = "Does chain-of-thought help LLMs mainly with arithmetic?"
+    cot = ["We find that CoT mostly aids arithmetic.", "Arithmetic errors of LLMs."]
+    assert inclusion.subject_check(_facets([0.0, 0.0], abstracts=cot), question)["included"].all()
+    plain = ["Direct answers of LLMs.", "Arithmetic errors of LLMs."]
+    assert not inclusion.subject_check(_facets([0.0, 0.0], abstracts=plain), question)[
+        "included"
+    ].any()
+    cost = ["The cost of arithmetic.", "Arithmetic errors of LLMs."]  # "cot" inside a word
+    assert not inclusion.subject_check(_facets([0.0, 0.0], abstracts=cost), question)[
+        "included"
+    ].any()
+
+
 def test_rank_queries_writes_trec_lines():
     papers = _papers(ON_TOPIC + OFF_TOPIC)
     lines = screen.rank_queries(

@@ -9,6 +9,7 @@ from synth.queries import (
     build_facet_queries,
     facet_terms,
     find_acronyms,
+    initialisms,
     search_queries,
     term_variants,
 )
@@ -82,6 +83,16 @@ def test_acronyms_and_spelling_variants():
     assert term_variants("cross-domain") == ["cross-domain"]
     queries = build_arxiv_queries(search.extract_key_terms(q), acronyms=acronyms)
     assert 'all:"retrieval-augmented generation"' in queries[0] and "all:RAG" in queries[0]
+
+
+def test_initialisms_a_paper_may_write_for_a_phrase():
+    assert initialisms("chain-of-thought") == ["CoT"]  # "CT": shorter than three letters
+    assert initialisms("retrieval-augmented generation") == ["RAG"]
+    assert initialisms("Kolmogorov-Arnold network layers")[0] == "KAN"
+    assert "CRF" in initialisms("a conditional random field layer")
+    assert initialisms("capsule networks") == initialisms("distant") == []
+    crf = initialisms("adding a conditional random field layer on top of a BERT encoder")
+    assert all(a[0].isupper() and a[-1].isupper() for a in crf)  # no run starts on "of"
 
 
 def test_ranking_weights_keep_entities_mildly_ahead():
