@@ -16,15 +16,17 @@ first 10 that were never judged are counted and listed (``--unjudged FILE``): ju
 under the question's written rule and add them to the dev set (``"source": "pool2"``)
 before trusting a figure.  ``--no-pairing`` screens without the pairing check
 (``synth.pairing``, round 9), as main did before it; ``--pairing-model DIR`` with another
-pairing model (an earlier one, to compare).
+pairing model (an earlier one, to compare); ``--no-subject-check`` without the subject check
+(``inclusion.subject_check``, round 12).
 
 Usage: python benchmarks/screen.py [--data ../shared/data] [--unjudged /tmp/unjudged.jsonl]
-       [--cache DIR] [--no-pairing | --pairing-model DIR]
+       [--cache DIR] [--no-pairing | --pairing-model DIR] [--no-subject-check]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics as st
 import time
@@ -149,6 +151,9 @@ def main() -> None:
     pairing_choice.add_argument(
         "--pairing-model", type=Path, default=None, help="pairing model folder (default: shipped)"
     )
+    parser.add_argument(
+        "--no-subject-check", action="store_true", help="no subject check (main before round 12)"
+    )
     args = parser.parse_args()
     records = [json.loads(line) for line in DEV.open()]
     t0 = time.perf_counter()
@@ -156,6 +161,8 @@ def main() -> None:
     indexes = build_indexes(papers)
     print(f"corpus {len(papers)} papers, loaded and indexed in {time.perf_counter() - t0:.1f} s")
     settings = ScreenSettings(title_similarity=not args.lexical)
+    if args.no_subject_check:
+        settings = dataclasses.replace(settings, min_subject=0.0)
     encoder = encoder_for(settings.title_similarity, args.cache or None, "--lexical")
     use_pairing = settings.pairing_check and not args.no_pairing
     pairing = load_pairing_model(args.pairing_model) if use_pairing else None

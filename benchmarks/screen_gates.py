@@ -1,7 +1,7 @@
 """Pairing gates and pairing models compared on the screening dev questions (rounds 11 and 12
 of issue 17), without re-screening for each: every dev question (s01-s92; never the fresh
 splits) is screened once with the pairing and subject checks off
-(``inclusion.screen_question``), its included papers are scored by the pairing model, and
+(``answer_batch.screen_for``), its included papers are scored by the pairing model, and
 each gate of ``GATES`` (the shipped ones through ``pairing.gate_on`` and
 ``inclusion.subject_check``) is applied to
 those probabilities and scored against the hand judgements as ``benchmarks/screen.py`` scores
@@ -31,9 +31,9 @@ from screen import score_question, summarise
 from sklearn.metrics import roc_auc_score
 
 from synth import pairing
-from synth.answer_batch import ScreenSettings
+from synth.answer_batch import ScreenSettings, screen_for
 from synth.dense import encoder_for
-from synth.inclusion import screen_question, subject_check
+from synth.inclusion import subject_check
 from synth.question import analyze_question
 from synth.screen import build_indexes
 from synth.sources.local import load_corpus
@@ -96,14 +96,11 @@ def screened_lists(questions: list[str], papers: pd.DataFrame, cache: str | None
     """Each question's included papers (rank order) with the pairing and subject checks off;
     ``attrs["question"]`` is the question."""
     indexes = build_indexes(papers)
-    s = ScreenSettings()
-    encoder = encoder_for(s.title_similarity, cache, "--lexical")
+    settings = ScreenSettings(min_subject=0.0)
+    encoder = encoder_for(settings.title_similarity, cache, "--lexical")
     out = []
     for question in questions:
-        screened = screen_question(
-            question, papers, indexes, s.max_included, s.min_relative_score, s.topic_cutoff,
-            s.title_weight, encoder, None, min_subject=0.0,
-        )  # fmt: skip
+        screened = screen_for(question, papers, indexes, settings, encoder, None)
         included = screened[screened["included"]].sort_values("rank").reset_index(drop=True)
         included.attrs = {"question": question}
         out.append(included)

@@ -38,6 +38,7 @@ class ScreenSettings:
     title_weight: float = DEFAULTS["screen"]["title_weight"]
     title_similarity: bool = DEFAULTS["screen"]["title_similarity"]
     pairing_check: bool = DEFAULTS["screen"]["pairing_check"]
+    min_subject: float = DEFAULTS["screen"]["min_subject"]
 
 
 def screen_for(
@@ -61,6 +62,7 @@ def screen_for(
         settings.title_weight,
         encoder,
         pairing_model,
+        settings.min_subject,
     )
 
 

@@ -51,6 +51,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "title_weight": 1.25,
         "title_similarity": True,  # compare titles with the question (MiniLM); else lexical
         "pairing_check": True,  # exclude papers naming its subject or task, not both
+        "min_subject": 0.3,  # share of its subject the best included paper must name (0: off)
         "dense": False,  # re-rank the lexical top 200 with MiniLM (needs the 'dense' extra)
     },
     "claims": {
@@ -85,6 +86,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "screen.min_relative_score": (0, 1),
     "screen.topic_cutoff": (0, 1),
     "screen.title_weight": (0, 100),
+    "screen.min_subject": (0, 1),
     "claims.threshold": (None, 1),  # below 0: the detector's tuned default
     "claims.max_claims_per_paper": (1, None),
     "verify.top_k": (1, None),

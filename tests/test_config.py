@@ -35,6 +35,7 @@ def test_repo_params_files_are_valid():
         ("screen: [\n", "not valid YAML"),
         ("answer:\n  stance: nly\n", "'answer.stance' must be one of cue, nli, lexical"),
         ("verify:\n  dense: true\n  nli: true\n", "cannot both be true"),
+        ("screen:\n  min_subject: 1.5\n", "'screen.min_subject' must be from 0 to 1, got 1.5"),
     ],
 )
 def test_bad_params_are_one_clear_line(tmp_path, yaml_text, message):

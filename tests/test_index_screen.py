@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from synth import inclusion, relevance, screen, search
+from synth.answer_batch import ScreenSettings, screen_for
 from synth.dense import Encoder
 from synth.index import build_bm25, count_terms
 from synth.sources import dedupe_papers, make_papers
@@ -226,7 +227,9 @@ def test_coverage_is_indirect_when_no_included_paper_names_the_subject():
 def test_a_question_whose_method_no_included_paper_names_includes_nothing_and_says_so():
     papers = _papers(ON_TOPIC + OFF_TOPIC)
     question = "Do capsule networks improve text-video retrieval on MSR-VTT?"
-    unchecked = _screen(papers, question, min_subject=0.0)  # the task's papers, without it
+    settings = ScreenSettings(min_subject=0.0)  # screen.min_subject: 0, the check off
+    indexes = screen.build_indexes(papers)
+    unchecked = screen_for(question, papers, indexes, settings, ENCODER)  # the task's papers
     task_papers = unchecked.loc[unchecked["included"], "paper_id"]
     assert len(task_papers) == 3 and unchecked.attrs["coverage"]["level"] == "indirect"
     out = _screen(papers, question).set_index("paper_id")
