@@ -1,11 +1,10 @@
 """Pairing gates and pairing models compared on the screening dev questions (rounds 11 and 12
 of issue 17), without re-screening for each: every dev question (s01-s92; never the fresh
-splits) is screened once with the pairing and subject checks off
-(``answer_batch.screen_for``), its included papers are scored by the pairing model, and
-each gate of ``GATES`` (the shipped ones through ``pairing.gate_on`` and
-``inclusion.subject_check``) is applied to
-those probabilities and scored against the hand judgements as ``benchmarks/screen.py`` scores
-them (precision@10 of the included list, off-topic papers included, recall), split into the
+splits) is screened once with the pairing and subject checks off (``answer_batch.screen_for``),
+its included papers are scored by the pairing model, and each gate of ``GATES`` (the shipped
+ones through ``pairing.gate_on`` and ``inclusion.subject_check``) is applied to those
+probabilities and scored against the hand judgements as ``benchmarks/screen.py`` scores them
+(precision@10 of the included list, off-topic papers included, recall), split into the
 questions the corpus covers and the near misses, with how many of each include nothing. The
 answer dev set (its dev splits, yes/no questions) gives the share of key papers a gate keeps.
 

@@ -209,19 +209,25 @@ def test_a_question_the_corpus_does_not_cover_includes_nothing_and_says_so():
     assert len(coverage["nearest"]) <= 3
 
 
-def test_coverage_is_indirect_when_no_included_paper_names_the_subject():
-    papers = _papers(ON_TOPIC + OFF_TOPIC)
-    question = (
-        "Does curriculum sampling of pretraining clips improve text-video retrieval on MSR-VTT?"
+def test_coverage_levels_follow_how_many_included_papers_name_the_subject():
+    question = "Does curriculum sampling of pretraining clips improve text-video retrieval?"
+
+    def coverage(subject_match, included=None):
+        frame = _facets(subject_match, included).assign(
+            topic_score=np.linspace(1.5, 1.0, len(subject_match))
+        )
+        return inclusion.coverage_of(frame, question)
+
+    indirect = coverage([0.45, 0.3, 0.0])  # past the subject check, none names half of it
+    assert indirect["level"] == "indirect" and indirect["name_subject"] == 0
+    assert (
+        "(curriculum sampling of pretraining clips) directly: none of the 3"
+        in (indirect["statement"])
     )
-    out = _screen(papers, question, topic_cutoff=0.0)
-    coverage = inclusion.coverage_of(out, question)
-    named = out.loc[out["included"], "subject_match"] >= inclusion.MIN_SUBJECT_NAMED
-    if out["included"].any() and not named.any():
-        assert coverage["level"] == "indirect" and "curriculum sampling" in coverage["statement"]
-    else:
-        assert coverage["level"] in ("thin", "covered")
-    assert coverage["included"] == int(out["included"].sum())
+    thin = coverage([0.5, 0.0, 0.0, 0.9], included=[True, True, True, False])
+    assert thin["level"] == "thin" and thin["name_subject"] == 1  # the excluded one not counted
+    assert coverage([0.5, 0.6, 1.0])["level"] == "covered"
+    assert coverage([0.5, 0.6], included=[False, False])["level"] == "none"
 
 
 def test_a_question_whose_method_no_included_paper_names_includes_nothing_and_says_so():
