@@ -4,9 +4,9 @@ For each question (s01-s20: ``tune`` / ``test``, both tuned on by now; then twel
 held-out questions per round, written and judged before anything was tuned on them: s21-s32
 ``test2`` (round 3), s33-s44 ``test3`` (round 4), s45-s56 ``test4`` (round 5), s57-s68
 ``test5`` (round 6), s69-s80 ``test6`` (round 7), s81-s92 ``test7`` (round 8), s93-s104
-``test8`` (round 10), s105-s116 ``test9`` (round 11), s117-s128 ``test10`` (round 12, the fresh
-split); the dev set is tune..test7, s01-s92: test8, test9 and test10 are kept out of it), screen
-the arXiv listings corpus
+``test8`` (round 10), s105-s116 ``test9`` (round 11), s117-s128 ``test10`` (round 12), s129-s140
+``test11`` (round 13, the fresh split); the dev set is tune..test7, s01-s92: test8, test9, test10
+and test11 are kept out of it), screen the arXiv listings corpus
 with the code the pipeline and ``synth answer`` use (``answer_batch.screen_for``) and score the
 included list against the hand judgements:
 precision@10 of the included papers (in rank order), off-topic papers included, recall of
@@ -53,11 +53,13 @@ SPLITS = (
     "test8",
     "test9",
     "test10",
+    "test11",
 )
 # test2: s21-s32, test3: s33-s44, test4: s45-s56, test5: s57-s68, test6: s69-s80, test7: s81-s92,
-# test8: s93-s104, test9: s105-s116, test10: s117-s128, each written and judged after the earlier
-# questions were tuned on; test10 (round 12) is fresh, and it, test9 (round 11) and test8 (round
-# 10) are kept out of every dev row (the dev row is tune..test7, s01-s92; tune..test10 is all of it)
+# test8: s93-s104, test9: s105-s116, test10: s117-s128, test11: s129-s140, each written and judged
+# after the earlier questions were tuned on; test11 (round 13) is fresh, and it, test10 (round 12),
+# test9 (round 11) and test8 (round 10) are kept out of every dev row (the dev row is tune..test7,
+# s01-s92; tune..test11 is all of it)
 
 
 def score_question(record: dict, screened: pd.DataFrame) -> dict:
