@@ -102,3 +102,20 @@ def test_corpus_paths_resolve_from_where_jupyterlab_started(tmp_path, monkeypatc
         corpus="c.jsonl",
     )
     assert p["corpus"] == str(tmp_path / "c.jsonl")
+
+
+def test_screen_defaults_are_the_library_defaults():
+    """A notebook or `synth run` with default params screens as `screen_question` does when
+    called with no settings: the two sets of defaults cannot drift apart."""
+    import inspect
+
+    from synth.inclusion import screen_question
+
+    library = {
+        name: p.default
+        for name, p in inspect.signature(screen_question).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    shared = sorted(set(library) & set(config.DEFAULTS["screen"]))
+    assert {"max_included", "min_relative_score", "topic_cutoff", "min_subject"} <= set(shared)
+    assert {k: config.DEFAULTS["screen"][k] for k in shared} == {k: library[k] for k in shared}

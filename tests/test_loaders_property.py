@@ -42,14 +42,15 @@ REASONS = {
 
 
 def _load(path: Path, **kw):
-    """load_corpus, timed; returns the result or the InputError (one line)."""
+    """load_corpus under a hang guard (not a speed test: benchmarks measure speed); returns
+    the result or the InputError (one line)."""
     started = time.monotonic()
     try:
         result = load_corpus(path, **kw)
     except InputError as err:
         assert "\n" not in str(err)
         result = err
-    assert time.monotonic() - started < 20, "loader took too long"
+    assert time.monotonic() - started < 120, "the loader hung"
     return result
 
 

@@ -189,7 +189,8 @@ def test_headers_trickling_in_are_cut_at_the_request_deadline(tmp_path):
         with pytest.raises(SearchError, match=r"'q'.*ReadTimeout: the answer took over 1 s"):
             search_arxiv(["q"], 3, client)
         elapsed = time.monotonic() - started
-    assert 1.0 <= elapsed < 3, elapsed  # the headers never completed: was unbounded
+    # the headers never completed: unbounded, the 5,000 bytes would take 500 s
+    assert 1.0 <= elapsed < 60, elapsed
     assert client.requests_made == 1
 
 
