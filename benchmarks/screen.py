@@ -17,10 +17,12 @@ under the question's written rule and add them to the dev set (``"source": "pool
 before trusting a figure.  ``--no-pairing`` screens without the pairing check
 (``synth.pairing``, round 9), as main did before it; ``--pairing-model DIR`` with another
 pairing model (an earlier one, to compare); ``--no-subject-check`` without the subject check
-(``inclusion.subject_check``, round 12).
+(``inclusion.subject_check``, round 12); ``--no-phrase-check`` without the phrase rule of the
+pairing check (``pairing.unclear_pairing``, round 13).
 
 Usage: python benchmarks/screen.py [--data ../shared/data] [--unjudged /tmp/unjudged.jsonl]
        [--cache DIR] [--no-pairing | --pairing-model DIR] [--no-subject-check]
+       [--no-phrase-check]
 """
 
 from __future__ import annotations
@@ -157,6 +159,9 @@ def main() -> None:
     parser.add_argument(
         "--no-subject-check", action="store_true", help="no subject check (main before round 12)"
     )
+    parser.add_argument(
+        "--no-phrase-check", action="store_true", help="no phrase rule (main before round 13)"
+    )
     args = parser.parse_args()
     records = [json.loads(line) for line in DEV.open()]
     t0 = time.perf_counter()
@@ -166,6 +171,8 @@ def main() -> None:
     settings = ScreenSettings(title_similarity=not args.lexical)
     if args.no_subject_check:
         settings = dataclasses.replace(settings, min_subject=0.0)
+    if args.no_phrase_check:
+        settings = dataclasses.replace(settings, min_phrase=0.0)
     encoder = encoder_for(settings.title_similarity, args.cache or None, "--lexical")
     use_pairing = settings.pairing_check and not args.no_pairing
     pairing = load_pairing_model(args.pairing_model) if use_pairing else None

@@ -39,6 +39,7 @@ class ScreenSettings:
     title_similarity: bool = DEFAULTS["screen"]["title_similarity"]
     pairing_check: bool = DEFAULTS["screen"]["pairing_check"]
     min_subject: float = DEFAULTS["screen"]["min_subject"]
+    min_phrase: float = DEFAULTS["screen"]["min_phrase"]
 
 
 def screen_for(
@@ -63,6 +64,7 @@ def screen_for(
         encoder,
         pairing_model,
         settings.min_subject,
+        settings.min_phrase,
     )
 
 

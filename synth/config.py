@@ -52,6 +52,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "title_similarity": True,  # compare titles with the question (MiniLM); else lexical
         "pairing_check": True,  # exclude papers naming its subject or task, not both
         "min_subject": 0.3,  # share of its subject the best included paper must name (0: off)
+        "min_phrase": 0.15,  # with no clear pairing, share of its phrases a paper must write
         "dense": False,  # re-rank the lexical top 200 with MiniLM (needs the 'dense' extra)
     },
     "claims": {
@@ -87,6 +88,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "screen.topic_cutoff": (0, 1),
     "screen.title_weight": (0, 100),
     "screen.min_subject": (0, 1),
+    "screen.min_phrase": (0, 1),
     "claims.threshold": (None, 1),  # below 0: the detector's tuned default
     "claims.max_claims_per_paper": (1, None),
     "verify.top_k": (1, None),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from synth.phrases import MIN_PHRASE
 from synth.question import analyze_question
 
 # Chosen on the tune half of the screening dev set (benchmarks/screen.py); see
@@ -245,11 +246,13 @@ def screen_question(
     encoder: object | None = None,
     pairing_model: object | None = None,
     min_subject: float = MIN_SUBJECT_ANY,
+    min_phrase: float = MIN_PHRASE,
 ) -> pd.DataFrame:
     """The screen stage for one question, as ``20_screen`` runs it step by step: search
     terms, BM25 ranking (``screen.rank_papers``), topic signals (``relevance.assess``, with
     ``encoder`` comparing titles), the decision (``decide``), the method-and-task check of
-    the included papers (``pairing.gate``, with ``pairing_model``), the check that what
+    the included papers (``pairing.gate``, with ``pairing_model``; ``min_phrase``: its phrase
+    rule, 0: off), the check that what
     remains names the question's subject (``subject_check``, at ``min_subject``; 0: off);
     ``attrs["coverage"]`` holds ``coverage_of``.  ``indexes``: ``screen.build_indexes(papers)``."""
     from synth.pairing import gate
@@ -262,7 +265,7 @@ def screen_question(
     positions = pd.Index(papers["paper_id"]).get_indexer(ranked["paper_id"])
     assessed = assess(ranked, question, indexes[0], positions, encoder)
     screened = decide(assessed, max_included, min_relative_score, topic_cutoff)
-    screened = gate(screened, question, pairing_model)
+    screened = gate(screened, question, pairing_model, min_phrase=min_phrase)
     screened = subject_check(screened, question, min_subject)
     screened.attrs["coverage"] = coverage_of(screened, question)
     return screened

@@ -20,7 +20,9 @@ otherwise a paper is excluded below ``RELATIVE`` x the best paper's probability.
 paper reaches ``CLEAR_PAIRING`` (a question whose pairing the corpus may not have), a paper
 that also names little of the question's task (screening's ``outcome_match``) is excluded
 unless the model gives it ``MIN_PAIRING_WITHOUT_TASK``: the model's low score and the missing
-task words agree that it is the method on another task.
+task words agree that it is the method on another task. So is, then, a paper that writes less
+than ``MIN_PHRASE`` of the question's phrases (``synth.phrases``): it has the question's words
+in other combinations ("peer review comments" for a question on code review comments).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synth.phrases import MIN_PHRASE
 from synth.rerank import load_reranker, paper_texts, relevance
 
 # The model has the re-ranker's architecture (labels RELEVANT, NOT_RELEVANT, UNUSED; 256-token
@@ -75,6 +78,7 @@ def gate(
     min_pairing: float = MIN_PAIRING,
     relative: float = RELATIVE,
     min_task: float = MIN_TASK,
+    min_phrase: float = MIN_PHRASE,
 ) -> pd.DataFrame:
     """``screened`` (``inclusion.decide``) with the included papers scored by ``model`` and
     gated by ``gate_on``; without a ``model``, ``screened`` with a NaN ``pairing`` column."""
@@ -82,7 +86,7 @@ def gate(
     pairing = np.full(len(screened), np.nan)
     if model is not None:
         pairing[included] = pairing_scores(model, question, screened[included])
-    return gate_on(screened, pairing, min_pairing, relative, min_task)
+    return gate_on(screened, pairing, min_pairing, relative, min_task, min_phrase=min_phrase)
 
 
 def gate_on(
@@ -92,13 +96,13 @@ def gate_on(
     relative: float = RELATIVE,
     min_task: float = MIN_TASK,
     clear_pairing: float = CLEAR_PAIRING,
+    min_phrase: float = MIN_PHRASE,
 ) -> pd.DataFrame:
     """``screened`` with ``pairing`` (P(pairing) of the included papers, NaN for the rest) as a
     column and the included papers excluded, with their reason, when the best is below
     ``min_pairing`` (all of them), when they are below ``relative`` x the best, or, when no
-    paper reaches ``clear_pairing``, when they name less than ``min_task`` of the question's
-    task (``outcome_match``; no rule for a question without a task) and score below
-    ``MIN_PAIRING_WITHOUT_TASK``. All NaN (no model): nothing is excluded."""
+    paper reaches ``clear_pairing`` (``unclear_pairing``), when they name little of the
+    question's task or write little of its phrases. All NaN (no model): nothing is excluded."""
     included = screened["included"].to_numpy(dtype=bool)
     out = screened.assign(pairing=np.round(pairing, 4))
     out.attrs = dict(screened.attrs)
@@ -112,13 +116,44 @@ def gate_on(
     reasons = out["exclusion_reason"].copy()
     reasons[drop] = [f"{PAIRING_REASON} (pairing model {p:.3f}; {why})" for p in pairing[drop]]
     if best < clear_pairing:
-        task = out.get("outcome_match", pd.Series(np.nan, index=out.index)).to_numpy(float)
-        taskless = included & ~drop & (task < min_task) & (pairing < MIN_PAIRING_WITHOUT_TASK)
-        reasons[taskless] = [
-            f"{PAIRING_REASON} (names {t:.2f} of its task < {min_task:.2f}; pairing model "
-            f"{p:.3f} < {MIN_PAIRING_WITHOUT_TASK:.2f}, none reaches {clear_pairing:.2f})"
-            for t, p in zip(task[taskless], pairing[taskless], strict=True)
-        ]
+        left = included & ~drop
+        reasons = unclear_pairing(
+            out, reasons, left, pairing, (min_task, min_phrase), clear_pairing
+        )
     out["exclusion_reason"] = reasons
     out["included"] = reasons.eq("")
     return out
+
+
+def unclear_pairing(
+    screened: pd.DataFrame,
+    reasons: pd.Series,
+    left: np.ndarray,
+    pairing: np.ndarray,
+    bars: tuple[float, float],
+    clear_pairing: float,
+) -> pd.Series:
+    """``reasons`` with the papers of ``left`` (still included) excluded when they name less
+    than ``bars[0]`` of the question's task (``outcome_match``; no rule for a question without a
+    task) and score below ``MIN_PAIRING_WITHOUT_TASK``, or write less than ``bars[1]`` of its
+    phrases (``phrase_match``; none: no rule; 0: off): for a question where no paper reaches
+    ``clear_pairing``."""
+    min_task, min_phrase = bars
+    nan = pd.Series(np.nan, index=screened.index)
+    task = screened.get("outcome_match", nan).to_numpy(float)
+    taskless = left & (task < min_task) & (pairing < MIN_PAIRING_WITHOUT_TASK)
+    reasons = reasons.copy()
+    reasons[taskless] = [
+        f"{PAIRING_REASON} (names {t:.2f} of its task < {min_task:.2f}; pairing model "
+        f"{p:.3f} < {MIN_PAIRING_WITHOUT_TASK:.2f}, none reaches {clear_pairing:.2f})"
+        for t, p in zip(task[taskless], pairing[taskless], strict=True)
+    ]
+    phrase = screened.get("phrase_match", nan).to_numpy(float)
+    phraseless = left & ~taskless & (phrase < min_phrase)
+    named = ", ".join(screened.attrs.get("phrases", [])[:6])
+    reasons[phraseless] = [
+        f"{PAIRING_REASON} (writes {s:.2f} of its phrases ({named}) < {min_phrase:.2f}; "
+        f"pairing model {p:.3f}, none reaches {clear_pairing:.2f})"
+        for s, p in zip(phrase[phraseless], pairing[phraseless], strict=True)
+    ]
+    return reasons

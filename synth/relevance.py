@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from synth.index import BM25Index
+from synth.phrases import phrase_match, question_phrases
 from synth.queries import find_acronyms
 from synth.question import analyze_question
 from synth.search import QUESTION_WORDS, RELATION_WORDS, extract_entities
@@ -243,7 +244,8 @@ def assess(
     ranked it).  Adds ``subject_match``, ``outcome_match``, ``benchmark_match`` (facet
     coverage, 0-1), ``topic_entities`` (how many of the question's subject / outcome /
     comparator entities the paper names, case-sensitively), ``distinctive`` (how many of the
-    question's ``distinctive_units`` it names), ``title_similarity`` (cosine
+    question's ``distinctive_units`` it names), ``phrase_match`` (the share of the question's
+    phrases it writes, ``synth.phrases``), ``title_similarity`` (cosine
     with the question; NaN without an encoder) and ``topicality`` (title similarity, or the
     lexical topicality without an encoder, x ``ENTITY_PENALTY`` when the question names
     topic entities and the paper none of them).  Rows beyond ``top`` get NaN.
@@ -267,12 +269,14 @@ def assess(
     penalty = np.where((named == 0) & bool(entities), ENTITY_PENALTY, 1.0)
     benchmark = coverage[list(BENCHMARK_FACETS)].max(axis=1, skipna=True)
     rare = distinctive_units(units, index)
+    phrases = question_phrases(question, _PREDICATE)
     columns = {
         "subject_match": coverage["subject"].to_numpy(),
         "outcome_match": coverage["outcome"].to_numpy(),
         "benchmark_match": benchmark.to_numpy(),
         "topic_entities": named,
         "distinctive": count_present(rare, index, positions[: len(head)], texts),
+        "phrase_match": phrase_match(list(phrases), texts, index),
         "title_similarity": signal if encoder is not None else np.full(len(head), np.nan),
         "topicality": signal * penalty,
     }
@@ -283,5 +287,6 @@ def assess(
         out[name] = np.round(full, 4)
     out.attrs["topic_entities"] = [u.text for u in entities]
     out.attrs["distinctive"] = list(dict.fromkeys(surface_form(u, question) for u in rare))
+    out.attrs["phrases"] = list(phrases.values())
     out.attrs["encoder"] = encoder is not None
     return out

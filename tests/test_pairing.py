@@ -132,3 +132,19 @@ def test_a_clear_pairing_or_a_question_without_a_task_keeps_the_task_rule_off():
     assert pairing.gate(screened(KWS, VISION), QUESTION, FixedProbabilities([0.3, 0.05]))[
         "included"
     ].all()  # no outcome_match column at all
+
+
+def test_without_a_clear_pairing_a_paper_writing_none_of_the_question_s_phrases_is_out():
+    frame = with_task(screened(KWS, VISION, FLOW), [0.6, 0.6, 0.6]).assign(
+        phrase_match=[0.8, 0.1, np.nan]
+    )
+    frame.attrs["phrases"] = ["spiking neural", "keyword spotting"]
+    out = pairing.gate(frame, QUESTION, FixedProbabilities([0.3, 0.2, 0.2]))
+    assert out["included"].tolist() == [True, False, True]  # NaN: no phrase, no rule
+    reason = out.loc[1, "exclusion_reason"]
+    assert reason.startswith(pairing.PAIRING_REASON)
+    assert "writes 0.10 of its phrases (spiking neural, keyword spotting) < 0.15" in reason
+    off = pairing.gate(frame, QUESTION, FixedProbabilities([0.3, 0.2, 0.2]), min_phrase=0.0)
+    assert off["included"].all()
+    clear = pairing.gate(frame, QUESTION, FixedProbabilities([0.6, 0.2, 0.2]))
+    assert clear["included"].all()  # one paper pairs them clearly: the rule is off
