@@ -252,8 +252,8 @@ def screen_question(
     terms, BM25 ranking (``screen.rank_papers``), topic signals (``relevance.assess``, with
     ``encoder`` comparing titles), the decision (``decide``), the method-and-task check of
     the included papers (``pairing.gate``, with ``pairing_model``; ``min_phrase``: its phrase
-    rule, 0: off), the check that what
-    remains names the question's subject (``subject_check``, at ``min_subject``; 0: off);
+    rule, 0: off), the check that what remains names the question's subject
+    (``subject_check``, at ``min_subject``; 0: off);
     ``attrs["coverage"]`` holds ``coverage_of``.  ``indexes``: ``screen.build_indexes(papers)``."""
     from synth.pairing import gate
     from synth.relevance import assess

@@ -11,7 +11,7 @@ Pairs with a word that states the question's relation ("improve", "outperform") 
 phrases.  A paper's ``phrase_match`` is the share of the question's phrases it writes, each
 weighted by the idf of its two words in the BM25 index (a word the index lacks: the largest
 idf).  The screen stage uses it where the pairing model sees no clear pairing
-(``synth.pairing``): a paper that writes none of the question's phrases is its words on
+(``synth.pairing``): a paper that writes none of the question's phrases uses its words for
 another topic.
 """
 
