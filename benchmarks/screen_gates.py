@@ -1,4 +1,4 @@
-"""Pairing gates and pairing models compared on the screening dev questions (rounds 11 and 12
+"""Pairing gates and pairing models compared on the screening dev questions (rounds 11-13
 of issue 17), without re-screening for each: every dev question (s01-s92; never the fresh
 splits) is screened once with the pairing and subject checks off (``answer_batch.screen_for``),
 its included papers are scored by the pairing model, and each gate of ``GATES`` (the shipped
@@ -46,8 +46,9 @@ Gate = Callable[[pd.DataFrame, np.ndarray], np.ndarray]
 
 def shipped(subject: bool = False, **bars: float) -> Gate:
     """``pairing.gate_on`` (the gate ``pairing.gate`` applies) with ``bars`` in place of its
-    defaults (``min_task=0`` turns the task rule off), then ``inclusion.subject_check`` if
-    ``subject``."""
+    defaults (``min_task=0`` turns the task rule off; the phrase rule of round 13 is off unless
+    ``min_phrase`` is given), then ``inclusion.subject_check`` if ``subject``."""
+    bars = {"min_phrase": 0.0, **bars}
 
     def keep(included: pd.DataFrame, p: np.ndarray) -> np.ndarray:
         gated = pairing.gate_on(included, p, **bars)
@@ -73,6 +74,7 @@ GATES: dict[str, Gate] = {
     "round 9 (0.01, 0.01 x best)": shipped(min_task=0.0),
     "round 11: + task rule": shipped(),
     "round 12: + subject check": shipped(subject=True),
+    "round 13: + phrase rule": shipped(subject=True, min_phrase=pairing.MIN_PHRASE),
     "task rule, always": shipped(clear_pairing=np.inf),
     "question 0.05": shipped(min_pairing=0.05, min_task=0.0),
     "question 0.10": shipped(min_pairing=0.10, min_task=0.0),
